@@ -1,0 +1,83 @@
+# e-funcționar — two commands for users (`make run`, `make test`), a few for maintainers.
+# Ports and paths live here, in one place; override any of them on the command line,
+# e.g. `make run RASA_PORT=5006 ACTIONS_PORT=5056`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+HOST         ?= 127.0.0.1
+RASA_PORT    ?= 5005
+ACTIONS_PORT ?= 5055
+VENV         ?= .venv
+MODEL_DIR    ?= models
+MODEL        := $(MODEL_DIR)/e-functionar.tar.gz
+
+PY    := $(VENV)/bin/python
+RASA  := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+
+export HOST RASA_PORT ACTIONS_PORT
+# Rasa prints a telemetry prompt and would try to reach the network otherwise.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAINING_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null) \
+                   $(shell find nlu_ro -name '*.py' 2>/dev/null)
+
+.PHONY: help run test eval validate lint bench clean lock catalog
+
+help:
+	@echo "make run   - set up and start the assistant on $(HOST) (Ctrl-C stops it)"
+	@echo "make test  - set up and run every test (what CI runs)"
+	@echo "make eval  - full NLU report on the held-out set (per intent, confusion)"
+	@echo "make bench - speed benchmark against stock Rasa (see bench/README.md)"
+
+# --- setup -------------------------------------------------------------------
+
+$(STAMP): requirements.txt constraints.txt
+	@py=$$(scripts/find-python310) || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV) || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	$(PY) -m pip check
+	@touch $@
+
+$(MODEL): $(STAMP) $(TRAINING_INPUTS)
+	@mkdir -p $(MODEL_DIR) var
+	$(RASA) train --config config.yml --domain domain --data data \
+	  --out $(MODEL_DIR) --fixed-model-name e-functionar
+	@touch $@
+
+model: $(MODEL)
+
+# --- the two commands ----------------------------------------------------------
+
+run: $(MODEL)
+	@scripts/run-assistant
+
+test: $(MODEL)
+	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
+	$(PY) -m forms_catalog check
+	$(PY) -m pytest
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
+	  --out var/results/core
+	$(PY) -m tests.nlu.quality_gate --model $(MODEL)
+
+# --- maintainers ---------------------------------------------------------------
+
+eval: $(MODEL)
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out var/results/nlu
+	$(PY) -m tests.nlu.quality_gate --model $(MODEL) --report
+
+catalog: $(STAMP)
+	$(PY) -m forms_catalog nlu
+	$(PY) -m forms_catalog pdfs
+
+bench: $(STAMP)
+	$(PY) bench/nlu_speed.py
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf $(MODEL_DIR) var .pytest_cache

@@ -25,11 +25,17 @@ from nlu_ro.normalize import fold
 FILLER_WORDS = frozenset(
     "de pentru pt la a al ale ai din privind despre in si sau cu un o".split()
 )
-# Endings a Romanian noun or adjective can add to the form written in a synonym.
-MAX_ENDING = 4
+# Endings a Romanian noun or adjective can add to the stem of the form written in a
+# synonym ("nastere" → "nasterii", "certificat" → "certificatului").
+MAX_ENDING = 5
 MIN_STEM = 4
-# Similarity needed for a typo to count; only words this long are compared fuzzily.
-FUZZY_RATIO = 0.8
+# A typed word may also be shorter than the synonym's word ("certificat" for
+# "certificatul"), by at most this much.
+MAX_TRUNCATION = 2
+_FINAL_VOWELS = "aeiu"
+# Similarity needed for a typo to count; only words this long are compared fuzzily,
+# and a typo is assumed to spare the first letter.
+FUZZY_RATIO = 0.85
 FUZZY_MIN_LENGTH = 5
 ABBREVIATION_MAX_LENGTH = 3
 
@@ -38,11 +44,12 @@ _WORD = re.compile(r"[0-9a-z]+")
 
 @dataclass(frozen=True)
 class Word:
-    """A word of a message: its folded text and where it stands in the original."""
+    """A word of a message: its folded text, where it stands, and if it was typed in capitals."""
 
     text: str
     start: int
     end: int
+    capitals: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,11 +66,24 @@ class PhraseMatch:
 def words_of(text: str) -> List[Word]:
     """Split ``text`` into folded words with their offsets in ``text``."""
     folded = fold(text)
-    return [Word(m.group(0), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    return [
+        Word(m.group(0), m.start(), m.end(), text[m.start() : m.end()].isupper())
+        for m in _WORD.finditer(folded)
+    ]
+
+
+def is_abbreviation(word: Word) -> bool:
+    """ "CU", "AC", "VMI": short and in capitals, so not the word "cu" or "ac"."""
+    return word.capitals and len(word.text) <= ABBREVIATION_MAX_LENGTH and word.text.isalpha()
 
 
 def _content_words(words: Sequence[Word]) -> List[Word]:
-    return [w for w in words if w.text not in FILLER_WORDS]
+    return [w for w in words if w.text not in FILLER_WORDS or is_abbreviation(w)]
+
+
+def _stem(word: str) -> str:
+    stem = word.rstrip(_FINAL_VOWELS)
+    return stem if len(stem) >= MIN_STEM else word
 
 
 def word_similarity(typed: str, known: str) -> float:
@@ -71,23 +91,25 @@ def word_similarity(typed: str, known: str) -> float:
     if typed == known:
         return 1.0
     shorter, longer = sorted((typed, known), key=len)
+    stem = _stem(shorter)
     if (
-        len(shorter) >= MIN_STEM
-        and longer.startswith(shorter)
-        and len(longer) - len(shorter) <= MAX_ENDING
+        len(stem) >= MIN_STEM
+        and longer.startswith(stem)
+        and len(longer) - len(stem) <= MAX_ENDING
+        and len(known) - len(typed) <= MAX_TRUNCATION
     ):
         return 0.95
-    if min(len(typed), len(known)) < FUZZY_MIN_LENGTH:
+    if min(len(typed), len(known)) < FUZZY_MIN_LENGTH or typed[0] != known[0]:
         return 0.0
     ratio = SequenceMatcher(None, typed, known, autojunk=False).ratio()
     if ratio >= FUZZY_RATIO:
         return ratio
     # An inflected word with a typo: compare the known word with the typed word's
     # beginning of the same length ("certficatului" ~ "certificat").
-    head = typed[: len(known) + 1]
-    if len(typed) > len(known) and len(typed) - len(known) <= MAX_ENDING:
+    if len(known) < len(typed) <= len(known) + MAX_ENDING:
+        head = typed[: len(known)]
         ratio = SequenceMatcher(None, head, known, autojunk=False).ratio()
-        if ratio >= FUZZY_RATIO + 0.05:
+        if ratio >= FUZZY_RATIO:
             return ratio - 0.05
     return 0.0
 
@@ -102,39 +124,26 @@ class PhraseMatcher:
             phrases: surface phrase (as a maintainer writes it) → value (e.g. a form id).
         """
         self.phrases: Dict[str, str] = {}
-        self._patterns: List[Tuple[Tuple[str, ...], str, str, bool]] = []
+        self._patterns: List[Tuple[Tuple[Word, ...], str, str]] = []
         for phrase, value in sorted(phrases.items()):
             self.add(phrase, value)
 
     def add(self, phrase: str, value: str) -> None:
         """Adds one phrase; phrases made only of filler words are ignored."""
-        all_words = words_of(phrase)
-        is_abbreviation = (
-            len(all_words) == 1
-            and len(all_words[0].text) <= ABBREVIATION_MAX_LENGTH
-            and phrase.strip().isupper()
-        )
-        words = tuple(
-            w.text for w in (all_words if is_abbreviation else _content_words(all_words))
-        )
+        words = tuple(_content_words(words_of(phrase)))
         if not words:
             return
         self.phrases[phrase] = value
-        self._patterns.append((words, value, phrase, is_abbreviation))
+        self._patterns.append((words, value, phrase))
 
     def find(self, text: str) -> List[PhraseMatch]:
-        """All non-overlapping phrase matches in ``text``, best and longest first wins."""
-        every_word = words_of(text)
-        content = _content_words(every_word)
+        """All non-overlapping phrase matches in ``text``; longer, then better, wins."""
+        content = _content_words(words_of(text))
         candidates: List[PhraseMatch] = []
-        for words, value, phrase, is_abbreviation in self._patterns:
-            searched = every_word if is_abbreviation else content
-            for match in self._match_pattern(text, searched, words, is_abbreviation):
-                candidates.append(
-                    PhraseMatch(value, match[0], match[1], match[2], phrase)
-                )
-        # Prefer phrases that cover more words, then better scores.
-        candidates.sort(key=lambda m: (-(len(m.phrase.split())), -m.score, m.start))
+        for words, value, phrase in self._patterns:
+            for start, end, score in self._match_pattern(content, words):
+                candidates.append(PhraseMatch(value, start, end, score, phrase))
+        candidates.sort(key=lambda m: (-len(m.phrase.split()), -m.score, m.start))
         chosen: List[PhraseMatch] = []
         for candidate in candidates:
             if all(candidate.end <= c.start or candidate.start >= c.end for c in chosen):
@@ -151,20 +160,18 @@ class PhraseMatcher:
 
     @staticmethod
     def _match_pattern(
-        text: str,
-        content: Sequence[Word],
-        words: Tuple[str, ...],
-        is_abbreviation: bool,
+        content: Sequence[Word], words: Tuple[Word, ...]
     ) -> Iterable[Tuple[int, int, float]]:
         size = len(words)
         for i in range(len(content) - size + 1):
             window = content[i : i + size]
-            if is_abbreviation:
-                typed = text[window[0].start : window[0].end]
-                if window[0].text == words[0] and typed.isupper():
-                    yield window[0].start, window[0].end, 1.0
-                continue
-            scores = [word_similarity(w.text, k) for w, k in zip(window, words)]
+            scores = []
+            for typed, known in zip(window, words):
+                if is_abbreviation(known):
+                    # Abbreviations match exactly and only as typed in capitals.
+                    scores.append(1.0 if typed.text == known.text and typed.capitals else 0.0)
+                else:
+                    scores.append(word_similarity(typed.text, known.text))
             if all(scores):
                 yield window[0].start, window[-1].end, sum(scores) / size
 

@@ -72,3 +72,22 @@ def test_word_similarity_rejects_unrelated_words() -> None:
     assert word_similarity("urbansim", "urbanism") >= 0.8
     assert word_similarity("casa", "masa") == 0.0
     assert word_similarity("fiscal", "social") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text, phrases",
+    [
+        ("vreau să completez cererea aici", {"cererea de CU": "certificat_urbanism"}),
+        ("cum obțin adresa pentru casă?", {"casatorie": "casatorie"}),
+        ("strada noastră nu are nume", {"nașterea": "inregistrare_nastere"}),
+        ("cum se cere alocatia", {"cererea pt alocatie": "alocatie_copii"}),
+    ],
+)
+def test_short_or_similar_words_do_not_stand_for_a_phrase(text: str, phrases: dict) -> None:
+    assert PhraseMatcher(phrases).values(text) == []
+
+
+def test_abbreviation_inside_a_phrase_keeps_its_capitals() -> None:
+    matcher = PhraseMatcher({"cererea de CU": "certificat_urbanism"})
+    assert matcher.values("am depus cererea de CU") == ["certificat_urbanism"]
+    assert matcher.values("am depus cererea cu actele") == []

@@ -74,7 +74,7 @@ catalog: $(STAMP)
 	$(PY) -m forms_catalog pdfs
 
 bench: $(STAMP)
-	$(PY) bench/nlu_speed.py
+	$(PY) bench/assistant_speed.py
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

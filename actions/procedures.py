@@ -1,0 +1,135 @@
+"""Procedure questions answered from the forms catalog (forms_catalog/)."""
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.settings import pdf_url
+from forms_catalog import CATEGORIES, Catalog, Form, load_catalog
+
+# Which part of the card each finer intent asks for; ask_procedure gets the whole card.
+ASPECT_BY_INTENT: Dict[Text, Text] = {
+    "ask_procedure_documents": "documents",
+    "ask_procedure_fee": "fee",
+    "ask_procedure_deadline": "deadline",
+    "ask_procedure_submit": "submit",
+    "ask_procedure_pickup": "pickup",
+}
+FULL_CARD = ("summary", "documents", "fee", "deadline", "submit", "pickup")
+
+
+def requested_form_id(tracker: Tracker) -> Optional[Text]:
+    """The form this message is about: named now, or else the one discussed before."""
+    return next(tracker.get_latest_entity_values("form"), None) or tracker.get_slot("form")
+
+
+def category_buttons() -> List[Dict[Text, Text]]:
+    """One button per catalog category."""
+    return [
+        {"title": label, "payload": f'/ask_procedure{{"category": "{category}"}}'}
+        for category, label in CATEGORIES.items()
+    ]
+
+
+def form_buttons(forms: List[Form], intent: Text = "ask_procedure") -> List[Dict[Text, Text]]:
+    """One button per form, asking the same question about it."""
+    return [
+        {"title": form.title, "payload": f'/{intent}{{"form": "{form.id}"}}'} for form in forms
+    ]
+
+
+def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
+    """Download the blank interactive PDF, or start filling it now."""
+    url = pdf_url(form.id)
+    return [
+        {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url},
+        {"title": "Completează acum", "payload": f'/fill_form{{"form": "{form.id}"}}'},
+    ]
+
+
+def ask_which_form(
+    dispatcher: CollectingDispatcher, catalog: Catalog, category: Optional[Text], intent: Text
+) -> None:
+    """No form named: offer the forms of a category, or the categories."""
+    forms = catalog.by_category().get(category or "", [])
+    if forms:
+        dispatcher.utter_message(
+            text=f"Despre ce cerere din „{CATEGORIES[category]}” este vorba?",
+            buttons=form_buttons(forms, intent),
+        )
+        return
+    dispatcher.utter_message(
+        text="Despre ce cerere sau formular este vorba? Scrieți numele lui "
+        "(de exemplu „certificat de urbanism”) sau alegeți un domeniu:",
+        buttons=category_buttons(),
+    )
+
+
+class ActionAnswerProcedure(Action):
+    """The procedure card of a form, or just the aspect a finer intent asks for."""
+
+    def name(self) -> Text:
+        return "action_answer_procedure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        catalog = load_catalog()
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_procedure"
+        form_id = requested_form_id(tracker)
+        if form_id is None:
+            category = next(tracker.get_latest_entity_values("category"), None)
+            ask_which_form(dispatcher, catalog, category, intent)
+            return []
+        if form_id not in catalog.forms:
+            dispatcher.utter_message(
+                text="Nu am această cerere în catalogul meu. Alegeți un domeniu sau "
+                "cereți să vorbiți cu un funcționar:",
+                buttons=[
+                    *category_buttons(),
+                    {"title": "Vorbește cu un funcționar", "payload": "/request_human"},
+                ],
+            )
+            return [SlotSet("form", None)]
+
+        form = catalog.get(form_id)
+        card = catalog.card_sections(form.id)
+        aspect = ASPECT_BY_INTENT.get(intent)
+        sections = (aspect,) if aspect else FULL_CARD
+        for section in sections[:-1]:
+            dispatcher.utter_message(text=card[section])
+        dispatcher.utter_message(text=card[sections[-1]], buttons=pdf_buttons(form))
+        return [SlotSet("form", form.id)]
+
+
+class ActionOfferForm(Action):
+    """The citizen wants to fill a form now: the interactive PDF and how to sign it."""
+
+    def name(self) -> Text:
+        return "action_offer_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        catalog = load_catalog()
+        form_id = requested_form_id(tracker)
+        if form_id is None or form_id not in catalog.forms:
+            ask_which_form(dispatcher, catalog, None, "fill_form")
+            return []
+        form = catalog.get(form_id)
+        url = pdf_url(form.id)
+        dispatcher.utter_message(
+            text=(
+                f"Formularul „{form.title}” este un PDF interactiv: îl deschideți pe telefon, "
+                "tabletă sau calculator, completați câmpurile și îl semnați în câmpul de "
+                "semnătură (de exemplu în Adobe Acrobat Reader sau în aplicația de PDF a "
+                "telefonului). Apoi îl depuneți așa cum se arată mai jos."
+            ),
+            buttons=[
+                {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}
+            ],
+        )
+        dispatcher.utter_message(text=catalog.card_sections(form.id)["submit"])
+        return [SlotSet("form", form.id)]

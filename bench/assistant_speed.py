@@ -1,0 +1,211 @@
+"""Speed of e-funcționar against stock Rasa (the `rasa init` configuration), side by side.
+
+Trains both configurations on the same domain and data, starts one action server and a
+Rasa server per model on 127.0.0.1, and measures over the REST webhook:
+messages per second and p50/p99 latency with 1 and with 50 concurrent conversations,
+resident memory of each Rasa server after the load, and training time. Prints a table
+with the ratios and writes bench/out/results.json.
+
+Usage: make bench   (or: .venv/bin/python bench/assistant_speed.py [--messages N])
+Only 127.0.0.1 is contacted; every loop is bounded in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+VENV_BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+CONFIGS = {
+    "e-functionar": ROOT / "config.yml",
+    "stock": ROOT / "bench" / "stock_config.yml",
+}
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def env() -> Dict[str, str]:
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def train(name: str, config: Path) -> float:
+    """Trains one model from scratch; returns the wall-clock seconds."""
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(VENV_BIN / "rasa"), "train", "--force", "--config", str(config),
+            "--domain", "domain", "--data", "data", "--out", str(OUT),
+            "--fixed-model-name", name,
+        ],
+        cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def sample_messages() -> List[str]:
+    """Realistic citizen messages: the held-out test set (never trained on)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(ROOT / "tests" / "nlu" / "heldout.yml"))
+    return [m.get("text") for m in data.intent_examples]
+
+
+async def conversation(
+    session: aiohttp.ClientSession, url: str, sender: str, messages: Sequence[str], latencies: List[float]
+) -> None:
+    for text in messages:
+        started = time.perf_counter()
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            await response.read()
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status} for {text!r}")
+        latencies.append(time.perf_counter() - started)
+
+
+async def load(url: str, messages: Sequence[str], conversations: int, per_conversation: int) -> Dict[str, float]:
+    latencies: List[float] = []
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        # Warm-up: the first parse loads lazily initialised parts of the model.
+        await conversation(session, url, "warmup", messages[:5], [])
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                conversation(
+                    session, url, f"bench-{conversations}-{i}",
+                    [messages[(i * per_conversation + k) % len(messages)] for k in range(per_conversation)],
+                    latencies,
+                )
+                for i in range(conversations)
+            )
+        )
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "messages": len(latencies),
+        "msg_per_s": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=400, help="messages per scenario")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    messages = sample_messages()
+
+    results: Dict[str, Dict[str, float]] = {}
+    for name, config in CONFIGS.items():
+        print(f"training {name} …", flush=True)
+        results[name] = {"train_s": train(name, config)}
+
+    actions_port = free_port()
+    actions = subprocess.Popen(
+        [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+        cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://{HOST}:{actions_port}/health", actions)
+        for name in CONFIGS:
+            port = free_port()
+            server = subprocess.Popen(
+                [
+                    str(VENV_BIN / "rasa"), "run", "--model", str(OUT / f"{name}.tar.gz"),
+                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                    "--interface", HOST, "--port", str(port),
+                ],
+                cwd=ROOT, env={**env(), "ACTIONS_PORT": str(actions_port)},
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            try:
+                wait_for(f"http://{HOST}:{port}/status", server)
+                url = f"http://{HOST}:{port}/webhooks/rest/webhook"
+                for conversations in (1, 50):
+                    per = max(1, args.messages // conversations)
+                    print(f"{name}: {conversations} conversation(s) × {per} messages …", flush=True)
+                    figures = asyncio.run(load(url, messages, conversations, per))
+                    for key, value in figures.items():
+                        results[name][f"c{conversations}_{key}"] = value
+                results[name]["rss_mib"] = rss_mib(server.pid)
+            finally:
+                server.send_signal(signal.SIGINT)
+                server.wait(timeout=60)
+    finally:
+        actions.terminate()
+        actions.wait(timeout=30)
+
+    ours, stock = results["e-functionar"], results["stock"]
+    rows = [
+        ("training time (s)", "train_s"),
+        ("1 conversation: msg/s", "c1_msg_per_s"),
+        ("1 conversation: p50 (ms)", "c1_p50_ms"),
+        ("1 conversation: p99 (ms)", "c1_p99_ms"),
+        ("50 conversations: msg/s", "c50_msg_per_s"),
+        ("50 conversations: p50 (ms)", "c50_p50_ms"),
+        ("50 conversations: p99 (ms)", "c50_p99_ms"),
+        ("resident memory (MiB)", "rss_mib"),
+    ]
+    print(f"\n{'':30s} {'e-funcționar':>13s} {'stock Rasa':>11s} {'ratio':>7s}")
+    for label, key in rows:
+        ratio = ours[key] / stock[key] if stock[key] else float("nan")
+        print(f"{label:30s} {ours[key]:13.1f} {stock[key]:11.1f} {ratio:7.2f}")
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"\nthroughput ratio at 50 conversations: {ours['c50_msg_per_s'] / stock['c50_msg_per_s']:.2f}× "
+          f"(target ≥ 2×); p50 at 1 conversation: {ours['c1_p50_ms']:.1f} ms (target ≤ 25 ms); "
+          f"training: {ours['train_s']:.0f} s (target < 180 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

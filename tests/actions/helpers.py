@@ -1,0 +1,51 @@
+"""Real rasa_sdk trackers and dispatchers for action tests."""
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def user_event(text: str, intent: str, entities: Iterable[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    """A user event as the Rasa server sends it to the action server."""
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": list(entities),
+        },
+    }
+
+
+def form_entity(value: str, text: str = "") -> Dict[str, Any]:
+    return {"entity": "form", "value": value, "start": 0, "end": len(text or value)}
+
+
+def tracker_after(
+    *turns: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
+) -> Tracker:
+    """A tracker whose history is ``turns`` (user events), the last being the latest message."""
+    events: List[Dict[str, Any]] = []
+    for turn in turns:
+        events.append({"event": "action", "name": "action_listen"})
+        events.append(turn)
+    latest = dict(turns[-1]["parse_data"]) if turns else {}
+    return Tracker(
+        sender_id="test-citizen",
+        slots=slots or {},
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_action(action: Any, tracker: Tracker, domain: Optional[Dict[str, Any]] = None):
+    """Runs ``action``; returns (messages the dispatcher collected, events returned)."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain or {})
+    return dispatcher.messages, events

@@ -1,0 +1,40 @@
+from actions.contacts import registratura
+from actions.help import REPHRASE, ActionHandleFallback, ActionRequestHuman, consecutive_fallbacks
+from tests.actions.helpers import run_action, tracker_after, user_event
+
+
+def test_counts_only_the_latest_fallbacks_in_a_row() -> None:
+    events = tracker_after(
+        user_event("nfksd", "nlu_fallback"),
+        user_event("buna", "greet"),
+        user_event("asdf", "nlu_fallback"),
+        user_event("qwer", "nlu_fallback"),
+    ).events
+    assert consecutive_fallbacks(events) == 2
+    assert consecutive_fallbacks([]) == 0
+
+
+async def test_first_fallback_asks_to_rephrase_with_topics() -> None:
+    tracker = tracker_after(user_event("buna", "greet"), user_event("xyz", "nlu_fallback"))
+    messages, events = await run_action(ActionHandleFallback(), tracker)
+    (message,) = messages
+    assert message["text"] == REPHRASE
+    assert "/request_human" not in [b["payload"] for b in message["buttons"]]
+    assert len(message["buttons"]) >= 4
+    assert events == []
+
+
+async def test_second_fallback_in_a_row_offers_a_person_and_the_registratura_email() -> None:
+    tracker = tracker_after(user_event("xyz", "nlu_fallback"), user_event("abc", "nlu_fallback"))
+    messages, _ = await run_action(ActionHandleFallback(), tracker)
+    (message,) = messages
+    assert registratura().email in message["text"]
+    assert "/request_human" in [b["payload"] for b in message["buttons"]]
+
+
+async def test_request_human_gives_the_ways_to_reach_a_clerk() -> None:
+    tracker = tracker_after(user_event("vreau un om", "request_human"))
+    messages, _ = await run_action(ActionRequestHuman(), tracker)
+    text = messages[0]["text"]
+    assert "@" in text and "funcționar" in text
+    assert messages[-1]["response"] == "utter_how_can_help"

@@ -1,0 +1,81 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.procedures import ActionAnswerProcedure, ActionOfferForm, ASPECT_BY_INTENT, FULL_CARD
+from forms_catalog import CATEGORIES, load_catalog
+from tests.actions.helpers import form_entity, run_action, tracker_after, user_event
+
+
+def ask(text, intent, *entities, slots=None):
+    return tracker_after(user_event(text, intent, entities), slots=slots)
+
+
+async def test_full_card_for_a_known_form_ends_with_pdf_buttons() -> None:
+    tracker = ask("cum obtin certificatul de urbanism", "ask_procedure", form_entity("certificat_urbanism"))
+    messages, events = await run_action(ActionAnswerProcedure(), tracker)
+    card = load_catalog().card_sections("certificat_urbanism")
+    assert [m["text"] for m in messages] == [card[s] for s in FULL_CARD]
+    buttons = messages[-1]["buttons"]
+    assert buttons[0]["url"].endswith("/formulare/certificat_urbanism.pdf")
+    assert buttons[1]["payload"] == '/fill_form{"form": "certificat_urbanism"}'
+    assert events == [SlotSet("form", "certificat_urbanism")]
+
+
+@pytest.mark.parametrize("intent, aspect", sorted(ASPECT_BY_INTENT.items()))
+async def test_finer_intents_answer_just_their_aspect(intent: str, aspect: str) -> None:
+    tracker = ask("...", intent, form_entity("certificat_fiscal"))
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker)
+    assert [m["text"] for m in messages] == [load_catalog().card_sections("certificat_fiscal")[aspect]]
+
+
+async def test_follow_up_question_uses_the_form_discussed_before() -> None:
+    tracker = ask("si cat costa?", "ask_procedure_fee", slots={"form": "casatorie"})
+    messages, events = await run_action(ActionAnswerProcedure(), tracker)
+    assert messages[0]["text"] == load_catalog().card_sections("casatorie")["fee"]
+    assert events == [SlotSet("form", "casatorie")]
+
+
+async def test_no_form_asks_which_one_with_category_buttons() -> None:
+    messages, events = await run_action(ActionAnswerProcedure(), ask("ce acte trebuie?", "ask_procedure_documents"))
+    (message,) = messages
+    assert [b["title"] for b in message["buttons"]] == list(CATEGORIES.values())
+    assert events == []
+
+
+async def test_category_button_lists_its_forms_for_the_same_question() -> None:
+    tracker = ask("/ask_procedure_fee", "ask_procedure_fee", {"entity": "category", "value": "stare_civila"})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker)
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    expected = {f.id for f in load_catalog().by_category()["stare_civila"]}
+    assert {p.split('"form": "')[1].rstrip('"}') for p in payloads} == expected
+    assert all(p.startswith("/ask_procedure_fee{") for p in payloads)
+
+
+async def test_form_missing_from_the_catalog_offers_categories_and_a_person() -> None:
+    tracker = ask("/ask_procedure", "ask_procedure", form_entity("pasaport"))
+    messages, events = await run_action(ActionAnswerProcedure(), tracker)
+    assert "Nu am această cerere" in messages[0]["text"]
+    assert "/request_human" in [b["payload"] for b in messages[0]["buttons"]]
+    assert events == [SlotSet("form", None)]
+
+
+@pytest.mark.parametrize("form_id", sorted(load_catalog().forms))
+async def test_every_form_card_renders_every_aspect(form_id: str) -> None:
+    messages, _ = await run_action(ActionAnswerProcedure(), ask("?", "ask_procedure", form_entity(form_id)))
+    assert len(messages) == len(FULL_CARD)
+    for message in messages:
+        assert message["text"].strip()
+        assert "None" not in message["text"] and "{" not in message["text"]
+
+
+async def test_fill_form_gives_the_interactive_pdf_and_where_to_submit() -> None:
+    messages, events = await run_action(ActionOfferForm(), ask("vreau sa completez", "fill_form", form_entity("petitie")))
+    assert messages[0]["buttons"][0]["url"].endswith("/formulare/petitie.pdf")
+    assert "semna" in messages[0]["text"]
+    assert messages[1]["text"] == load_catalog().card_sections("petitie")["submit"]
+    assert events == [SlotSet("form", "petitie")]
+
+
+async def test_fill_form_without_a_form_asks_which_one() -> None:
+    messages, _ = await run_action(ActionOfferForm(), ask("vreau sa completez o cerere", "fill_form"))
+    assert len(messages[0]["buttons"]) == len(CATEGORIES)

@@ -1,0 +1,254 @@
+"""Database URL, engines and migrations of the archive.
+
+One database holds the archive, Rasa's tracker events and the user accounts: an SQLite
+file under ``var/`` by default, PostgreSQL when ``DATABASE_URL`` points at one.
+Nothing here runs at import: engines are made on demand by the callers, which own
+and dispose of them.
+"""
+
+import contextlib
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterator, Mapping, Optional, Union
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, URL, make_url
+from sqlalchemy.pool import NullPool
+
+from archive_store.errors import ArchiveNotInitialised, ArchiveUnavailable
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "efunctionar.db"
+DATABASE_URL_ENV = "DATABASE_URL"
+
+#: alembic version table of this package; other packages (handoff/) keep their own.
+VERSION_TABLE = "alembic_version_archive"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: Seconds a writer waits for SQLite's write lock before giving up.
+SQLITE_BUSY_TIMEOUT = 30.0
+#: Any fixed number: the PostgreSQL advisory lock that serialises concurrent upgrades.
+_PG_MIGRATION_LOCK = 7_245_001
+
+# Execution option that makes a transaction take SQLite's write lock at BEGIN.
+WRITE_OPTION = "archive_write"
+
+
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """The URL of the database: ``$DATABASE_URL``, else the SQLite file under ``var/``."""
+    env = os.environ if env is None else env
+    url = (env.get(DATABASE_URL_ENV) or "").strip()
+    if not url:
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    # Heroku-style URLs; SQLAlchemy 1.4 only knows the "postgresql" name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return url
+
+
+def resolve_url(url: Union[str, URL, None]) -> URL:
+    """Parse ``url`` (``None`` means :func:`database_url`) and check it is usable."""
+    try:
+        parsed = make_url(url if url is not None else database_url())
+    except sa.exc.ArgumentError as e:
+        raise ValueError(f"{DATABASE_URL_ENV} is not a valid database URL: {e}") from e
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"{DATABASE_URL_ENV} must be an sqlite:/// or postgresql:// URL, "
+            f"not {backend!r}"
+        )
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ValueError(
+            "The archive needs an SQLite file (e.g. sqlite:///var/efunctionar.db); an "
+            "in-memory database would be lost on restart."
+        )
+    return parsed
+
+
+def is_sqlite(engine_or_conn: Union[Engine, Connection]) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def sqlite_path(url: URL) -> Path:
+    """Absolute path of an SQLite URL; relative paths are relative to the project."""
+    path = Path(url.database or "")
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> Engine:
+    """An engine for the archive database.
+
+    Args:
+        url: database URL; ``None`` reads ``DATABASE_URL`` (see :func:`database_url`).
+        create: for SQLite, create the file (and ``var/``) if missing. Only
+            :func:`upgrade` does this: at run time a missing file means the database
+            went away, and silently starting a new empty one would hide that.
+    """
+    parsed = resolve_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _make_sqlite_engine(parsed, create=create)
+    return sa.create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=int(os.environ.get("ARCHIVE_PG_POOL_SIZE", "5")),
+        max_overflow=int(os.environ.get("ARCHIVE_PG_MAX_OVERFLOW", "10")),
+        isolation_level="READ COMMITTED",
+        connect_args={"connect_timeout": 5, "application_name": "e-functionar"},
+        future=True,
+    )
+
+
+def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
+    path = sqlite_path(url)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "rwc" if create else "rw"
+    uri = f"file:{quote(str(path))}?mode={mode}"
+
+    def connect() -> sqlite3.Connection:
+        if not create and not path.exists():
+            raise sqlite3.OperationalError(
+                f"database file {path} does not exist (moved or deleted?); "
+                f"create it with `python -m archive_store upgrade`"
+            )
+        # isolation_level=None: the driver never opens transactions behind our back;
+        # the "begin" listener below emits BEGIN itself.
+        return sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=SQLITE_BUSY_TIMEOUT,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
+    # NullPool: every unit of work opens the file afresh, so a file that was moved
+    # or deleted is noticed at once instead of writing into an unlinked inode.
+    engine = sa.create_engine(
+        f"sqlite:///{path}", creator=connect, poolclass=NullPool, future=True
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL: readers never block the writer. Persistent, so a no-op once set.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # FULL: a commit reaches the disk before we acknowledge the turn.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A writer takes the write lock at BEGIN, so the chain head it reads cannot
+        # change before it commits; readers stay deferred and never block (WAL).
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def unavailable(action: str, error: Exception) -> ArchiveUnavailable:
+    """The error a caller sees when the database failed during ``action``."""
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    missing_table = "no such table" in detail or (
+        "relation" in detail and "does not exist" in detail
+    )
+    if missing_table:
+        return ArchiveNotInitialised(
+            f"Archive database has no schema while trying to {action} ({detail}); "
+            f"run `python -m archive_store upgrade`."
+        )
+    return ArchiveUnavailable(f"Archive database unavailable while trying to {action}: {detail}")
+
+
+@contextlib.contextmanager
+def db_errors(action: str) -> Iterator[None]:
+    """Turn driver errors into :class:`ArchiveUnavailable` naming ``action``."""
+    try:
+        yield
+    except sa.exc.DBAPIError as e:
+        logger.error("archive: cannot %s: %s", action, e)
+        raise unavailable(action, e) from e
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that may write: commits on success, rolls back on error.
+
+    On SQLite it holds the database write lock from BEGIN (``BEGIN IMMEDIATE``); on
+    PostgreSQL the chain head row is locked by the writer itself (``FOR UPDATE``).
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+def alembic_config(connection: Optional[Connection] = None) -> "alembic.config.Config":  # noqa: F821
+    """alembic configuration of the archive migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(url: Union[str, URL, None] = None, revision: str = "head") -> None:
+    """Bring the archive schema to ``revision`` (default: the latest).
+
+    Safe to call at every start and from several processes at once: on SQLite the
+    migration runs under the database write lock, on PostgreSQL under an advisory
+    lock, so the second caller finds the work done. Creates the SQLite file if needed.
+    """
+    from alembic import command
+
+    engine = make_engine(url, create=True)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                if not is_sqlite(conn):
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+                command.upgrade(alembic_config(conn), revision)
+    except sa.exc.DBAPIError as e:
+        raise unavailable("upgrade the schema", e) from e
+    finally:
+        engine.dispose()
+
+
+def current_revision(engine: Engine) -> Optional[str]:
+    """The archive schema revision of the database, ``None`` if never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest revision shipped in ``archive_store/migrations``."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "archive_store/migrations has no revision"
+    return head
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise :class:`ArchiveNotInitialised` unless the schema is at the latest revision."""
+    with db_errors("read the schema version"):
+        current = current_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise ArchiveNotInitialised(
+            f"Archive schema is at {current or 'nothing'}, this code needs {head}: "
+            f"run `python -m archive_store upgrade` (database {engine.url!r})."
+        )

@@ -1,0 +1,134 @@
+"""archive_store/db.py: URLs, engines and the alembic migrations."""
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from archive_store import Archive, ArchiveNotInitialised, ArchiveUnavailable, db
+from archive_store.models import Base
+
+from .conftest import raw_sql
+
+
+def test_default_url_is_the_sqlite_file_under_var():
+    url = db.database_url({})
+    assert url == f"sqlite:///{db.PROJECT_ROOT / 'var' / 'efunctionar.db'}"
+
+
+def test_database_url_comes_from_the_environment():
+    assert db.database_url({"DATABASE_URL": "postgresql://u@h/db"}) == "postgresql://u@h/db"
+    assert db.database_url({"DATABASE_URL": "postgres://u@h/db"}) == "postgresql://u@h/db"
+    assert db.database_url({"DATABASE_URL": "  "}).startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("mysql://u@h/db", "sqlite:/// or postgresql://"),
+        ("sqlite://", "SQLite file"),
+        ("sqlite:///:memory:", "SQLite file"),
+        ("not a url", "not a valid database URL"),
+    ],
+)
+def test_unusable_urls_are_refused_with_the_setting_named(url, message):
+    with pytest.raises(ValueError, match=message) as info:
+        db.resolve_url(url)
+    assert "DATABASE_URL" in str(info.value) or "SQLite" in str(info.value)
+
+
+def test_nothing_connects_before_first_use():
+    # A server that does not exist: constructing must not try to reach it.
+    archive = Archive("postgresql://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(ArchiveUnavailable):
+        archive.head()
+
+
+def test_upgrade_creates_schema_with_own_version_table(fresh_db_url):
+    db.upgrade(fresh_db_url)
+    engine = db.make_engine(fresh_db_url)
+    try:
+        tables = set(sa.inspect(engine).get_table_names())
+        assert {"archive_turns", "archive_head", "tracker_events", "archive_users"} <= tables
+        assert "alembic_version_archive" in tables
+        assert "alembic_version" not in tables  # left free for handoff/'s migrations
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent_and_safe_in_parallel(fresh_db_url):
+    errors = []
+
+    def run():
+        try:
+            db.upgrade(fresh_db_url)
+        except Exception as e:  # collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db.upgrade(fresh_db_url)
+    assert Archive(fresh_db_url).head() == (0, "0" * 64)
+
+
+def test_another_packages_migrations_are_left_alone(fresh_db_url):
+    db.upgrade(fresh_db_url)
+    raw_sql(
+        fresh_db_url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)",
+        "INSERT INTO alembic_version VALUES ('handoff_0001')",
+        "CREATE TABLE handoff_queue (id INTEGER PRIMARY KEY)",
+    )
+    db.upgrade(fresh_db_url)
+    assert raw_sql(fresh_db_url, "SELECT version_num FROM alembic_version") == [
+        [("handoff_0001",)]
+    ]
+
+
+def test_migrations_match_the_models(db_url):
+    engine = db.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "include_name": lambda name, type_, parent: type_ != "table"
+                    or name in Base.metadata.tables,
+                },
+            )
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_unmigrated_database_gives_a_clear_error(fresh_db_url):
+    with pytest.raises(ArchiveUnavailable) as info:
+        Archive(fresh_db_url).head()
+    if fresh_db_url.startswith("sqlite"):
+        # No file: the archive never creates an empty database by itself.
+        assert not Path(db.sqlite_path(sa.engine.make_url(fresh_db_url))).exists()
+    else:
+        assert isinstance(info.value, ArchiveNotInitialised)
+        assert "python -m archive_store upgrade" in str(info.value)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    finally:
+        engine.dispose()

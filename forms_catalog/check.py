@@ -1,0 +1,96 @@
+"""``python -m forms_catalog check``: everything that must hold before the catalog ships.
+
+1. every file against ``schema/catalog.schema.json`` and the cross-file rules of
+   :mod:`forms_catalog.loader` (departments exist, synonyms unique across forms, field
+   sets known, the NLU contract's form ids present, …);
+2. the generated PDF of every form: its fields are exactly the catalog's (names, types,
+   lengths, multi-line flags), it has the field font and the city-hall heading;
+3. ``data/nlu/forms_catalog.yml`` is what ``python -m forms_catalog nlu`` would write.
+
+Each problem is one line "file: field: message".
+"""
+
+import io
+from pathlib import Path
+from typing import List, Optional
+
+from forms_catalog.loader import display_path, read_catalog
+from forms_catalog.model import Catalog, Form
+from forms_catalog.nlu import NLU_PATH, nlu_is_current
+
+PDF_FIELD_TYPES = {"text": "/Tx", "date": "/Tx", "checkbox": "/Btn", "signature": "/Sig"}
+
+
+def _form_problems(form: Form, pdf: bytes) -> List[str]:
+    from pypdf import PdfReader
+
+    from forms_catalog.pdf import font
+    from forms_catalog.pdf.build import FF_MULTILINE
+    from forms_catalog.pdf.layout import HEADING_LINES
+
+    where = display_path(Path(form.path)) if form.path else form.id
+    problems: List[str] = []
+    reader = PdfReader(io.BytesIO(pdf))
+    # Each field is merged with its single widget, so the widgets carry every key.
+    fields = {
+        str(widget["/T"]): widget
+        for page in reader.pages
+        for widget in (ref.get_object() for ref in page.get("/Annots", []))
+        if widget.get("/Subtype") == "/Widget" and "/T" in widget
+    }
+    expected = {f.name: f for f in form.fields}
+    for name in sorted(set(fields) - set(expected)):
+        problems.append(f"{where}: fields: the PDF has a field {name!r} the catalog lacks")
+    for name, field in expected.items():
+        actual = fields.get(name)
+        if actual is None:
+            problems.append(f"{where}: fields ({name}): missing from the generated PDF")
+            continue
+        if actual.get("/FT") != PDF_FIELD_TYPES[field.type]:
+            problems.append(f"{where}: fields ({name}): PDF type {actual.get('/FT')} "
+                            f"does not match {field.type!r}")
+        if field.max_length and actual.get("/MaxLen") != field.max_length:
+            problems.append(f"{where}: fields ({name}): /MaxLen {actual.get('/MaxLen')} "
+                            f"!= max_length {field.max_length}")
+        multiline = bool(int(actual.get("/Ff", 0)) & FF_MULTILINE)
+        if field.type in ("text", "date") and multiline != field.multiline:
+            problems.append(f"{where}: fields ({name}): multi-line flag does not match lines")
+    acro_form = reader.trailer["/Root"]["/AcroForm"]
+    if font.RESOURCE_NAME not in acro_form.get("/DR", {}).get("/Font", {}):
+        problems.append(f"{where}: (pdf): /AcroForm /DR lacks the field font {font.RESOURCE_NAME}")
+    text = reader.pages[0].extract_text()
+    for line in (*HEADING_LINES, form.form_title.upper().split()[0]):
+        if line not in text:
+            problems.append(f"{where}: (pdf): page 1 does not show {line!r}")
+    return problems
+
+
+def pdf_problems(catalog: Catalog) -> List[str]:
+    """Build every form's PDF in memory (no cache is written) and compare it to the catalog."""
+    from forms_catalog.pdf.build import build_pdf
+
+    problems: List[str] = []
+    for form in catalog.forms.values():
+        pdf = build_pdf(form, catalog.departments.get(form.department))
+        problems += _form_problems(form, pdf)
+    return problems
+
+
+def run_checks(root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH,
+               pdfs: bool = True) -> List[str]:
+    """All problems of the catalog under ``root``; an empty list means it is fine.
+
+    Args:
+        root: catalog directory (default: the package's).
+        nlu_path: the generated NLU file to compare, or ``None`` to skip that check.
+        pdfs: whether to build and inspect every PDF (a few seconds).
+    """
+    catalog, problems = read_catalog(root)
+    if catalog is None:
+        return problems
+    if pdfs:
+        problems += pdf_problems(catalog)
+    if nlu_path is not None and not nlu_is_current(catalog, nlu_path):
+        problems.append(f"{display_path(nlu_path)}: (file): out of date with the catalog; "
+                        "run `make catalog` (python -m forms_catalog nlu) and commit it")
+    return problems

@@ -1,0 +1,207 @@
+"""Assemble a form's fillable PDF: static pages from reportlab + AcroForm fields with pypdf.
+
+Fields (one widget each, field and widget merged):
+
+* text and date fields — ``/FT /Tx``, font ``/DejaVu`` from ``/AcroForm /DR``;
+  ``/MaxLen`` from the catalog; date fields carry Acrobat's standard date format and
+  keystroke actions (``AFDate_FormatEx("dd.mm.yyyy")``) so desktop Acrobat offers a date
+  picker, and every app shows the "zz.ll.aaaa" hint printed in the label;
+* check boxes — ``/FT /Btn`` with ``/Yes`` and ``/Off`` appearances (a drawn check mark);
+* the signature — ``/FT /Sig`` without a value, which Acrobat/Reader (desktop and mobile),
+  Foxit, Okular, Xodo and others offer to sign.
+
+``/NeedAppearances`` is false: every widget has its own appearance stream, and a
+document that asks viewers to regenerate appearances cannot be signed cleanly.
+"""
+
+import io
+from typing import Optional
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    BooleanObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from forms_catalog.model import Department, Field, Form
+from forms_catalog.pdf import appearance, font
+from forms_catalog.pdf.layout import Placement, render_static
+
+# Field flags (PDF 32000-1, tables 221 and 228).
+FF_REQUIRED = 1 << 1
+FF_MULTILINE = 1 << 12
+FF_DO_NOT_SPELL_CHECK = 1 << 22
+ANNOT_PRINT = 4
+
+CHECKBOX_ON = "/Yes"
+TEXT_FIELD_TYPES = ("text", "date")
+FIELD_TYPE_NAMES = {"text": "/Tx", "date": "/Tx", "checkbox": "/Btn", "signature": "/Sig"}
+
+
+def add_object(writer: PdfWriter, obj: PdfObject) -> IndirectObject:
+    """Make ``obj`` an indirect object of ``writer`` (pypdf has no public call for this)."""
+    return writer._add_object(obj)  # noqa: SLF001 - pinned pypdf, stable since 3.x
+
+
+def _name(value: str) -> NameObject:
+    return NameObject(value)
+
+
+def font_dictionary(writer: PdfWriter) -> IndirectObject:
+    """The ``/DejaVu`` field font: simple TrueType, full font file embedded."""
+    metrics = font.metrics()
+    data, length = font.compressed_font_file()
+    # A plain StreamObject writes its data as given: the file is deflated once per process
+    # (font.compressed_font_file) instead of once per PDF.
+    font_file = StreamObject()
+    font_file[_name("/Filter")] = _name("/FlateDecode")
+    font_file[_name("/Length1")] = NumberObject(length)
+    font_file.set_data(data)
+    descriptor = DictionaryObject({
+        _name("/Type"): _name("/FontDescriptor"),
+        _name("/FontName"): _name(f"/{metrics.postscript_name}"),
+        _name("/Flags"): NumberObject(32),  # nonsymbolic: glyphs found by name via (3,1) cmap
+        _name("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in metrics.bbox]),
+        _name("/ItalicAngle"): NumberObject(0),
+        _name("/Ascent"): FloatObject(round(metrics.ascent)),
+        _name("/Descent"): FloatObject(round(metrics.descent)),
+        _name("/CapHeight"): FloatObject(round(metrics.cap_height)),
+        _name("/StemV"): NumberObject(int(metrics.stem_v)),
+        _name("/FontFile2"): add_object(writer, font_file),
+    })
+    differences = ArrayObject()
+    for code in sorted(font.OVERRIDES):
+        differences += [NumberObject(code), _name(font.glyph_name(font.CODE_TO_CHAR[code]))]
+    to_unicode = DecodedStreamObject()
+    to_unicode.set_data(font.to_unicode_cmap())
+    widths = ArrayObject(
+        FloatObject(round(metrics.widths.get(code, 0.0), 2))
+        for code in range(font.FIRST_CODE, font.LAST_CODE + 1)
+    )
+    return add_object(writer, DictionaryObject({
+        _name("/Type"): _name("/Font"),
+        _name("/Subtype"): _name("/TrueType"),
+        _name("/BaseFont"): _name(f"/{metrics.postscript_name}"),
+        _name("/FirstChar"): NumberObject(font.FIRST_CODE),
+        _name("/LastChar"): NumberObject(font.LAST_CODE),
+        _name("/Widths"): add_object(writer, widths),
+        _name("/FontDescriptor"): add_object(writer, descriptor),
+        _name("/Encoding"): DictionaryObject({
+            _name("/Type"): _name("/Encoding"),
+            _name("/BaseEncoding"): _name("/WinAnsiEncoding"),
+            _name("/Differences"): differences,
+        }),
+        _name("/ToUnicode"): add_object(writer, to_unicode.flate_encode()),
+    }))
+
+
+def font_resources(font_ref: IndirectObject) -> DictionaryObject:
+    return DictionaryObject({
+        _name("/Font"): DictionaryObject({_name(font.RESOURCE_NAME): font_ref})
+    })
+
+
+def default_appearance(field: Field) -> TextStringObject:
+    size = appearance.MULTILINE_FONT_SIZE if field.multiline else appearance.TEXT_FONT_SIZE
+    return TextStringObject(f"{font.RESOURCE_NAME} {size:g} Tf 0 g")
+
+
+def _javascript(code: str) -> DictionaryObject:
+    return DictionaryObject(
+        {_name("/S"): _name("/JavaScript"), _name("/JS"): TextStringObject(code)}
+    )
+
+
+def _widget(writer: PdfWriter, placement: Placement, page_ref: IndirectObject,
+            resources: DictionaryObject) -> DictionaryObject:
+    field = placement.field
+    w, h = placement.width, placement.height
+    widget = DictionaryObject({
+        _name("/Type"): _name("/Annot"),
+        _name("/Subtype"): _name("/Widget"),
+        _name("/FT"): _name(FIELD_TYPE_NAMES[field.type]),
+        _name("/T"): TextStringObject(field.name),
+        _name("/TU"): TextStringObject(field.label),
+        _name("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in
+                                     (placement.x, placement.y, placement.x + w, placement.y + h)]),
+        _name("/F"): NumberObject(ANNOT_PRINT),
+        _name("/P"): page_ref,
+    })
+    flags = FF_REQUIRED if field.required else 0
+    if field.type in TEXT_FIELD_TYPES:
+        flags |= FF_DO_NOT_SPELL_CHECK | (FF_MULTILINE if field.multiline else 0)
+        widget[_name("/DA")] = default_appearance(field)
+        widget[_name("/Q")] = NumberObject(0)
+        if field.max_length:
+            widget[_name("/MaxLen")] = NumberObject(field.max_length)
+        widget[_name("/MK")] = DictionaryObject()
+        empty = appearance.text_content("", w, h, field.multiline)
+        blank = appearance.form_xobject(empty, w, h, resources)
+        widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, blank)})
+        if field.type == "date":
+            widget[_name("/AA")] = DictionaryObject({
+                _name("/F"): _javascript('AFDate_FormatEx("dd.mm.yyyy");'),
+                _name("/K"): _javascript('AFDate_KeystrokeEx("dd.mm.yyyy");'),
+            })
+    elif field.type == "checkbox":
+        on = appearance.form_xobject(appearance.check_content(w, h), w, h, DictionaryObject())
+        off = appearance.form_xobject(b"", w, h, DictionaryObject())
+        widget[_name("/V")] = _name("/Off")
+        widget[_name("/AS")] = _name("/Off")
+        widget[_name("/DA")] = TextStringObject("/ZaDb 0 Tf 0 g")
+        widget[_name("/MK")] = DictionaryObject({_name("/CA"): TextStringObject("4")})
+        widget[_name("/AP")] = DictionaryObject({_name("/N"): DictionaryObject({
+            _name(CHECKBOX_ON): add_object(writer, on),
+            _name("/Off"): add_object(writer, off),
+        })})
+    else:  # signature: empty until signed
+        empty = appearance.form_xobject(b"", w, h, DictionaryObject())
+        widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, empty)})
+    if flags:
+        widget[_name("/Ff")] = NumberObject(flags)
+    return widget
+
+
+def build_pdf(form: Form, department: Optional[Department] = None) -> bytes:
+    """The blank fillable PDF of ``form`` (deterministic for a given catalog and code)."""
+    static, placements = render_static(form, department)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(static)))
+    font_ref = font_dictionary(writer)
+    zapf_ref = add_object(writer, DictionaryObject({
+        _name("/Type"): _name("/Font"), _name("/Subtype"): _name("/Type1"),
+        _name("/BaseFont"): _name("/ZapfDingbats"),
+    }))
+    resources = font_resources(font_ref)
+    fields = ArrayObject()
+    for placement in placements:
+        page = writer.pages[placement.page]
+        widget = _widget(writer, placement, page.indirect_reference, resources)
+        widget_ref = add_object(writer, widget)
+        if "/Annots" not in page:
+            page[_name("/Annots")] = ArrayObject()
+        page["/Annots"].append(widget_ref)
+        fields.append(widget_ref)
+    writer._root_object[_name("/AcroForm")] = add_object(writer, DictionaryObject({  # noqa: SLF001
+        _name("/Fields"): fields,
+        _name("/DR"): DictionaryObject({_name("/Font"): DictionaryObject({
+            _name(font.RESOURCE_NAME): font_ref, _name("/ZaDb"): zapf_ref,
+        })}),
+        _name("/DA"): TextStringObject(f"{font.RESOURCE_NAME} 0 Tf 0 g"),
+        _name("/NeedAppearances"): BooleanObject(False),
+    }))
+    writer._root_object[_name("/Lang")] = TextStringObject("ro-RO")  # noqa: SLF001
+    writer._root_object[_name("/ViewerPreferences")] = DictionaryObject({  # noqa: SLF001
+        _name("/DisplayDocTitle"): BooleanObject(True),
+    })
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

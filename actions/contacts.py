@@ -15,13 +15,27 @@ def registratura() -> Department:
     return load_catalog().departments[GENERAL_DEPARTMENT]
 
 
+PROVISIONAL = "⚠ Adresa de e-mail este provizorie până la confirmarea primăriei."
+UNCONFIRMED_PHONE = "⚠ Numărul de telefon provine dintr-o sursă neoficială — verificați-l pe site-ul primăriei."
+
+
 def contact_text(department: Department) -> str:
-    """One chat message with a department's e-mail, phone and hours."""
-    parts = [f"{department.name}: e-mail {department.email}"]
+    """One chat message with a department's e-mail, phone and hours, caveats included.
+
+    A placeholder e-mail or an unconfirmed phone number is never given as certain.
+    """
+    lines = [f"{department.name}:", f"• e-mail: {department.email}"]
     if department.phone:
-        parts.append(f"telefon {department.phone}")
-    text = ", ".join(parts) + f". Program: {department.hours}."
-    return text
+        lines.append(f"• telefon: {department.phone}")
+    if department.hours:
+        lines.append(f"• program: {department.hours}")
+    if department.is_placeholder("email"):
+        lines.append(PROVISIONAL)
+    if department.phone and (
+        department.is_placeholder("phone") or "phone" in department.unverified
+    ):
+        lines.append(UNCONFIRMED_PHONE)
+    return "\n".join(lines)
 
 
 class ActionAnswerContact(Action):

@@ -5,7 +5,7 @@ from typing import Any, Dict, Iterable, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import registratura
+from actions.contacts import contact_text, registratura
 from actions.procedures import category_buttons
 
 REPHRASE = "Nu sunt sigur că am înțeles. Puteți reformula? Sau alegeți un domeniu:"
@@ -66,14 +66,10 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        office = registratura()
         dispatcher.utter_message(
-            text=(
-                "Deocamdată nu vă pot face legătura cu un funcționar din chat. "
-                f"Îi puteți scrie la {office.email}"
-                + (f" sau îi puteți telefona la {office.phone}" if office.phone else "")
-                + f" ({office.hours})."
-            )
+            text="Deocamdată nu vă pot face legătura cu un funcționar din chat. "
+            "Îi puteți contacta pe colegii de la Relații cu Publicul astfel:"
         )
+        dispatcher.utter_message(text=contact_text(registratura()))
         dispatcher.utter_message(response="utter_how_can_help")
         return []

@@ -420,6 +420,7 @@ def append_in_transaction(
                     channel=turn.channel,
                     first_at=at,
                     last_at=at,
+                    first_seq=seq,
                     last_turn_no=turn_no,
                     last_seq=seq,
                 )
@@ -570,6 +571,46 @@ def _verify(conn: Connection, chunk: int) -> VerifyReport:
     scan = _scan(conn, start_seq, prev_hash, head_seq, chunk)
     if scan.broken_at is not None:
         return report(scan.checked, scan.first, scan.broken_at)
+    beyond = conn.execute(
+        sa.select(turns_t.c.seq, turns_t.c.conversation_id, turns_t.c.turn_no)
+        .where(turns_t.c.seq > head_seq)
+        .order_by(turns_t.c.seq)
+        .limit(1)
+    ).first()
+    if beyond is not None:
+        return report(
+            scan.checked,
+            scan.first,
+            ChainBreak(
+                int(beyond.seq),
+                beyond.conversation_id,
+                beyond.turn_no,
+                f"the turn lies beyond the chain head (seq {head_seq}): it was not "
+                f"written by the archive",
+            ),
+        )
+    # The last turn each conversation recorded must still be there.
+    lost = conn.execute(
+        sa.select(conversations_t.c.conversation_id, conversations_t.c.last_turn_no,
+                  conversations_t.c.last_seq)
+        .select_from(
+            conversations_t.outerjoin(turns_t, turns_t.c.seq == conversations_t.c.last_seq)
+        )
+        .where(conversations_t.c.last_seq > start_seq, turns_t.c.seq.is_(None))
+        .order_by(conversations_t.c.last_seq)
+        .limit(1)
+    ).first()
+    if lost is not None:
+        return report(
+            scan.checked,
+            scan.first,
+            ChainBreak(
+                int(lost.last_seq),
+                lost.conversation_id,
+                lost.last_turn_no,
+                "the last turn of this conversation is missing (deleted?)",
+            ),
+        )
     if scan.prev_hash != head_hash:
         return report(
             scan.checked,
@@ -660,13 +701,18 @@ def _missing(conn: Connection, seq: int, next_present: Optional[int]) -> ChainBr
     if follower is not None:
         conversation_id, turn_no = follower.conversation_id, follower.turn_no - 1
     else:
-        last = conn.execute(
-            sa.select(conversations_t.c.conversation_id, conversations_t.c.last_turn_no).where(
-                conversations_t.c.last_seq == seq
-            )
+        # The last or the first turn of its conversation, if not in the middle.
+        known = conn.execute(
+            sa.select(
+                conversations_t.c.conversation_id,
+                sa.case(
+                    (conversations_t.c.last_seq == seq, conversations_t.c.last_turn_no),
+                    else_=1,
+                ).label("turn_no"),
+            ).where(sa.or_(conversations_t.c.last_seq == seq, conversations_t.c.first_seq == seq))
         ).first()
-        conversation_id = None if last is None else last.conversation_id
-        turn_no = None if last is None else last.last_turn_no
+        conversation_id = None if known is None else known.conversation_id
+        turn_no = None if known is None else known.turn_no
     if next_present is None:
         reason = "the turn is missing: the chain head says it was written (deleted at the end?)"
     else:

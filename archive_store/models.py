@@ -83,6 +83,7 @@ class Conversation(Base):
     channel = sa.Column(sa.String(64), nullable=True)
     first_at = sa.Column(sa.DateTime, nullable=False)
     last_at = sa.Column(sa.DateTime, nullable=False, index=True)
+    first_seq = sa.Column(BigInt, nullable=False)
     last_turn_no = sa.Column(sa.Integer, nullable=False)
     last_seq = sa.Column(BigInt, nullable=False)
 

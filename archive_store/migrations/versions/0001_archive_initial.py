@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(64), nullable=True),
         sa.Column("first_at", sa.DateTime, nullable=False),
         sa.Column("last_at", sa.DateTime, nullable=False),
+        sa.Column("first_seq", BigInt, nullable=False),
         sa.Column("last_turn_no", sa.Integer, nullable=False),
         sa.Column("last_seq", BigInt, nullable=False),
     )

@@ -1,0 +1,380 @@
+"""Rasa tracker store in the archive database, which also archives user and bot turns.
+
+Configure it in endpoints.yml (the database comes from ``DATABASE_URL``, default
+``var/efunctionar.db``)::
+
+    tracker_store:
+      type: archive_store.tracker_store.ArchiveTrackerStore
+
+Two things differ from Rasa's own ``SQLTrackerStore``:
+
+* **Failures reach the sender.** Rasa's ``Agent`` wraps every tracker store in
+  ``FailSafeTrackerStore``, which on a database error logs it and carries on with an
+  in-memory store: the citizen gets an answer and the turn is in no database. Building
+  this store makes the ``Agent`` use it unwrapped (see :func:`refuse_failsafe_fallback`),
+  so a database error propagates out of ``agent.handle_message`` to the channel, which
+  tells the sender and does not acknowledge the message.
+* **The archive is written in the same transaction** as Rasa's events: the
+  conversation state and the archived turns are committed together or not at all.
+  See :meth:`ArchiveTrackerStore.turns_to_archive` for which turns the store writes
+  and which it leaves to a channel that archives its own turns (handoff/).
+"""
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import re
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import Connection
+
+from archive_store import db
+from archive_store.archive import Archive, append_in_transaction, tracker_events_t, turns_t
+from archive_store.turns import MESSAGE, TurnIn, clean
+
+logger = logging.getLogger(__name__)
+
+#: System event under which the store records the NLU result of a citizen message that
+#: the channel had already archived (the archive is append-only, so it cannot be added
+#: to the stored turn).
+CLASSIFIED = "classified"
+
+#: source_key prefix of the citizen turns this store archives itself.
+STORE_KEY_PREFIX = "rasa:"
+
+_FORM_IN_PAYLOAD = re.compile(r'"form"\s*:\s*"([a-z0-9_]{1,64})"')
+_FORM_IN_URL = re.compile(r"/formulare/([a-z0-9_]{1,64})\.pdf")
+_BOT_EXTRA_KEYS = ("buttons", "quick_replies", "attachment", "image", "elements", "custom")
+
+
+class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
+    """Rasa's conversation state and the turn archive in one database.
+
+    Args:
+        domain: passed by Rasa's loader.
+        host: the ``url`` key of the endpoints.yml entry, if any: the database URL.
+        event_broker: passed by Rasa's loader.
+        url: database URL (wins over ``host``); default ``$DATABASE_URL``, else the
+            SQLite file ``var/efunctionar.db``.
+        migrate: run the archive migrations at start (default true; they are
+            idempotent and locked against concurrent starts).
+        archive_turns: write citizen and bot turns to the archive (default true).
+    """
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        url: Optional[Text] = None,
+        migrate: bool = True,
+        archive_turns: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(domain, event_broker, **kwargs)
+        self.archive = Archive(url or host or None)
+        if _truthy(migrate):
+            db.upgrade(self.archive.url)
+        # Fail at start, with the reason, rather than at the first citizen message.
+        self.archive.head()
+        self.archive_turns = _truthy(archive_turns)
+        refuse_failsafe_fallback()
+        logger.debug("ArchiveTrackerStore on %r", self.archive.url)
+
+    # --- units of work -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def session_scope(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction: committed on success, rolled back on error.
+
+        ``write=True`` takes the archive's write lock at the start (SQLite) so the
+        archive chain can be extended in the same transaction.
+        """
+        engine = self.archive.engine
+        if write:
+            with db.write_transaction(engine) as conn:
+                yield conn
+        else:
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    # --- TrackerStore -------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the new events of ``tracker`` and archive its new turns, atomically.
+
+        Raises:
+            ArchiveUnavailable: nothing was stored; Rasa passes the error on to the
+                channel (this store is not wrapped in ``FailSafeTrackerStore``).
+        """
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self._save, tracker)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        return await asyncio.to_thread(self._retrieve, sender_id, False)
+
+    async def retrieve_full_tracker(
+        self, conversation_id: Text
+    ) -> Optional[DialogueStateTracker]:
+        return await asyncio.to_thread(self._retrieve, conversation_id, True)
+
+    async def keys(self) -> Iterable[Text]:
+        def read() -> List[Text]:
+            with db.db_errors("list conversation ids"):
+                with self.session_scope() as conn:
+                    query = sa.select(tracker_events_t.c.sender_id).distinct()
+                    return [row[0] for row in conn.execute(query)]
+
+        return await asyncio.to_thread(read)
+
+    # --- implementation -----------------------------------------------------------
+
+    def _event_query(self, sender_id: Text, all_sessions: bool) -> "sa.sql.Select":
+        """Events of ``sender_id`` in order; by default only the latest session's.
+
+        Same selection as Rasa's ``SQLTrackerStore._event_query``.
+        """
+        events = tracker_events_t
+        query = sa.select(events.c.data).where(events.c.sender_id == sender_id)
+        if not all_sessions:
+            session_start = (
+                sa.select(sa.func.max(events.c.timestamp))
+                .where(
+                    events.c.sender_id == sender_id,
+                    events.c.type_name == SessionStarted.type_name,
+                )
+                .scalar_subquery()
+            )
+            query = query.where(
+                sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
+            )
+        return query.order_by(events.c.id)
+
+    def _retrieve(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with db.db_errors(f"retrieve conversation {sender_id!r}"):
+            with self.session_scope() as conn:
+                rows = conn.execute(self._event_query(sender_id, all_sessions)).all()
+        if not rows:
+            return None
+        events = [json.loads(row.data) for row in rows]
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _save(self, tracker: DialogueStateTracker) -> None:
+        sender_id = tracker.sender_id
+        with db.db_errors(f"save conversation {sender_id!r}"):
+            with self.session_scope(write=True) as conn:
+                stored = conn.execute(
+                    sa.select(sa.func.count()).select_from(
+                        self._event_query(sender_id, all_sessions=False).subquery()
+                    )
+                ).scalar()
+                new_events = list(
+                    itertools.islice(tracker.events, stored, len(tracker.events))
+                )
+                if not new_events:
+                    return
+                conn.execute(
+                    tracker_events_t.insert(),
+                    [_event_row(sender_id, event) for event in new_events],
+                )
+                if self.archive_turns:
+                    turns = self.turns_to_archive(conn, tracker, new_events)
+                    if turns:
+                        append_in_transaction(
+                            conn, [clean(t) for t in turns], self.archive.clock()
+                        )
+        logger.debug("Tracker %r saved with %d new events", sender_id, len(new_events))
+
+    def turns_to_archive(
+        self, conn: Connection, tracker: DialogueStateTracker, new_events: List[Event]
+    ) -> List[TurnIn]:
+        """The archive turns for ``new_events``.
+
+        A channel that archives its own turns (the website channel of handoff/ does,
+        before acknowledging or delivering them) archives the citizen's message with
+        Rasa's ``message_id`` as ``source_key`` before handing it to Rasa (the
+        store's own citizen turns use ``rasa:<message_id>``). When the
+        store finds the latest citizen message already archived that way, it adds
+        only what the channel cannot know — the NLU result, as a system turn
+        ``classified`` — and leaves the bot turns to the channel. Otherwise (e.g. the
+        REST channel) it archives the citizen turn with its NLU result and the bot
+        turns itself.
+        """
+        sender_id = tracker.sender_id
+        latest = tracker.latest_message
+        channel_archives = bool(
+            latest is not None
+            and latest.message_id
+            and _archived(conn, sender_id, latest.message_id) is not None
+        )
+        channel = tracker.get_latest_input_channel()
+        turns: List[TurnIn] = []
+        for event in new_events:
+            if isinstance(event, UserUttered):
+                turns.extend(self._citizen_turns(conn, sender_id, event))
+            elif isinstance(event, BotUttered) and not channel_archives:
+                turn = _bot_turn(sender_id, event, channel)
+                if turn is not None:
+                    turns.append(turn)
+        return turns
+
+    def _citizen_turns(
+        self, conn: Connection, sender_id: Text, event: UserUttered
+    ) -> List[TurnIn]:
+        intent = (event.intent or {}).get("name") or None
+        confidence = (event.intent or {}).get("confidence")
+        form_ids = _form_entities(event)
+        if event.message_id:
+            archived_seq = _archived(conn, sender_id, event.message_id)
+            if archived_seq is not None:
+                if intent is None:
+                    return []
+                return [
+                    TurnIn(
+                        sender_id,
+                        "system",
+                        event=CLASSIFIED,
+                        intent=intent,
+                        confidence=confidence,
+                        form_ids=form_ids,
+                        channel=event.input_channel,
+                        source_key=f"{event.message_id}:{CLASSIFIED}",
+                        extra={"message_seq": archived_seq},
+                    )
+                ]
+        text = event.text or ""
+        if not text.strip() and intent is None:
+            logger.warning(
+                "Conversation %r: user event with neither text nor intent not archived",
+                sender_id,
+            )
+            return []
+        return [
+            TurnIn(
+                sender_id,
+                "citizen",
+                text,
+                event=MESSAGE,
+                intent=intent,
+                confidence=confidence,
+                form_ids=form_ids,
+                channel=event.input_channel,
+                # Not the bare message_id: that key marks a turn the channel archived.
+                source_key=f"{STORE_KEY_PREFIX}{event.message_id}" if event.message_id else None,
+            )
+        ]
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "0", "off", "")
+    return bool(value)
+
+
+def _event_row(sender_id: Text, event: Event) -> Dict[str, Any]:
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
+def _archived(conn: Connection, sender_id: Text, source_key: Text) -> Optional[int]:
+    """seq of the turn archived under ``source_key`` in this conversation, if any."""
+    seq = conn.execute(
+        sa.select(turns_t.c.seq).where(
+            turns_t.c.conversation_id == sender_id, turns_t.c.source_key == source_key
+        )
+    ).scalar()
+    return None if seq is None else int(seq)
+
+
+def _form_entities(event: UserUttered) -> List[str]:
+    values = []
+    for entity in event.entities or []:
+        value = entity.get("value")
+        if entity.get("entity") == "form" and isinstance(value, str) and value not in values:
+            if re.fullmatch(r"[a-z0-9][a-z0-9_]{0,63}", value):
+                values.append(value)
+    return values
+
+
+def _bot_turn(sender_id: Text, event: BotUttered, channel: Optional[Text]) -> Optional[TurnIn]:
+    data = event.data or {}
+    extra: Dict[str, Any] = {key: data[key] for key in _BOT_EXTRA_KEYS if data.get(key)}
+    utter_action = (event.metadata or {}).get("utter_action")
+    if utter_action:
+        extra["utter_action"] = utter_action
+    text = event.text or ""
+    if not text.strip() and not extra:
+        return None  # an empty utterance shows the citizen nothing
+    found: List[str] = []
+    for string in [text, *_strings(extra)]:
+        found += _FORM_IN_PAYLOAD.findall(string) + _FORM_IN_URL.findall(string)
+    custom = data.get("custom")
+    if isinstance(custom, dict) and isinstance(custom.get("form_ids"), list):
+        found = [str(f) for f in custom["form_ids"]] + found
+    form_ids = list(dict.fromkeys(found))
+    return TurnIn(
+        sender_id,
+        "bot",
+        text,
+        form_ids=form_ids,
+        channel=channel,
+        extra=extra or None,
+    )
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside nested dicts and lists (button payloads, URLs, ...)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+_PATCHED = "_archive_store_unwrapped"
+
+
+def refuse_failsafe_fallback() -> None:
+    """Make Rasa's ``Agent`` use :class:`ArchiveTrackerStore` without the fail-safe wrapper.
+
+    ``rasa.core.agent.Agent._create_tracker_store`` (Rasa 3.6) wraps every store in
+    ``FailSafeTrackerStore``, which turns a failed ``save`` into a log line and an
+    in-memory copy, and a failed ``retrieve`` into "no such conversation". For the
+    archive that is silent data loss, so this store is handed to the ``Agent`` as
+    is; every other store keeps Rasa's behaviour. Called from the store's
+    constructor, which Rasa runs before it builds the ``Agent``; idempotent.
+    tests/archive_store/test_tracker_store.py checks it against the pinned Rasa.
+    """
+    from rasa.core.agent import Agent
+
+    current = Agent.__dict__["_create_tracker_store"]
+    if getattr(current, _PATCHED, False):
+        return
+    original = current.__func__
+
+    def _create_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
+        if isinstance(store, ArchiveTrackerStore):
+            store.domain = domain
+            return store
+        return original(store, domain)
+
+    setattr(_create_tracker_store, _PATCHED, True)
+    Agent._create_tracker_store = staticmethod(_create_tracker_store)

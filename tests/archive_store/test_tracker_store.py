@@ -1,0 +1,265 @@
+"""archive_store/tracker_store.py: Rasa's conversation state in the archive database."""
+
+import os
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.utils.endpoints import EndpointConfig
+
+from archive_store import Archive, ArchiveUnavailable, InvalidTurn, TurnIn
+from archive_store.tracker_store import ArchiveTrackerStore
+
+STORE_TYPE = "archive_store.tracker_store.ArchiveTrackerStore"
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, ask_procedure, insult, request_human]
+entities: [form]
+slots:
+  form:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: from_entity
+      entity: form
+responses:
+  utter_greet:
+  - text: "Bună ziua! Cu ce vă pot ajuta?"
+"""
+)
+
+
+@pytest.fixture
+def store(db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    store = TrackerStore.create(EndpointConfig(type=STORE_TYPE), domain=DOMAIN)
+    yield store
+    store.archive.close()
+
+
+def user(text, intent, message_id, confidence=0.93, entities=()):
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        entities=list(entities),
+        input_channel="rest",
+        message_id=message_id,
+    )
+
+
+def bot(text, **data):
+    return BotUttered(text, data=data, metadata={"utter_action": "utter_test"})
+
+
+async def converse(store, sender, *events):
+    tracker = await store.get_or_create_tracker(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
+def test_rasa_loads_the_store_from_endpoints_config(store, db_url):
+    assert type(store) is ArchiveTrackerStore
+    assert str(store.archive.url) == db_url
+
+
+def test_the_url_key_of_endpoints_yml_wins(db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent/dir/x.db")
+    store = TrackerStore.create(EndpointConfig(url=db_url, type=STORE_TYPE), domain=DOMAIN)
+    assert isinstance(store, ArchiveTrackerStore)
+    store.archive.close()
+
+
+def test_agent_uses_the_store_without_the_failsafe_wrapper(store):
+    agent = Agent(domain=DOMAIN, tracker_store=store)
+    assert agent.tracker_store is store
+    # Every other store keeps Rasa's behaviour.
+    other = Agent(domain=DOMAIN, tracker_store=InMemoryTrackerStore(DOMAIN))
+    assert isinstance(other.tracker_store, FailSafeTrackerStore)
+
+
+async def test_conversation_survives_a_restart(store, db_url):
+    await converse(
+        store,
+        "cetatean-1",
+        user("bună ziua", "greet", "m1"),
+        ActionExecuted("utter_greet"),
+        bot("Bună ziua! Cu ce vă pot ajuta?"),
+        ActionExecuted("action_listen"),
+        user(
+            "acte pentru certificatul de urbanism",
+            "ask_procedure",
+            "m2",
+            entities=[{"entity": "form", "value": "certificat_urbanism", "start": 0, "end": 1}],
+        ),
+        SlotSet("form", "certificat_urbanism"),
+    )
+    before = (await store.retrieve("cetatean-1")).events
+    restarted = ArchiveTrackerStore(domain=DOMAIN, url=db_url)
+    try:
+        tracker = await restarted.retrieve("cetatean-1")
+        assert list(tracker.events) == list(before)
+        assert tracker.get_slot("form") == "certificat_urbanism"
+        assert tracker.latest_message.text == "acte pentru certificatul de urbanism"
+        assert "cetatean-1" in await restarted.keys()
+    finally:
+        restarted.archive.close()
+
+
+async def test_user_and_bot_turns_are_archived_with_nlu_results(store):
+    await converse(
+        store,
+        "c",
+        user(
+            "certificatul de urbanism?",
+            "ask_procedure",
+            "m1",
+            confidence=0.8765,
+            entities=[{"entity": "form", "value": "certificat_urbanism"}],
+        ),
+        ActionExecuted("action_procedure"),
+        bot(
+            "Pentru certificatul de urbanism aveți nevoie de:",
+            buttons=[
+                {"title": "Descarcă formularul (PDF)", "payload": "/formulare/certificat_urbanism.pdf"},
+                {"title": "Autorizație", "payload": '/ask_procedure{"form": "autorizatie_construire"}'},
+            ],
+        ),
+        ActionExecuted("action_listen"),
+    )
+    citizen, answer = store.archive.conversation("c")
+    assert (citizen.speaker, citizen.text, citizen.intent) == (
+        "citizen",
+        "certificatul de urbanism?",
+        "ask_procedure",
+    )
+    assert citizen.confidence == pytest.approx(0.8765)
+    assert citizen.form_ids == ("certificat_urbanism",)
+    assert citizen.channel == "rest" and citizen.source_key == "rasa:m1"
+    assert answer.speaker == "bot" and answer.text.startswith("Pentru certificatul")
+    assert answer.form_ids == ("certificat_urbanism", "autorizatie_construire")
+    assert answer.extra["utter_action"] == "utter_test"
+    assert answer.extra["buttons"][0]["title"] == "Descarcă formularul (PDF)"
+    assert store.archive.verify().ok
+
+
+async def test_saving_twice_archives_nothing_twice(store):
+    tracker = await converse(store, "c", user("salut", "greet", "m1"), bot("Bună!"))
+    await store.save(tracker)
+    assert len(store.archive.conversation("c")) == 2
+
+
+async def test_insult_is_flagged(store):
+    await converse(store, "c", user("ești prost", "insult", "m1"))
+    (turn,) = store.archive.conversation("c")
+    assert turn.flags == ("insult",)
+
+
+async def test_turns_the_channel_archived_itself_are_not_duplicated(store):
+    # The website channel archives the citizen's message (source_key = Rasa message_id)
+    # before handing it to Rasa, and the bot's answers before delivering them.
+    store.archive.append(TurnIn("c", "citizen", "vreau un om", channel="website", source_key="m1"))
+    await converse(store, "c", user("vreau un om", "request_human", "m1"), bot("Vă caut un coleg."))
+    citizen, classified = store.archive.conversation("c")
+    assert citizen.intent is None and citizen.source_key == "m1"
+    assert (classified.speaker, classified.event, classified.intent) == (
+        "system",
+        "classified",
+        "request_human",
+    )
+    assert classified.extra == {"message_seq": citizen.seq}
+    assert classified.flags == ("handoff",)
+
+
+async def test_only_the_latest_session_is_retrieved(store):
+    await converse(store, "c", user("unu", "greet", "m1"))
+    await converse(store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2"))
+    latest = await store.retrieve("c")
+    full = await store.retrieve_full_tracker("c")
+    assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["doi"]
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["unu", "doi"]
+
+
+async def test_state_and_archive_are_saved_together_or_not_at_all(store):
+    await converse(store, "c", user("salut", "greet", "m1"))
+    tracker = await store.retrieve("c")
+    tracker.update(bot("x" * 20_001))  # the archive refuses this turn
+    with pytest.raises(InvalidTurn):
+        await store.save(tracker)
+    again = await store.retrieve("c")
+    assert not any(isinstance(e, BotUttered) for e in again.events)
+    assert len(store.archive.conversation("c")) == 1
+
+
+async def test_sqlite_database_going_away_mid_conversation(tmp_path, sqlite_template):
+    path = tmp_path / "live.db"
+    path.write_bytes(open(sqlite_template, "rb").read())
+    store = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    agent = Agent(domain=DOMAIN, tracker_store=store)
+    tracker = await converse(agent.tracker_store, "c", user("bună", "greet", "m1"), bot("Bună ziua!"))
+
+    os.rename(path, tmp_path / "moved.db")
+    tracker.update(user("mai e cineva?", "greet", "m2"))
+    # What the processor does at the end of a message: the error reaches the channel ...
+    with pytest.raises(ArchiveUnavailable, match="does not exist"):
+        await agent.tracker_store.save(tracker)
+    # ... and at the start of the next one it does not get a fresh, empty conversation.
+    with pytest.raises(ArchiveUnavailable):
+        await agent.tracker_store.get_or_create_tracker("c")
+    assert not path.exists()
+
+    os.rename(tmp_path / "moved.db", path)
+    restarted = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    back = await restarted.retrieve("c")
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["bună"]
+    assert [t.text for t in restarted.archive.conversation("c")] == ["bună", "Bună ziua!"]
+    assert restarted.archive.verify().ok
+    store.archive.close()
+    restarted.archive.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_database_dropped_mid_conversation(pg_databases):
+    url = pg_databases.create("archive_tracker_gone")
+    store = ArchiveTrackerStore(domain=DOMAIN, url=url)
+    agent = Agent(domain=DOMAIN, tracker_store=store)
+    tracker = await converse(agent.tracker_store, "c", user("bună", "greet", "m1"))
+    pg_databases.drop(url)
+    tracker.update(user("alo?", "greet", "m2"))
+    with pytest.raises(ArchiveUnavailable):
+        await agent.tracker_store.save(tracker)
+    with pytest.raises(ArchiveUnavailable):
+        await agent.tracker_store.retrieve("c")
+    store.archive.close()
+
+
+async def test_rasas_stock_wrapper_would_have_hidden_the_failure(tmp_path, sqlite_template):
+    """Why refuse_failsafe_fallback exists: with Rasa's wrapper the save 'succeeds'."""
+    path = tmp_path / "live.db"
+    path.write_bytes(open(sqlite_template, "rb").read())
+    store = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    wrapped = FailSafeTrackerStore(store)
+    tracker = await converse(wrapped, "c", user("bună", "greet", "m1"))
+    os.remove(path)
+    tracker.update(user("pierdut", "greet", "m2"))
+    await wrapped.save(tracker)  # no error: the turn went to an in-memory store
+    assert await wrapped.retrieve("c") is None  # and the conversation "does not exist"
+    store.archive.close()
+
+
+def test_unreachable_database_fails_at_start(tmp_path):
+    with pytest.raises(ArchiveUnavailable):
+        ArchiveTrackerStore(domain=DOMAIN, url="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(ArchiveUnavailable):
+        ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/x.db", migrate=False)

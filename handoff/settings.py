@@ -1,0 +1,78 @@
+"""Settings of the website channel, read from its credentials.yml entry with defaults.
+
+Settings the action server needs as well (the schedule file, the clerks' grace period,
+the database) come from the environment instead, so both processes agree:
+``HANDOFF_SCHEDULE``, ``HANDOFF_CLERK_GRACE_SECONDS``, ``DATABASE_URL``.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+MAX_MESSAGE_CHARS = 2000
+
+_DEFAULTS: Dict[str, Any] = {
+    "session_ttl_minutes": 480,
+    "cookie_secure": False,
+    "housekeeping_seconds": 5.0,
+    "citizen_queue_grace_seconds": 300.0,
+    "turn_sink": None,
+    "database_url": None,
+}
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """Attributes:
+    session_ttl_minutes: a console login lasts this long, then the clerk logs in again.
+    cookie_secure: send the session cookie only over HTTPS (set true behind TLS).
+    housekeeping_seconds: how often presence, grace periods and closing time are checked.
+    citizen_queue_grace_seconds: a queued citizen whose page is gone this long leaves the queue.
+    turn_sink: ``package.module.Class`` archiving every turn (see handoff.archive).
+    database_url: overrides ``$DATABASE_URL`` for the Rasa server.
+    """
+
+    session_ttl_minutes: float = 480
+    cookie_secure: bool = False
+    housekeeping_seconds: float = 5.0
+    citizen_queue_grace_seconds: float = 300.0
+    turn_sink: Optional[str] = None
+    database_url: Optional[str] = None
+
+    @property
+    def session_ttl(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.session_ttl_minutes)
+
+    @property
+    def citizen_queue_grace(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.citizen_queue_grace_seconds)
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "ChannelSettings":
+        """Read the channel's credentials entry; unknown keys and bad values are errors."""
+        credentials = dict(credentials or {})
+        unknown = set(credentials) - set(_DEFAULTS)
+        if unknown:
+            raise ValueError(
+                f"credentials.yml: handoff.channel.WebsiteChannel: unknown key(s) "
+                f"{sorted(unknown)}; known: {sorted(_DEFAULTS)}"
+            )
+        values = {**_DEFAULTS, **{k: v for k, v in credentials.items() if v is not None}}
+        for key in ("session_ttl_minutes", "housekeeping_seconds", "citizen_queue_grace_seconds"):
+            try:
+                number = float(values[key])
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"credentials.yml: handoff.channel.WebsiteChannel: {key}: a number is "
+                    f"needed, got {values[key]!r}"
+                ) from None
+            if number <= 0:
+                raise ValueError(
+                    f"credentials.yml: handoff.channel.WebsiteChannel: {key} must be positive"
+                )
+            values[key] = number
+        if not isinstance(values["cookie_secure"], bool):
+            raise ValueError(
+                "credentials.yml: handoff.channel.WebsiteChannel: cookie_secure: true or false"
+            )
+        return cls(**values)

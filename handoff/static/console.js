@@ -1,0 +1,371 @@
+/*
+ * Clerk console of e-funcționar: presence, queue, conversations side by side.
+ * State comes from /console/api/* and live frames from /console/ws. Citizen text is
+ * always inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var me = null;
+  var forms = [];
+  var clerks = [];
+  var queueItems = [];
+  var panels = {}; // conversation id -> {root, log, seen}
+  var ws = null;
+  var retry = 0;
+  var knownQueued = null;
+  var audio = null;
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function toast(text) {
+    var t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    window.clearTimeout(toast.timer);
+    toast.timer = window.setTimeout(function () { t.hidden = true; }, 6000);
+  }
+
+  function api(method, path, body) {
+    var options = { method: method, headers: {} };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch("/console/api" + path, options).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (resp.status === 401) { window.location.href = "/console/login"; }
+        if (!resp.ok) { throw new Error(data.message || "Eroare " + resp.status); }
+        return data;
+      });
+    });
+  }
+
+  function act(path, body) {
+    return api("POST", path, body).catch(function (error) { toast(error.message); throw error; });
+  }
+
+  // -- sound and badge --------------------------------------------------------------------
+
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.5);
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + 0.5);
+    } catch (e) { /* no audio device: the badge still shows */ }
+  }
+
+  function updateBadge() {
+    var n = queueItems.length;
+    $("waiting").textContent = "În așteptare: " + n;
+    $("waiting").classList.toggle("waiting--some", n > 0);
+    document.title = (n ? "(" + n + ") " : "") + "Consola Relații cu Publicul — e-funcționar";
+  }
+
+  // -- rendering ---------------------------------------------------------------------------
+
+  function who(msg) {
+    if (msg.sender === "citizen") return "Cetățean";
+    if (msg.sender === "bot") return "Asistent";
+    if (msg.sender === "clerk") return msg.name || "Funcționar";
+    return "Sistem";
+  }
+
+  function time(ts) {
+    var d = new Date(ts);
+    return isNaN(d) ? "" : d.toLocaleTimeString("ro-RO", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function renderMessage(log, msg) {
+    var item = el("div", "msg msg--" + msg.sender);
+    var head = el("div", "msg-head");
+    head.appendChild(el("span", "msg-who", who(msg)));
+    head.appendChild(el("span", "msg-time", time(msg.ts)));
+    item.appendChild(head);
+    if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
+    (msg.buttons || []).forEach(function (b) {
+      item.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
+    });
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function minutesSince(iso) {
+    var d = new Date(iso);
+    return isNaN(d) ? 0 : Math.max(0, Math.round((Date.now() - d.getTime()) / 60000));
+  }
+
+  function renderQueue() {
+    var list = $("queue");
+    list.textContent = "";
+    $("queue-empty").hidden = queueItems.length > 0;
+    queueItems.forEach(function (item) {
+      var li = el("li", "queue-item");
+      li.dataset.id = item.id;
+      var title = el("div", "qi-title");
+      title.appendChild(el("strong", null, item.position + ". " + (item.topic || "Fără subiect detectat")));
+      title.appendChild(el("span", "qi-wait", "așteaptă de " + minutesSince(item.queued_at) + " min"));
+      li.appendChild(title);
+      var meta = el("div", "qi-meta");
+      if (item.form_title) meta.appendChild(el("span", "tag", "Formular: " + item.form_title));
+      meta.appendChild(el("span", item.citizen_online ? "tag tag--on" : "tag tag--off",
+        item.citizen_online ? "cetățean conectat" : "cetățean deconectat"));
+      li.appendChild(meta);
+      var details = el("details", "qi-transcript");
+      details.appendChild(el("summary", null, "Conversația până acum (" + item.transcript.length + " mesaje)"));
+      var log = el("div", "log log--preview");
+      item.transcript.forEach(function (m) { renderMessage(log, m); });
+      details.appendChild(log);
+      li.appendChild(details);
+      var take = el("button", "take", "Preia conversația");
+      take.type = "button";
+      take.addEventListener("click", function () {
+        take.disabled = true;
+        act("/conversations/" + encodeURIComponent(item.id) + "/takeover").then(function (data) {
+          openPanel(data.conversation);
+        }).catch(function () { take.disabled = false; });
+      });
+      li.appendChild(take);
+      list.appendChild(li);
+    });
+    updateBadge();
+  }
+
+  function option(value, text) {
+    var o = el("option", null, text);
+    o.value = value;
+    return o;
+  }
+
+  function fillClerkSelect(select) {
+    select.textContent = "";
+    select.appendChild(option("", "Transferă către…"));
+    clerks.forEach(function (c) {
+      if (me && c.id === me.id) return;
+      select.appendChild(option(c.username, c.display_name));
+    });
+  }
+
+  function openPanel(conv) {
+    var existing = panels[conv.id];
+    if (existing) { existing.root.remove(); }
+    var root = el("article", "panel");
+    root.dataset.id = conv.id;
+    root.setAttribute("aria-label", "Conversație: " + (conv.topic || conv.id));
+    var head = el("header", "panel-head");
+    head.appendChild(el("strong", null, conv.topic || "Conversație"));
+    var online = el("span", conv.citizen_online ? "tag tag--on" : "tag tag--off",
+      conv.citizen_online ? "cetățean conectat" : "cetățean deconectat");
+    head.appendChild(online);
+    root.appendChild(head);
+
+    var log = el("div", "log");
+    log.setAttribute("role", "log");
+    log.setAttribute("aria-live", "polite");
+    log.tabIndex = 0;
+    var seen = {};
+    (conv.transcript || []).forEach(function (m) { seen[m.id] = true; renderMessage(log, m); });
+    root.appendChild(log);
+
+    var tools = el("div", "tools");
+    var formSelect = el("select", "form-select");
+    formSelect.setAttribute("aria-label", "Alegeți un formular");
+    formSelect.appendChild(option("", "Formular…"));
+    forms.forEach(function (f) { formSelect.appendChild(option(f.id, f.title)); });
+    if (conv.form_id) formSelect.value = conv.form_id;
+    var cardBtn = el("button", null, "Trimite fișa");
+    var pdfBtn = el("button", null, "Trimite PDF");
+    [cardBtn, pdfBtn].forEach(function (b) { b.type = "button"; });
+    cardBtn.addEventListener("click", function () {
+      if (!formSelect.value) { toast("Alegeți întâi un formular."); return; }
+      act("/conversations/" + encodeURIComponent(conv.id) + "/card", { form_id: formSelect.value });
+    });
+    pdfBtn.addEventListener("click", function () {
+      if (!formSelect.value) { toast("Alegeți întâi un formular."); return; }
+      act("/conversations/" + encodeURIComponent(conv.id) + "/pdf", { form_id: formSelect.value });
+    });
+    tools.appendChild(formSelect); tools.appendChild(cardBtn); tools.appendChild(pdfBtn);
+
+    var clerkSelect = el("select", "clerk-select");
+    clerkSelect.setAttribute("aria-label", "Transferă către alt funcționar");
+    fillClerkSelect(clerkSelect);
+    var transferBtn = el("button", null, "Transferă");
+    transferBtn.type = "button";
+    transferBtn.addEventListener("click", function () {
+      if (!clerkSelect.value) { toast("Alegeți funcționarul."); return; }
+      act("/conversations/" + encodeURIComponent(conv.id) + "/transfer", { to: clerkSelect.value });
+    });
+    var releaseBtn = el("button", null, "Predă asistentului");
+    releaseBtn.type = "button";
+    releaseBtn.addEventListener("click", function () {
+      act("/conversations/" + encodeURIComponent(conv.id) + "/release");
+    });
+    var closeBtn = el("button", "danger", "Închide");
+    closeBtn.type = "button";
+    closeBtn.addEventListener("click", function () {
+      act("/conversations/" + encodeURIComponent(conv.id) + "/close");
+    });
+    tools.appendChild(clerkSelect); tools.appendChild(transferBtn);
+    tools.appendChild(releaseBtn); tools.appendChild(closeBtn);
+    root.appendChild(tools);
+
+    var form = el("form", "reply");
+    var label = el("label", "sr", "Răspuns către cetățean");
+    var inputId = "reply-" + conv.id;
+    label.htmlFor = inputId;
+    var input = el("textarea");
+    input.id = inputId;
+    input.rows = 2;
+    input.maxLength = 2000;
+    input.placeholder = "Scrieți răspunsul… (Enter trimite, Shift+Enter rând nou)";
+    var send = el("button", "send", "Trimite");
+    send.type = "submit";
+    form.appendChild(label); form.appendChild(input); form.appendChild(send);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value;
+      if (!text.trim()) return;
+      act("/conversations/" + encodeURIComponent(conv.id) + "/message", { text: text })
+        .then(function () { input.value = ""; input.focus(); });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    root.appendChild(form);
+
+    $("mine").appendChild(root);
+    panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect };
+    $("mine-empty").hidden = true;
+    input.focus();
+  }
+
+  function closePanel(id, note) {
+    var panel = panels[id];
+    if (!panel) return;
+    panel.root.remove();
+    delete panels[id];
+    $("mine-empty").hidden = Object.keys(panels).length > 0;
+    if (note) toast(note);
+  }
+
+  function setPresence(clerk) {
+    me = clerk;
+    $("me").textContent = clerk.display_name;
+    var active = clerk.presence === "activ";
+    var btn = $("presence");
+    btn.setAttribute("aria-checked", active ? "true" : "false");
+    btn.textContent = active ? "Activ" : "Indisponibil";
+    btn.classList.toggle("presence--on", active);
+  }
+
+  function applySnapshot(snap) {
+    setPresence(snap.me);
+    clerks = snap.clerks || [];
+    queueItems = snap.queue || [];
+    knownQueued = {};
+    queueItems.forEach(function (q) { knownQueued[q.id] = true; });
+    renderQueue();
+    Object.keys(panels).forEach(function (id) { closePanel(id); });
+    (snap.mine || []).forEach(openPanel);
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "snapshot": applySnapshot(frame); break;
+      case "queue":
+        var fresh = false;
+        var now = {};
+        (frame.items || []).forEach(function (q) {
+          now[q.id] = true;
+          if (knownQueued && !knownQueued[q.id]) fresh = true;
+        });
+        knownQueued = now;
+        queueItems = frame.items || [];
+        renderQueue();
+        if (fresh && me && me.presence === "activ") beep();
+        break;
+      case "alert": break; // the queue frame that follows carries it
+      case "clerks":
+        clerks = frame.clerks || [];
+        Object.keys(panels).forEach(function (id) { fillClerkSelect(panels[id].clerkSelect); });
+        break;
+      case "assigned":
+        openPanel(frame.conversation);
+        if (frame.from) { toast(frame.from + " v-a transferat o conversație."); beep(); }
+        break;
+      case "unassigned":
+        var why = { transferred: "Conversația a fost transferată către " + (frame.to || "alt funcționar") + ".",
+                    released: "Conversația a fost predată asistentului.",
+                    closed: "Conversația a fost închisă." }[frame.reason];
+        closePanel(frame.conversation_id, why);
+        break;
+      case "message":
+        var panel = panels[frame.conversation_id];
+        if (panel && !panel.seen[frame.message.id]) {
+          panel.seen[frame.message.id] = true;
+          renderMessage(panel.log, frame.message);
+        }
+        break;
+      case "citizen":
+        var p = panels[frame.conversation_id];
+        if (p) {
+          p.online.className = frame.online ? "tag tag--on" : "tag tag--off";
+          p.online.textContent = frame.online ? "cetățean conectat" : "cetățean deconectat";
+        }
+        break;
+      case "error":
+        if (frame.code === "login_required") window.location.href = "/console/login";
+        else toast(frame.message);
+        break;
+      default: break;
+    }
+  }
+
+  function connect() {
+    var url = window.location.origin.replace(/^http/, "ws") + "/console/ws";
+    $("conn").textContent = retry ? "Reconectare…" : "Se conectează…";
+    $("conn").className = "conn conn--off";
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      retry = 0;
+      $("conn").textContent = "Conectat";
+      $("conn").className = "conn conn--on";
+    };
+    ws.onmessage = function (event) {
+      try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a bad frame */ }
+    };
+    ws.onclose = function (event) {
+      $("conn").textContent = "Deconectat — se reconectează…";
+      $("conn").className = "conn conn--off";
+      if (event.code === 4401) { window.location.href = "/console/login"; return; }
+      retry += 1;
+      window.setTimeout(connect, Math.min(10000, 500 * Math.pow(2, retry)));
+    };
+  }
+
+  $("presence").addEventListener("click", function () {
+    var next = me && me.presence === "activ" ? "indisponibil" : "activ";
+    act("/presence", { presence: next }).then(function (data) { setPresence(data.me); });
+  });
+
+  window.setInterval(function () {
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "ping" }));
+  }, 20000);
+  window.setInterval(renderQueue, 60000); // waiting minutes
+
+  api("GET", "/forms").then(function (data) { forms = data.forms || []; }).finally(connect);
+})();

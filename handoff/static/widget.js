@@ -1,0 +1,470 @@
+/*
+ * e-funcționar — chat widget of Primăria Orașului Măgurele.
+ *
+ * Embed with one tag (plain JavaScript, no build step):
+ *   <script src="https://SERVER/webhooks/website/static/widget.js" defer></script>
+ * Optional attributes: data-open="true" (open on load).
+ *
+ * Talks JSON over the websocket /webhooks/website/ws of the same server (see
+ * handoff/README.md). The conversation id is kept in localStorage, so a reload or a lost
+ * connection resumes the same conversation and the server sends its history back.
+ * Every text coming from the server is inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.__efunctionarWidget) return;
+  window.__efunctionarWidget = true;
+
+  var script = document.currentScript;
+  var base = new URL(script && script.src ? script.src : window.location.href);
+  var origin = base.origin;
+  var wsUrl = origin.replace(/^http/, "ws") + "/webhooks/website/ws";
+  var STORAGE_KEY = "efunctionar.conversation";
+  var OPEN_KEY = "efunctionar.open";
+  var MAX_CHARS = 2000;
+
+  var state = {
+    ws: null,
+    conversationId: readStorage(localStorage, STORAGE_KEY),
+    connected: false,
+    ready: false,
+    retry: 0,
+    seen: {},
+    pending: [], // {clientId, text, payload, el}
+    convState: "bot",
+    unread: 0,
+    everOpened: false,
+  };
+
+  function readStorage(store, key) {
+    try { return store.getItem(key); } catch (e) { return null; }
+  }
+  function writeStorage(store, key, value) {
+    try {
+      if (value === null) store.removeItem(key); else store.setItem(key, value);
+    } catch (e) { /* private mode: the conversation lasts as long as the page */ }
+  }
+
+  // -- DOM ------------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = origin + "/webhooks/website/static/widget.css";
+  document.head.appendChild(css);
+
+  var root = el("div", "efw");
+  root.setAttribute("lang", "ro");
+  var launcher = el("button", "efw-launcher");
+  launcher.type = "button";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "efw-panel");
+  launcher.setAttribute("aria-label", "Deschide chatul cu Primăria Orașului Măgurele");
+  launcher.appendChild(el("span", "efw-launcher-icon", "💬"));
+  launcher.appendChild(el("span", "efw-launcher-text", "Întrebați primăria"));
+  var badge = el("span", "efw-badge");
+  badge.hidden = true;
+  badge.setAttribute("aria-label", "mesaje noi");
+  launcher.appendChild(badge);
+
+  var panel = el("section", "efw-panel");
+  panel.id = "efw-panel";
+  panel.hidden = true;
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", "Chat cu Primăria Orașului Măgurele");
+
+  var header = el("header", "efw-header");
+  var titles = el("div", "efw-titles");
+  titles.appendChild(el("strong", "efw-title", "e-funcționar"));
+  var who = el("span", "efw-who", "Asistentul virtual al primăriei");
+  titles.appendChild(who);
+  header.appendChild(titles);
+  var conn = el("span", "efw-conn efw-conn--off", "Se conectează…");
+  conn.setAttribute("role", "status");
+  conn.setAttribute("aria-live", "polite");
+  header.appendChild(conn);
+  var closeBtn = el("button", "efw-close", "×");
+  closeBtn.type = "button";
+  closeBtn.setAttribute("aria-label", "Închide chatul");
+  header.appendChild(closeBtn);
+  panel.appendChild(header);
+
+  var notice = el(
+    "p",
+    "efw-notice",
+    "Conversația este înregistrată și păstrată în arhiva Primăriei Orașului Măgurele."
+  );
+  panel.appendChild(notice);
+
+  var log = el("div", "efw-log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-label", "Mesajele conversației");
+  log.tabIndex = 0;
+  panel.appendChild(log);
+
+  var queueBar = el("div", "efw-queue");
+  queueBar.setAttribute("role", "status");
+  queueBar.setAttribute("aria-live", "polite");
+  queueBar.hidden = true;
+  var queueText = el("span", "efw-queue-text");
+  queueBar.appendChild(queueText);
+  var leaveBtn = el("button", "efw-leave", "Ieși din coadă");
+  leaveBtn.type = "button";
+  queueBar.appendChild(leaveBtn);
+  panel.appendChild(queueBar);
+
+  var actions = el("div", "efw-actions");
+  var humanBtn = el("button", "efw-human", "Vorbește cu un funcționar");
+  humanBtn.type = "button";
+  actions.appendChild(humanBtn);
+  var newBtn = el("button", "efw-new", "Conversație nouă");
+  newBtn.type = "button";
+  newBtn.hidden = true;
+  actions.appendChild(newBtn);
+  panel.appendChild(actions);
+
+  var form = el("form", "efw-form");
+  form.setAttribute("aria-label", "Trimiteți un mesaj");
+  var label = el("label", "efw-sr", "Mesajul dumneavoastră");
+  label.htmlFor = "efw-input";
+  form.appendChild(label);
+  var input = el("textarea", "efw-input");
+  input.id = "efw-input";
+  input.rows = 2;
+  input.maxLength = MAX_CHARS;
+  input.placeholder = "Scrieți întrebarea… (Enter trimite)";
+  input.setAttribute("aria-describedby", "efw-count");
+  form.appendChild(input);
+  var count = el("span", "efw-count", "0/" + MAX_CHARS);
+  count.id = "efw-count";
+  count.setAttribute("aria-live", "off");
+  form.appendChild(count);
+  var sendBtn = el("button", "efw-send", "Trimite");
+  sendBtn.type = "submit";
+  sendBtn.setAttribute("aria-label", "Trimite mesajul");
+  form.appendChild(sendBtn);
+  panel.appendChild(form);
+
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() { document.body.appendChild(root); }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  // -- rendering ------------------------------------------------------------------------
+
+  function safeUrl(url) {
+    if (typeof url !== "string") return null;
+    if (/^(https?:|mailto:|tel:)/i.test(url)) return url;
+    if (/^\/(?!\/)/.test(url)) return origin + url; // a path on the chat server (PDFs)
+    return null;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function authorFor(msg) {
+    if (msg.sender === "clerk") return (msg.name || "Funcționar") + " · Relații cu Publicul";
+    if (msg.sender === "bot") return msg.name || "Asistentul virtual";
+    if (msg.sender === "system") return null;
+    return "Dumneavoastră";
+  }
+
+  function renderButtons(container, buttons) {
+    if (!buttons || !buttons.length) return;
+    var list = el("div", "efw-buttons");
+    buttons.forEach(function (b) {
+      if (!b || !b.title) return;
+      var url = b.url ? safeUrl(b.url) : null;
+      if (b.url) {
+        if (!url) return;
+        var a = el("a", "efw-btn efw-btn--link", b.title);
+        a.href = url;
+        if (!/^mailto:|^tel:/i.test(url)) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
+        if (/\.pdf($|\?)/i.test(url)) a.setAttribute("download", "");
+        list.appendChild(a);
+      } else if (b.payload) {
+        var btn = el("button", "efw-btn", b.title);
+        btn.type = "button";
+        btn.addEventListener("click", function () { send(b.title, b.payload); });
+        list.appendChild(btn);
+      }
+    });
+    container.appendChild(list);
+  }
+
+  function renderMessage(msg) {
+    if (msg.id && state.seen[msg.id]) return null;
+    if (msg.id) state.seen[msg.id] = true;
+    var item = el("div", "efw-msg efw-msg--" + (msg.sender || "system"));
+    var author = authorFor(msg);
+    if (author) item.appendChild(el("div", "efw-author", author));
+    if (msg.text) item.appendChild(el("div", "efw-text", msg.text));
+    if (msg.attachment && safeUrl(msg.attachment)) {
+      renderButtons(item, [{ title: "Deschide atașamentul", url: msg.attachment }]);
+    }
+    if (msg.image && safeUrl(msg.image)) {
+      var img = el("img", "efw-image");
+      img.src = safeUrl(msg.image);
+      img.alt = "Imagine trimisă în conversație";
+      item.appendChild(img);
+    }
+    renderButtons(item, msg.buttons);
+    if (!msg.text && !item.querySelector(".efw-buttons, .efw-image")) return null;
+    log.appendChild(item);
+    scrollDown();
+    if ((panel.hidden || document.hidden) && msg.sender !== "citizen") {
+      state.unread += 1;
+      badge.textContent = String(state.unread);
+      badge.hidden = false;
+    }
+    return item;
+  }
+
+  function renderPending(p) {
+    var item = el("div", "efw-msg efw-msg--citizen efw-msg--pending");
+    item.appendChild(el("div", "efw-author", "Dumneavoastră"));
+    item.appendChild(el("div", "efw-text", p.text));
+    var status = el("div", "efw-status", "Se trimite…");
+    item.appendChild(status);
+    log.appendChild(item);
+    scrollDown();
+    p.el = item;
+  }
+
+  function markFailed(p, message) {
+    if (!p.el) renderPending(p);
+    p.el.classList.remove("efw-msg--pending");
+    p.el.classList.add("efw-msg--failed");
+    var status = p.el.querySelector(".efw-status");
+    status.textContent = "Netrimis: " + message + " ";
+    var retry = el("button", "efw-retry", "Reîncearcă");
+    retry.type = "button";
+    retry.addEventListener("click", function () {
+      p.el.remove();
+      p.el = null;
+      send(p.text, p.payload);
+    });
+    status.appendChild(retry);
+  }
+
+  function systemNote(text) {
+    renderMessage({ sender: "system", text: text });
+  }
+
+  function setConn(text, ok) {
+    conn.textContent = text;
+    conn.className = "efw-conn " + (ok ? "efw-conn--on" : "efw-conn--off");
+  }
+
+  function ordinalPlace(n) { return n === 1 ? "primul" : "al " + n + "-lea"; }
+
+  function showQueue(info) {
+    if (!info) { queueBar.hidden = true; return; }
+    queueText.textContent =
+      "Sunteți " + ordinalPlace(info.position) + " la rând. Timp estimat de așteptare: " +
+      "aproximativ " + info.estimate_minutes + (info.estimate_minutes === 1 ? " minut." : " minute.");
+    queueBar.hidden = false;
+  }
+
+  function applyState(frame) {
+    state.convState = frame.state;
+    humanBtn.hidden = frame.state !== "bot";
+    newBtn.hidden = frame.state !== "closed";
+    if (frame.state === "clerk") {
+      who.textContent = "Vorbiți cu " + (frame.clerk || "un funcționar") + " (Relații cu Publicul)";
+    } else if (frame.state === "queued") {
+      who.textContent = "În așteptarea unui funcționar";
+    } else if (frame.state === "closed") {
+      who.textContent = "Conversație încheiată";
+    } else {
+      who.textContent = "Asistentul virtual al primăriei";
+    }
+    showQueue(frame.state === "queued" ? frame.queue : null);
+  }
+
+  // -- connection -----------------------------------------------------------------------
+
+  function connect() {
+    if (state.ws && state.ws.readyState <= 1) return;
+    setConn(state.retry ? "Conexiune pierdută. Se reconectează…" : "Se conectează…", false);
+    var ws;
+    try { ws = new WebSocket(wsUrl); } catch (e) { scheduleReconnect(); return; }
+    state.ws = ws;
+    ws.onopen = function () {
+      state.connected = true;
+      ws.send(JSON.stringify({ type: "hello", conversation_id: state.conversationId || null }));
+    };
+    ws.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    };
+    ws.onclose = function () {
+      state.connected = false;
+      state.ready = false;
+      if (state.ws === ws) scheduleReconnect();
+    };
+    ws.onerror = function () { /* onclose follows and reconnects */ };
+  }
+
+  function scheduleReconnect() {
+    state.retry += 1;
+    setConn("Conexiune pierdută. Se reconectează…", false);
+    var delay = Math.min(15000, 500 * Math.pow(2, Math.min(state.retry, 5)));
+    window.setTimeout(connect, delay);
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case "welcome":
+        state.ready = true;
+        state.retry = 0;
+        state.conversationId = frame.conversation_id;
+        writeStorage(localStorage, STORAGE_KEY, frame.conversation_id);
+        setConn("Conectat", true);
+        if (frame.notice) notice.textContent = frame.notice;
+        log.textContent = "";
+        state.seen = {};
+        (frame.history || []).forEach(renderMessage);
+        applyState(frame);
+        var toSend = state.pending.slice();
+        state.pending = [];
+        toSend.forEach(function (p) { transmit(p); });
+        break;
+      case "ack":
+        var p = takePending(frame.client_id);
+        if (p && p.el) {
+          p.el.classList.remove("efw-msg--pending");
+          var status = p.el.querySelector(".efw-status");
+          if (status) status.remove();
+        }
+        if (frame.message && frame.message.id) state.seen[frame.message.id] = true;
+        break;
+      case "message":
+        renderMessage(frame);
+        break;
+      case "state":
+        applyState(frame);
+        break;
+      case "queue":
+        if (state.convState === "queued") showQueue(frame);
+        break;
+      case "error":
+        if (frame.code === "unknown_conversation") {
+          writeStorage(localStorage, STORAGE_KEY, null);
+          state.conversationId = null;
+          systemNote("Conversația anterioară nu mai există; am început una nouă.");
+          state.ws.send(JSON.stringify({ type: "hello", conversation_id: null }));
+        } else if (frame.client_id) {
+          var failed = takePending(frame.client_id);
+          if (failed) markFailed(failed, frame.message);
+        } else {
+          systemNote(frame.message);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  function takePending(clientId) {
+    for (var i = 0; i < state.pending.length; i++) {
+      if (state.pending[i].clientId === clientId) return state.pending.splice(i, 1)[0];
+    }
+    return null;
+  }
+
+  function transmit(p) {
+    if (!p.el) renderPending(p);
+    state.pending.push(p);
+    if (state.ready && state.ws && state.ws.readyState === 1) {
+      var frame = { type: "message", text: p.text, client_id: p.clientId };
+      if (p.payload) frame.payload = p.payload;
+      state.ws.send(JSON.stringify(frame));
+    }
+  }
+
+  var counter = 0;
+  function send(text, payload) {
+    text = (text || "").trim();
+    if (!text) return;
+    if (text.length > MAX_CHARS) {
+      systemNote("Mesajul are " + text.length + " de caractere; limita este de " + MAX_CHARS + ".");
+      return;
+    }
+    counter += 1;
+    transmit({ clientId: "c" + Date.now().toString(36) + counter, text: text, payload: payload || null });
+    connect();
+  }
+
+  // -- events ---------------------------------------------------------------------------
+
+  function openPanel() {
+    panel.hidden = false;
+    root.classList.add("efw--open");
+    launcher.setAttribute("aria-expanded", "true");
+    state.unread = 0;
+    badge.hidden = true;
+    writeStorage(sessionStorage, OPEN_KEY, "1");
+    if (!state.everOpened) { state.everOpened = true; connect(); }
+    input.focus();
+    scrollDown();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    root.classList.remove("efw--open");
+    launcher.setAttribute("aria-expanded", "false");
+    writeStorage(sessionStorage, OPEN_KEY, null);
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) openPanel(); else closePanel(); });
+  closeBtn.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); closePanel(); }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim()) { input.focus(); return; }
+    send(text);
+    input.value = "";
+    count.textContent = "0/" + MAX_CHARS;
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+    }
+  });
+  input.addEventListener("input", function () {
+    count.textContent = input.value.length + "/" + MAX_CHARS;
+  });
+  humanBtn.addEventListener("click", function () {
+    send("Vorbește cu un funcționar", "/request_human");
+  });
+  leaveBtn.addEventListener("click", function () {
+    if (state.ws && state.ready) state.ws.send(JSON.stringify({ type: "leave_queue" }));
+  });
+  newBtn.addEventListener("click", function () {
+    writeStorage(localStorage, STORAGE_KEY, null);
+    state.conversationId = null;
+    if (state.ws) { var old = state.ws; state.ws = null; old.close(); }
+    connect();
+  });
+
+  // A conversation in progress (queued, or with a clerk) resumes at once after a reload.
+  if (state.conversationId) { state.everOpened = true; connect(); }
+  if (readStorage(sessionStorage, OPEN_KEY) === "1" || (script && script.dataset.open === "true")) {
+    if (document.body) openPanel(); else document.addEventListener("DOMContentLoaded", openPanel);
+  }
+})();

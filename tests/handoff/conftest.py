@@ -1,0 +1,212 @@
+"""Fixtures of the handoff tests: databases, schedules, an in-process website channel.
+
+The in-process site is a real Sanic server on a free port with the website channel
+registered exactly as Rasa registers channels, and a small stand-in for the Rasa agent
+(echo, plus ``/request_human`` answered through handoff.trigger like the real action).
+The tests under test_integration.py and test_browser.py use the real Rasa server instead.
+"""
+
+import asyncio
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Iterator, List
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+
+from handoff.db import make_engine, migrate
+from handoff.store import HandoffStore
+
+ALWAYS_OPEN = """\
+weekly: {monday: ['00:00-24:00'], tuesday: ['00:00-24:00'], wednesday: ['00:00-24:00'],
+         thursday: ['00:00-24:00'], friday: ['00:00-24:00'], saturday: ['00:00-24:00'],
+         sunday: ['00:00-24:00']}
+public_holidays: null
+"""
+NEVER_OPEN = "weekly: {monday: ['08:00-16:30']}\npublic_holidays: null\nclosed_dates: []\n"
+PASSWORD = "parola-de-test-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'handoff.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[HandoffStore]:
+    engine = make_engine(db_url)
+    migrate(engine)
+    yield HandoffStore(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL schema of its own (dropped afterwards) in the test database."""
+    base = os.environ.get("HANDOFF_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        admin = sa.create_engine(base, future=True)
+        with admin.begin() as connection:
+            schema = f"handoff_test_{uuid.uuid4().hex[:10]}"
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as error:
+        pytest.skip(f"PostgreSQL not reachable at {base}: {error.orig}")
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def schedule_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An always-open schedule, in force for this test (rewrite it to close)."""
+    path = tmp_path / "schedule.yml"
+    path.write_text(ALWAYS_OPEN)
+    monkeypatch.setenv("HANDOFF_SCHEDULE", str(path))
+    return path
+
+
+def set_schedule(path: Path, text: str) -> None:
+    """Rewrite a schedule file so that its change is seen (mtime moves forward)."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
+
+
+class FakeAgent:
+    """Stands in for rasa.core.agent.Agent: echoes, and runs the handoff trigger."""
+
+    def __init__(self) -> None:
+        self.received: List[str] = []
+
+    async def handle_message(self, message: Any) -> None:
+        from handoff.trigger import request_human_messages
+
+        self.received.append(message.text)
+        out = message.output_channel
+        if message.text == "/request_human":
+            for kwargs in request_human_messages(message.sender_id, form="certificat_urbanism"):
+                if "json_message" in kwargs:
+                    await out.send_custom_json(message.sender_id, kwargs["json_message"])
+                else:
+                    await out.send_text_with_buttons(
+                        message.sender_id, kwargs["text"], kwargs["buttons"]
+                    )
+            return
+        await out.send_text_with_buttons(
+            message.sender_id,
+            f"Ecou: {message.text}",
+            [{"title": "PDF", "type": "web_url", "url": "/formulare/petitie.pdf"},
+             {"title": "Rău", "type": "web_url", "url": "javascript:alert(1)"},
+             {"title": "Program", "payload": "/ask_schedule"}],
+        )  # fmt: skip
+
+
+class Site:
+    def __init__(self, base: str, app: Any, agent: FakeAgent) -> None:
+        self.base = base
+        self.ws_base = base.replace("http", "ws", 1)
+        self.app = app
+        self.agent = agent
+
+    @property
+    def service(self) -> Any:
+        return self.app.ctx.handoff
+
+
+@pytest.fixture
+async def site(
+    db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Site]:
+    from rasa.core.channels.channel import register
+    from sanic import Sanic
+
+    from handoff.channel import WebsiteChannel
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("HANDOFF_CLERK_GRACE_SECONDS", "60")
+    Sanic.test_mode = True
+    app = Sanic(f"handoff_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
+    agent = FakeAgent()
+    app.ctx.agent = agent
+    channel = WebsiteChannel.from_credentials(
+        {"housekeeping_seconds": 0.2, "session_ttl_minutes": 10}
+    )
+    register([channel], app, route="/webhooks/")
+    port = free_port()
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield Site(f"http://127.0.0.1:{port}", app, agent)
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+
+
+def add_clerk(store: HandoffStore, username: str, name: str) -> Any:
+    return store.create_clerk(username, name, PASSWORD)
+
+
+async def login(base: str, username: str) -> aiohttp.ClientSession:
+    """A client session logged in to the console as ``username``."""
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    resp = await session.post(
+        f"{base}/console/login", json={"username": username, "password": PASSWORD}
+    )
+    assert resp.status == 200, await resp.text()
+    return session
+
+
+class Citizen:
+    """A citizen's websocket speaking the widget's protocol."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.frames: List[Dict[str, Any]] = []
+
+    async def send(self, frame: Dict[str, Any]) -> None:
+        await self.ws.send_json(frame)
+
+    async def next(self, kind: str, timeout: float = 10, **match: Any) -> Dict[str, Any]:
+        """The next frame of type ``kind`` (matching ``match``), skipping others."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"no {kind} frame {match} within {timeout}s; got {self.frames[-5:]}")
+            msg = await self.ws.receive(timeout=remaining)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                raise AssertionError(f"socket closed while waiting for {kind}: {msg}")
+            frame = msg.json()
+            self.frames.append(frame)
+            if frame.get("type") == kind and all(frame.get(k) == v for k, v in match.items()):
+                return frame
+
+
+async def open_citizen(
+    session: aiohttp.ClientSession, ws_base: str, conversation_id: Any = None
+) -> "tuple[Citizen, Dict[str, Any]]":
+    ws = await session.ws_connect(f"{ws_base}/webhooks/website/ws")
+    citizen = Citizen(ws)
+    await citizen.send({"type": "hello", "conversation_id": conversation_id})
+    welcome = await citizen.next("welcome")
+    return citizen, welcome

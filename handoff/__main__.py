@@ -83,7 +83,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 state = "dezactivat" if clerk.disabled else clerk.presence
                 print(f"{clerk.username}\t{clerk.display_name}\t{state}")
     except (PasswordPolicyError, ClerkExistsError, UnknownClerkError, ValueError) as error:
-        print(f"error: {error}; nothing changed", file=sys.stderr)
+        print(f"error: {str(error).rstrip('.')}; nothing changed", file=sys.stderr)
         return 1
     return 0
 

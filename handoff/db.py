@@ -156,8 +156,7 @@ def make_engine(url: Optional[str] = None, **kwargs: Any) -> Engine:
     return sa.create_engine(url, future=True, **kwargs)
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the handoff tables of ``engine``'s database to ``revision``."""
+def _alembic(engine: Engine, operation: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -165,4 +164,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        getattr(command, operation)(config, revision)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the handoff tables of ``engine``'s database up to ``revision``."""
+    _alembic(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the handoff tables back to ``revision`` (``base``: drop them)."""
+    _alembic(engine, "downgrade", revision)

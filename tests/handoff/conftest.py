@@ -7,11 +7,13 @@ The tests under test_integration.py and test_browser.py use the real Rasa server
 """
 
 import asyncio
+import datetime as dt
 import os
 import socket
 import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, Iterator, List
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -26,7 +28,16 @@ weekly: {monday: ['00:00-24:00'], tuesday: ['00:00-24:00'], wednesday: ['00:00-2
          sunday: ['00:00-24:00']}
 public_holidays: null
 """
-NEVER_OPEN = "weekly: {monday: ['08:00-16:30']}\npublic_holidays: null\nclosed_dates: []\n"
+
+
+def closed_now_schedule() -> "tuple[str, str]":
+    """A schedule closed today and tomorrow (open only three days from now, 08:00-16:30),
+    and the Romanian name of that day."""
+    from handoff.schedule import WEEKDAYS, WEEKDAYS_RO
+
+    today = dt.datetime.now(ZoneInfo("Europe/Bucharest")).weekday()
+    day = (today + 3) % 7
+    return f"weekly: {{{WEEKDAYS[day]}: ['08:00-16:30']}}\npublic_holidays: null\n", WEEKDAYS_RO[day]
 PASSWORD = "parola-de-test-1"
 
 
@@ -193,7 +204,12 @@ class Citizen:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"no {kind} frame {match} within {timeout}s; got {self.frames[-5:]}")
-            msg = await self.ws.receive(timeout=remaining)
+            try:
+                msg = await self.ws.receive(timeout=remaining)
+            except asyncio.TimeoutError:
+                raise AssertionError(
+                    f"no {kind} frame {match} within {timeout}s; last frames: {self.frames[-6:]}"
+                ) from None
             if msg.type != aiohttp.WSMsgType.TEXT:
                 raise AssertionError(f"socket closed while waiting for {kind}: {msg}")
             frame = msg.json()

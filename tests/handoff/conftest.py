@@ -226,3 +226,28 @@ async def open_citizen(
     await citizen.send({"type": "hello", "conversation_id": conversation_id})
     welcome = await citizen.next("welcome")
     return citizen, welcome
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real Rasa server and action server (see tests/handoff/stack.py)."""
+    from tests.handoff.stack import Stack, model_missing_reason
+
+    reason = model_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    running = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        running.start()
+    except Exception:
+        running.stop()
+        raise
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_store(stack: Any) -> Iterator[HandoffStore]:
+    engine = make_engine(stack.db_url)
+    yield HandoffStore(engine)
+    engine.dispose()

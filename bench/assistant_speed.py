@@ -169,7 +169,7 @@ def main() -> int:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             try:
-                wait_for(f"http://{HOST}:{port}/status", server)
+                wait_for(f"http://{HOST}:{port}/webhooks/rest/", server)
                 url = f"http://{HOST}:{port}/webhooks/rest/webhook"
                 for conversations in (1, 50):
                     per = max(1, args.messages // conversations)

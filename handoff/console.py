@@ -71,7 +71,7 @@ def build_service(settings: ChannelSettings) -> HandoffService:
     current_schedule()  # a broken schedule file stops the server start with its message
     engine = make_engine(settings.database_url)
     migrate(engine)
-    sink = load_sink(settings.turn_sink)
+    sink = load_sink(settings.turn_sink, {"database_url": settings.database_url})
     return HandoffService(HandoffStore(engine), settings, sink, Hub())
 
 

@@ -15,6 +15,7 @@
   var retry = 0;
   var knownQueued = null;
   var audio = null;
+  var collapsed = {}; // queue previews the clerk folded
 
   function $(id) { return document.getElementById(id); }
   function el(tag, className, text) {
@@ -123,6 +124,8 @@
         item.citizen_online ? "cetățean conectat" : "cetățean deconectat"));
       li.appendChild(meta);
       var details = el("details", "qi-transcript");
+      details.open = !collapsed[item.id];
+      details.addEventListener("toggle", function () { collapsed[item.id] = !details.open; });
       details.appendChild(el("summary", null, "Conversația până acum (" + item.transcript.length + " mesaje)"));
       var log = el("div", "log log--preview");
       item.transcript.forEach(function (m) { renderMessage(log, m); });

@@ -54,6 +54,25 @@
     return node;
   }
 
+  // A speech bubble drawn in SVG: emoji fonts are missing on many systems.
+  function bubbleIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "efw-launcher-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute(
+      "d",
+      "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"
+    );
+    svg.appendChild(path);
+    return svg;
+  }
+
   var css = document.createElement("link");
   css.rel = "stylesheet";
   css.href = origin + "/webhooks/website/static/widget.css";
@@ -66,7 +85,7 @@
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "efw-panel");
   launcher.setAttribute("aria-label", "Deschide chatul cu Primăria Orașului Măgurele");
-  launcher.appendChild(el("span", "efw-launcher-icon", "💬"));
+  launcher.appendChild(bubbleIcon());
   launcher.appendChild(el("span", "efw-launcher-text", "Întrebați primăria"));
   var badge = el("span", "efw-badge");
   badge.hidden = true;

@@ -1,0 +1,140 @@
+"""A real browser on the demo page and the console: chat with the bot, then a takeover.
+
+Playwright drives Debian's chromium (``/usr/bin/chromium``, or ``$CHROMIUM``); no browser
+is downloaded. Screenshots of both pages are saved under ``var/artifacts/handoff/``.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.handoff.conftest import PASSWORD, add_clerk
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "var" / "artifacts" / "handoff"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2, "locale": "ro-RO"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (requirements.txt)"
+    )
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: install Debian's package (apt-get install chromium)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_demo_page_chat_and_takeover(browser, stack, stack_store):
+    from playwright.sync_api import expect
+
+    add_clerk(stack_store, "elena", "Elena Dumitrescu")
+    citizen_context = browser.new_context(**PHONE)
+    clerk_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ro-RO")
+    citizen = citizen_context.new_page()
+    clerk = clerk_context.new_page()
+    try:
+        citizen.goto(f"{stack.base}/demo")
+        expect(citizen.get_by_role("heading", name="Servicii pentru cetățeni")).to_be_visible()
+        launcher = citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele")
+        expect(launcher).to_be_visible()
+        shot(citizen, "01-citizen-demo-page")
+
+        # Keyboard only: focus the launcher, open it, type, Enter sends.
+        launcher.focus()
+        citizen.keyboard.press("Enter")
+        box = citizen.get_by_label("Mesajul dumneavoastră")
+        expect(box).to_be_focused()
+        expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
+        expect(citizen.locator(".efw-notice")).to_contain_text("înregistrată")
+        box.type("ce acte trebuie pentru certificatul de urbanism?")
+        citizen.keyboard.press("Enter")
+        pdf_link = citizen.get_by_role("link", name="Descarcă formularul (PDF)").first
+        expect(pdf_link).to_be_visible(timeout=60_000)
+        assert pdf_link.get_attribute("href") == f"{stack.base}/formulare/certificat_urbanism.pdf"
+        shot(citizen, "02-citizen-bot-answer")
+        # On a phone the open chat takes the whole screen.
+        panel_box = citizen.locator(".efw-panel").bounding_box()
+        assert panel_box["width"] == PHONE["viewport"]["width"]
+        assert panel_box["height"] >= PHONE["viewport"]["height"] - 1
+
+        clerk.goto(f"{stack.base}/console/")
+        expect(clerk).to_have_url(f"{stack.base}/console/login")
+        clerk.get_by_label("Utilizator").fill("elena")
+        clerk.get_by_label("Parolă").fill(PASSWORD)
+        clerk.get_by_role("button", name="Intră în consolă").click()
+        expect(clerk.locator("#conn")).to_have_text("Conectat", timeout=20_000)
+        presence = clerk.get_by_role("switch")
+        presence.click()
+        expect(presence).to_have_text("Activ")
+
+        citizen.get_by_role("button", name="Vorbește cu un funcționar").click()
+        expect(citizen.locator(".efw-queue-text")).to_contain_text("Sunteți primul la rând", timeout=60_000)
+        shot(citizen, "03-citizen-queued")
+
+        take = clerk.get_by_role("button", name="Preia conversația")
+        expect(take).to_be_visible(timeout=20_000)
+        expect(clerk.locator(".queue-item")).to_contain_text("Certificat de urbanism")
+        expect(clerk.locator("#waiting")).to_have_text("În așteptare: 1")
+        shot(clerk, "04-console-queue")
+        take.click()
+        panel = clerk.locator(".panel")
+        expect(panel).to_be_visible()
+        expect(citizen.locator(".efw-who")).to_have_text(
+            "Vorbiți cu Elena Dumitrescu (Relații cu Publicul)", timeout=20_000
+        )
+
+        # Citizen text is shown as text in the console, never run as HTML.
+        hostile = "<script>window.__xss = 1</script><b>salut</b> <img src=x onerror=\"window.__xss=2\">"
+        box.fill(hostile)
+        citizen.keyboard.press("Enter")
+        expect(panel.locator(".msg--citizen .msg-text").last).to_have_text(hostile, timeout=20_000)
+        assert clerk.evaluate("window.__xss") is None
+        assert panel.locator(".msg-text b, .msg-text img, .msg-text script").count() == 0
+
+        reply = panel.get_by_label("Răspuns către cetățean")
+        reply.fill("Bună ziua! Vă ajut eu cu certificatul de urbanism.")
+        reply.press("Enter")
+        clerk_bubble = citizen.locator(".efw-msg--clerk").last
+        expect(clerk_bubble).to_contain_text("Vă ajut eu", timeout=20_000)
+        expect(clerk_bubble.locator(".efw-author")).to_have_text("Elena Dumitrescu · Relații cu Publicul")
+        assert citizen.evaluate("window.__xss") is None
+        panel.get_by_label("Alegeți un formular").select_option("certificat_urbanism")
+        panel.get_by_role("button", name="Trimite PDF").click()
+        expect(citizen.locator(".efw-msg--clerk").last.get_by_role("link")).to_be_visible(timeout=20_000)
+        shot(citizen, "05-citizen-with-clerk")
+        shot(clerk, "06-console-conversation")
+
+        # A reload keeps the conversation: the server sends the history back.
+        citizen.reload()
+        expect(citizen.locator(".efw-msg--clerk").first).to_contain_text("Vă ajut eu", timeout=20_000)
+        expect(citizen.locator(".efw-who")).to_contain_text("Elena Dumitrescu")
+        shot(citizen, "07-citizen-after-reload")
+
+        panel.get_by_role("button", name="Predă asistentului").click()
+        expect(citizen.locator(".efw-who")).to_have_text("Asistentul virtual al primăriei", timeout=20_000)
+        expect(clerk.locator(".panel")).to_have_count(0)
+
+        # Escape closes the chat and gives the focus back to the launcher.
+        citizen.get_by_label("Mesajul dumneavoastră").focus()
+        citizen.keyboard.press("Escape")
+        expect(citizen.locator(".efw-panel")).to_be_hidden()
+        expect(launcher).to_be_focused()
+    finally:
+        citizen_context.close()
+        clerk_context.close()

@@ -28,6 +28,7 @@ from archive_store.errors import (
 from archive_store.models import GENESIS_HASH, ChainHead, Conversation, Purge, TrackerEvent, Turn
 from archive_store.turns import (
     ARCHIVE_CONVERSATION,
+    RESERVED_PREFIX,
     CleanTurn,
     StoredTurn,
     TurnIn,
@@ -273,7 +274,7 @@ class Archive:
     def conversation_ids(self, *, since: Optional[datetime] = None) -> List[str]:
         """Ids of the conversations with a turn at or after ``since`` (all if None)."""
         query = sa.select(conversations_t.c.conversation_id).where(
-            ~conversations_t.c.conversation_id.startswith(ARCHIVE_CONVERSATION)
+            ~conversations_t.c.conversation_id.startswith(RESERVED_PREFIX, autoescape=True)
         )
         if since is not None:
             query = query.where(conversations_t.c.last_at >= _naive_utc(since))
@@ -402,34 +403,37 @@ def append_in_transaction(
             extra_json=turn.extra_json,
         )
         digest = turn_hash(prev_hash, **values)
+        # Parameters passed separately (not .values()): the compiled statements are
+        # cached, which matters on the hot path.
         conn.execute(
-            turns_t.insert().values(
+            _INSERT_TURN,
+            {
                 **{k: v for k, v in values.items() if k not in ("form_ids", "flags", "extra_json")},
-                form_ids=json.dumps(list(turn.form_ids)),
-                flags=encode_flags(turn.flags),
-                extra=turn.extra_json,
-                search_text=fold(turn.text),
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+                "form_ids": json.dumps(list(turn.form_ids)),
+                "flags": encode_flags(turn.flags),
+                "extra": turn.extra_json,
+                "search_text": fold(turn.text),
+                "prev_hash": prev_hash,
+                "hash": digest,
+            },
         )
         if previous is None:
             conn.execute(
-                conversations_t.insert().values(
-                    conversation_id=turn.conversation_id,
-                    channel=turn.channel,
-                    first_at=at,
-                    last_at=at,
-                    first_seq=seq,
-                    last_turn_no=turn_no,
-                    last_seq=seq,
-                )
+                _INSERT_CONVERSATION,
+                {
+                    "conversation_id": turn.conversation_id,
+                    "channel": turn.channel,
+                    "first_at": at,
+                    "last_at": at,
+                    "first_seq": seq,
+                    "last_turn_no": turn_no,
+                    "last_seq": seq,
+                },
             )
         else:
             conn.execute(
-                conversations_t.update()
-                .where(conversations_t.c.conversation_id == turn.conversation_id)
-                .values(last_at=at, last_turn_no=turn_no, last_seq=seq)
+                _UPDATE_CONVERSATION,
+                {"cid": turn.conversation_id, "last_at": at, "last_turn_no": turn_no, "last_seq": seq},
             )
         conversations[turn.conversation_id] = (turn_no, seq)
         stored.append(
@@ -455,8 +459,26 @@ def append_in_transaction(
             )
         )
         prev_hash = digest
-    conn.execute(head_t.update().where(head_t.c.id == 1).values(seq=seq, hash=prev_hash, at=at))
+    conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev_hash, "at": at})
     return stored
+
+
+_INSERT_TURN = turns_t.insert()
+_INSERT_CONVERSATION = conversations_t.insert()
+_UPDATE_CONVERSATION = (
+    conversations_t.update()
+    .where(conversations_t.c.conversation_id == sa.bindparam("cid"))
+    .values(
+        last_at=sa.bindparam("last_at"),
+        last_turn_no=sa.bindparam("last_turn_no"),
+        last_seq=sa.bindparam("last_seq"),
+    )
+)
+_UPDATE_HEAD = (
+    head_t.update()
+    .where(head_t.c.id == 1)
+    .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"), at=sa.bindparam("at"))
+)
 
 
 def _find_by_source(conn: Connection, conversation_id: str, source_key: str) -> Optional[StoredTurn]:

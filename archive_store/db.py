@@ -7,16 +7,17 @@ and dispose of them.
 """
 
 import contextlib
+import functools
 import logging
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterator, Mapping, Optional, Union
+from typing import Any, Iterator, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, URL, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from archive_store.errors import ArchiveNotInitialised, ArchiveUnavailable
 
@@ -127,14 +128,20 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
             check_same_thread=False,
         )
 
-    # NullPool: every unit of work opens the file afresh, so a file that was moved
-    # or deleted is noticed at once instead of writing into an unlinked inode.
+    # Pooled connections, checked at every checkout (below) to be still on the file
+    # at ``path``: a file moved or deleted away must fail the next unit of work, not
+    # let it commit into an unlinked inode.
     engine = sa.create_engine(
-        f"sqlite:///{path}", creator=connect, poolclass=NullPool, future=True
+        f"sqlite:///{path}",
+        creator=connect,
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=10,
+        future=True,
     )
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         # WAL: readers never block the writer. Persistent, so a no-op once set.
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -142,6 +149,14 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
         # FULL: a commit reaches the disk before we acknowledge the turn.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        _record.info["inode"] = _inode(path)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi_connection: object, record: Any, _proxy: object) -> None:
+        if _inode(path) != record.info.get("inode"):
+            # The pool drops this connection and opens a new one, which fails
+            # with "does not exist" if the file is gone.
+            raise sa.exc.DisconnectionError(f"database file {path} was moved or replaced")
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -151,6 +166,14 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _inode(path: Path) -> Optional[Tuple[int, int]]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def unavailable(action: str, error: Exception) -> ArchiveUnavailable:
@@ -233,6 +256,7 @@ def current_revision(engine: Engine) -> Optional[str]:
         return context.get_current_revision()
 
 
+@functools.lru_cache(maxsize=1)
 def head_revision() -> str:
     """The latest revision shipped in ``archive_store/migrations``."""
     from alembic.script import ScriptDirectory

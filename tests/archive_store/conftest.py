@@ -82,6 +82,9 @@ class PgDatabases:
         try:
             with conn.cursor() as cur:
                 cur.execute(f'CREATE DATABASE "{name}"')
+                # Commits skip the WAL flush wait: same locking and visibility, only a
+                # crash of the *server* could lose them — not what these tests do.
+                cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         finally:
             conn.close()
         self.names.append(name)
@@ -129,7 +132,9 @@ def _empty_pg(url: str) -> None:
     conn = _pg_connect(url)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"TRUNCATE {', '.join(ARCHIVE_TABLES)} RESTART IDENTITY")
+            # DELETE, not TRUNCATE: much faster on tables this small.
+            for table in ARCHIVE_TABLES:
+                cur.execute(f"DELETE FROM {table}")
             cur.execute(
                 "UPDATE archive_head SET seq = 0, hash = %s, at = NULL", (GENESIS_HASH,)
             )

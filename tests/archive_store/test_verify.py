@@ -203,18 +203,10 @@ def test_verify_from_the_command_line(tmp_path, sqlite_template):
     with Archive(url) as archive:
         archive.append(TurnIn("a", "citizen", "Bună"))
         archive.append(TurnIn("a", "bot", "Bună ziua!"))
-    ok = subprocess.run(
-        [sys.executable, "-m", "archive_store", "verify"],
-        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert "OK: 2 turns verified" in ok.stdout
     raw_sql(url, "UPDATE archive_turns SET text = 'Pa' WHERE seq = 2")
     bad = subprocess.run(
-        [sys.executable, "-m", "archive_store", "--database-url", url, "verify"],
+        [sys.executable, "-m", "archive_store", "verify"],
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,

@@ -20,9 +20,13 @@ from archive_store.errors import (
     ArchiveIntegrityError,
     ArchiveNotInitialised,
     ArchiveUnavailable,
+    AuthenticationFailed,
     InvalidQuery,
     InvalidTurn,
+    PermissionDenied,
     UnknownConversation,
+    UnknownUser,
+    UserError,
 )
 from archive_store.turns import MESSAGE, SPEAKERS, SYSTEM_EVENTS, StoredTurn, TurnIn
 
@@ -32,9 +36,11 @@ __all__ = [
     "ArchiveIntegrityError",
     "ArchiveNotInitialised",
     "ArchiveUnavailable",
+    "AuthenticationFailed",
     "ChainBreak",
     "InvalidQuery",
     "InvalidTurn",
+    "PermissionDenied",
     "MESSAGE",
     "PurgeReport",
     "SPEAKERS",
@@ -42,5 +48,7 @@ __all__ = [
     "StoredTurn",
     "TurnIn",
     "UnknownConversation",
+    "UnknownUser",
+    "UserError",
     "VerifyReport",
 ]

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import contact_text, registratura
 from actions.procedures import category_buttons
+from actions.scope import NO_CLERK_FOR_INFRASTRUCTURE, recent_infrastructure_question, utter_redirect
 
 REPHRASE = "Nu sunt sigur că am înțeles. Puteți reformula? Sau alegeți un domeniu:"
 SECOND_FALLBACK = (
@@ -66,6 +67,11 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        infrastructure_question = recent_infrastructure_question(tracker)
+        if infrastructure_question is not None:
+            # Never handed to a clerk: explain why and repeat the e-mail route.
+            utter_redirect(dispatcher, infrastructure_question, NO_CLERK_FOR_INFRASTRUCTURE)
+            return []
         dispatcher.utter_message(
             text="Deocamdată nu vă pot face legătura cu un funcționar din chat. "
             "Îi puteți contacta pe colegii de la Relații cu Publicul astfel:"

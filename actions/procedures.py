@@ -1,11 +1,12 @@
 """Procedure questions answered from the forms catalog (forms_catalog/)."""
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.scope import MIXED, MIXED_THRESHOLD, infrastructure_score, utter_redirect
 from actions.settings import pdf_url
 from forms_catalog import CATEGORIES, Catalog, Form, load_catalog
 
@@ -47,6 +48,19 @@ def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
         {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url},
         {"title": "Completează acum", "payload": f'/fill_form{{"form": "{form.id}"}}'},
     ]
+
+
+def answer_form(
+    dispatcher: CollectingDispatcher, form_id: Text, sections: Sequence[Text]
+) -> List[Dict[Text, Any]]:
+    """Sends the chosen card sections of a form, the last one with the PDF buttons."""
+    catalog = load_catalog()
+    form = catalog.get(form_id)
+    card = catalog.card_sections(form.id)
+    for section in sections[:-1]:
+        dispatcher.utter_message(text=card[section])
+    dispatcher.utter_message(text=card[sections[-1]], buttons=pdf_buttons(form))
+    return [SlotSet("form", form.id)]
 
 
 def ask_which_form(
@@ -94,14 +108,12 @@ class ActionAnswerProcedure(Action):
             )
             return [SlotSet("form", None)]
 
-        form = catalog.get(form_id)
-        card = catalog.card_sections(form.id)
         aspect = ASPECT_BY_INTENT.get(intent)
-        sections = (aspect,) if aspect else FULL_CARD
-        for section in sections[:-1]:
-            dispatcher.utter_message(text=card[section])
-        dispatcher.utter_message(text=card[sections[-1]], buttons=pdf_buttons(form))
-        return [SlotSet("form", form.id)]
+        events = answer_form(dispatcher, form_id, (aspect,) if aspect else FULL_CARD)
+        if infrastructure_score(tracker.latest_message) >= MIXED_THRESHOLD:
+            # The message also complains about works: answer the form, redirect the rest.
+            utter_redirect(dispatcher, tracker.latest_message.get("text") or "", MIXED)
+        return events
 
 
 class ActionOfferForm(Action):

@@ -4,7 +4,7 @@ The citizen gets a polite refusal and the e-mail of the department responsible f
 topic (read from forms_catalog/departments.yml), with a pre-filled mailto: link.
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 from urllib.parse import quote
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +12,47 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
 from forms_catalog import Department, load_catalog
+
+
+INFRASTRUCTURE_INTENT = "out_of_scope_infrastructure"
+# A procedure question whose message also scores this high for infrastructure mixes
+# the two ("ce acte trebuie pentru AC? și când asfaltați strada?").
+MIXED_THRESHOLD = 0.2
+# How many earlier user messages a request for a person may refer back to.
+LOOKBACK_USER_TURNS = 2
+
+REFUSAL = (
+    "Pe acest chat răspundem la întrebări despre cereri, formulare și acte. "
+    "Despre investiții și lucrări (drumuri, apă și canalizare, iluminat public) vă "
+    "răspunde direct persoana responsabilă: vă rugăm să scrieți la {name}, la adresa {email}."
+)
+MIXED = (
+    "Cât despre lucrări și investiții, la ele nu răspundem pe chat: scrieți la {name}, "
+    "la adresa {email}."
+)
+NO_CLERK_FOR_INFRASTRUCTURE = (
+    "Un funcționar de la Relații cu Publicul nu vă poate răspunde despre lucrări și "
+    "investiții: răspunsul îl dă persoana responsabilă, care vă scrie înapoi. "
+    "Vă rugăm să trimiteți întrebarea la {name}, la adresa {email}."
+)
+
+
+def infrastructure_score(latest_message: Dict[Text, Any]) -> float:
+    """The NLU's confidence that the message (also) asks about infrastructure."""
+    for ranked in latest_message.get("intent_ranking") or []:
+        if ranked.get("name") == INFRASTRUCTURE_INTENT:
+            return float(ranked.get("confidence") or 0.0)
+    return 0.0
+
+
+def recent_infrastructure_question(tracker: Tracker) -> Optional[Text]:
+    """The text of an infrastructure question among the user's previous messages, if any."""
+    user_events = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(user_events[-1 - LOOKBACK_USER_TURNS : -1]):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent == INFRASTRUCTURE_INTENT:
+            return event.get("text") or ""
+    return None
 
 
 def redirect_department(text: Text) -> Department:
@@ -25,8 +66,28 @@ def mailto(department: Department, subject: Text) -> Text:
     return f"mailto:{department.email}?subject={quote(subject)}"
 
 
+def email_button(department: Department) -> Dict[Text, Text]:
+    """A button that opens the citizen's e-mail app with the topic as subject."""
+    link = mailto(department, f"Întrebare din livechat — {department.name}")
+    return {"title": f"Scrie un e-mail: {department.email}", "type": "web_url", "url": link, "payload": link}
+
+
+def utter_redirect(dispatcher: CollectingDispatcher, text: Text, template: Text = REFUSAL) -> Department:
+    """Sends the redirect for the topic of ``text``; returns the department chosen."""
+    department = redirect_department(text)
+    dispatcher.utter_message(
+        text=template.format(name=department.name, email=department.email),
+        buttons=[email_button(department)],
+    )
+    return department
+
+
 class ActionRedirectInfrastructure(Action):
-    """Refuses infrastructure questions and gives the responsible department's e-mail."""
+    """Refuses infrastructure questions and gives the responsible department's e-mail.
+
+    When the message also names a form of the catalog ("am nevoie de AC, dar când se
+    asfaltează strada?"), the procedure part is answered first.
+    """
 
     def name(self) -> Text:
         return "action_redirect_infrastructure"
@@ -34,22 +95,13 @@ class ActionRedirectInfrastructure(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        department = redirect_department(tracker.latest_message.get("text") or "")
-        subject = f"Întrebare din livechat — {department.name}"
-        dispatcher.utter_message(
-            text=(
-                "Pe acest chat răspundem la întrebări despre cereri, formulare și acte. "
-                "Despre investiții și lucrări (drumuri, apă și canalizare, iluminat public) "
-                "vă răspunde direct persoana responsabilă: vă rugăm să scrieți la "
-                f"{department.name}, la adresa {department.email}."
-            ),
-            buttons=[
-                {
-                    "title": f"Scrie un e-mail: {department.email}",
-                    "type": "web_url",
-                    "url": mailto(department, subject),
-                    "payload": mailto(department, subject),
-                }
-            ],
-        )
-        return []
+        from actions.procedures import answer_form  # one card renderer for both paths
+
+        events: List[Dict[Text, Any]] = []
+        form_id = next(tracker.get_latest_entity_values("form"), None)
+        if form_id in load_catalog().forms:
+            events = answer_form(dispatcher, form_id, ("summary", "documents"))
+            utter_redirect(dispatcher, tracker.latest_message.get("text") or "", MIXED)
+            return events
+        utter_redirect(dispatcher, tracker.latest_message.get("text") or "")
+        return events

@@ -6,14 +6,25 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 
-def user_event(text: str, intent: str, entities: Iterable[Dict[str, Any]] = ()) -> Dict[str, Any]:
-    """A user event as the Rasa server sends it to the action server."""
+def user_event(
+    text: str,
+    intent: str,
+    entities: Iterable[Dict[str, Any]] = (),
+    ranking: Optional[Dict[str, float]] = None,
+) -> Dict[str, Any]:
+    """A user event as the Rasa server sends it to the action server.
+
+    ``ranking`` gives the other intents' confidences (intent_ranking) if they matter.
+    """
+    ranked = [{"name": intent, "confidence": 0.9}]
+    ranked += [{"name": name, "confidence": c} for name, c in (ranking or {}).items()]
     return {
         "event": "user",
         "text": text,
         "parse_data": {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
+            "intent_ranking": ranked,
             "entities": list(entities),
         },
     }

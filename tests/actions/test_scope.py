@@ -26,3 +26,54 @@ async def test_redirect_names_the_department_and_links_a_prefilled_email() -> No
 def test_every_out_of_scope_department_has_an_email() -> None:
     for department in load_catalog().departments.values():
         assert "@" in department.email
+
+
+from actions.help import ActionRequestHuman
+from actions.procedures import ActionAnswerProcedure
+from tests.actions.helpers import form_entity
+
+
+async def test_infrastructure_question_naming_a_form_answers_the_form_then_redirects() -> None:
+    text = "am nevoie de autorizatie de construire dar mai intai cand asfaltati strada?"
+    tracker = tracker_after(user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")]))
+    messages, events = await run_action(ActionRedirectInfrastructure(), tracker)
+    card = load_catalog().card_sections("autorizatie_construire")
+    assert [m["text"] for m in messages[:2]] == [card["summary"], card["documents"]]
+    assert redirect_department(text).email in messages[-1]["text"]
+    assert events[0]["value"] == "autorizatie_construire"
+
+
+async def test_procedure_question_mixed_with_a_works_complaint_gets_both() -> None:
+    text = "ce acte trebuie pentru certificatul fiscal? si cand repara cineva drumul?"
+    event = user_event(text, "ask_procedure_documents", [form_entity("certificat_fiscal")],
+                       ranking={"out_of_scope_infrastructure": 0.35})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert messages[0]["text"] == load_catalog().card_sections("certificat_fiscal")["documents"]
+    assert messages[-1]["buttons"][0]["url"].startswith("mailto:")
+
+
+async def test_plain_procedure_question_gets_no_redirect() -> None:
+    event = user_event("cat costa certificatul fiscal", "ask_procedure_fee", [form_entity("certificat_fiscal")],
+                       ranking={"out_of_scope_infrastructure": 0.05})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert len(messages) == 1
+
+
+async def test_asking_for_a_person_after_an_infrastructure_question_repeats_the_email_route() -> None:
+    infra = "de 10 ani asteptam canalizare in Dumitrana"
+    tracker = tracker_after(user_event(infra, "out_of_scope_infrastructure"), user_event("vreau cu un om", "request_human"))
+    messages, _ = await run_action(ActionRequestHuman(), tracker)
+    (message,) = messages
+    assert "nu vă poate răspunde despre lucrări" in message["text"]
+    assert redirect_department(infra).email in message["text"]
+
+
+async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_normal_request() -> None:
+    tracker = tracker_after(
+        user_event("strada e plina de gropi", "out_of_scope_infrastructure"),
+        user_event("ok", "affirm"),
+        user_event("ce acte trebuie la casatorie", "ask_procedure_documents"),
+        user_event("vreau cu un om", "request_human"),
+    )
+    messages, _ = await run_action(ActionRequestHuman(), tracker)
+    assert "nu vă poate răspunde despre lucrări" not in messages[0]["text"]

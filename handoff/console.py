@@ -1,11 +1,12 @@
 """The clerks' console: login, presence, queue, takeover, live updates — and its API.
 
-Every route under ``/console/`` except the login page requires a valid session cookie
+Every route under ``/console/`` except the login page and its style requires a valid session cookie
 (``efc_session``: random token, stored hashed, expires after ``session_ttl_minutes``).
 API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an HTTP status.
 
 =====================================================  ===================================
 ``GET  /console/login``, ``POST /console/login``       login page / form or JSON login
+``GET  /console/login.css``                            the login page's style (public)
 ``POST /console/logout``                               ends the session
 ``GET  /console/``                                     the console page
 ``GET  /console/static/<file>``                        its script and style
@@ -171,6 +172,14 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         if current_clerk(request) is not None:
             return response.redirect("/console/", headers=SECURITY_HEADERS)
         return _login_page()
+
+    @bp.route("/console/login.css", methods=["GET"])
+    async def login_style(request: Request) -> HTTPResponse:
+        return response.raw(
+            (STATIC_DIR / "login.css").read_bytes(),
+            content_type="text/css; charset=utf-8",
+            headers=SECURITY_HEADERS,
+        )
 
     @bp.route("/console/login", methods=["POST"])
     async def login(request: Request) -> HTTPResponse:

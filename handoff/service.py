@@ -649,8 +649,7 @@ class HandoffService:
         """Presence heartbeats, clerks gone past the grace period, closing time."""
         now = self.clock()
         self.store.touch_clerks(self.hub.connected_clerks(), now)
-        for conversation_id in self.hub.connected_conversations():
-            self.store.citizen_seen(conversation_id, now)
+        self.store.citizens_seen(self.hub.connected_conversations(), now)
         changed = False
 
         for clerk in self.store.vanished_clerks(now, clerk_grace()):

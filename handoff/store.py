@@ -360,6 +360,17 @@ class HandoffStore:
                 .values(citizen_seen_at=now)
             )
 
+    def citizens_seen(self, conversation_ids: List[str], now: dt.datetime) -> None:
+        """Record that these citizens still have the chat open (one statement)."""
+        if not conversation_ids:
+            return
+        with self.session_scope() as connection:
+            connection.execute(
+                conversations.update()
+                .where(conversations.c.id.in_(conversation_ids))
+                .values(citizen_seen_at=now)
+            )
+
     def _transition(
         self, conversation_id: str, where: List[Any], values: Dict[str, Any], now: dt.datetime
     ) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from handoff.db import ACTIVE, clerks, conversations, database_url, make_engine, utcnow
 from handoff.decision import Decision, decide_for, unavailable_text
-from handoff.schedule import current_schedule
+from handoff.schedule import ScheduleError, current_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,19 @@ def request_human_messages(
     now: Optional[dt.datetime] = None,
 ) -> List[Dict[str, Any]]:
     """Keyword arguments for ``dispatcher.utter_message``, one dict per message."""
-    decision = decide(conversation_id, now)
+    try:
+        decision = decide(conversation_id, now)
+    except ScheduleError:
+        # A broken schedule file must not leave the citizen without an answer.
+        logger.exception("handoff: cannot read the schedule; offering the e-mail route")
+        email = registratura_email()
+        return [
+            {
+                "text": "Acum nu vă pot face legătura cu un funcționar. Ne puteți scrie la "
+                f"{email} sau puteți depune cererea la registratura primăriei.",
+                "buttons": [_mail_button(email)],
+            }
+        ]
     if decision.queue:
         return [
             {
@@ -112,16 +124,13 @@ def request_human_messages(
             }
         ]
     email = registratura_email()
-    return [
-        {
-            "text": unavailable_text(decision, email),
-            "buttons": [
-                {
-                    "title": f"Scrie un e-mail: {email}",
-                    "type": "web_url",
-                    "url": f"mailto:{email}",
-                    "payload": f"mailto:{email}",
-                }
-            ],
-        }
-    ]
+    return [{"text": unavailable_text(decision, email), "buttons": [_mail_button(email)]}]
+
+
+def _mail_button(email: str) -> Dict[str, str]:
+    return {
+        "title": f"Scrie un e-mail: {email}",
+        "type": "web_url",
+        "url": f"mailto:{email}",
+        "payload": f"mailto:{email}",
+    }

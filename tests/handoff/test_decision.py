@@ -115,3 +115,12 @@ def test_create_clerk_command(db_url):
     engine = make_engine(db_url)
     assert HandoffStore(engine).authenticate("ana", "parola-lunga-1") is not None
     engine.dispose()
+
+
+def test_broken_schedule_still_answers_with_email(tmp_path, monkeypatch, db_url):
+    broken = tmp_path / "schedule.yml"
+    broken.write_text("weekly: {lunes: ['08:00-16:00']}\n")
+    monkeypatch.setenv("HANDOFF_SCHEDULE", str(broken))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    messages = request_human_messages("abc")
+    assert EMAIL in messages[0]["text"] and messages[0]["buttons"][0]["url"] == f"mailto:{EMAIL}"

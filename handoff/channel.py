@@ -232,6 +232,7 @@ class WebsiteChannel(InputChannel):
             service = console.build_service(settings)
             service.attach_bot(on_new_message, lambda _conversation_id: WebsiteOutput(service))
             app.ctx.handoff = service
+            await service.hub.start()
             app.ctx.handoff_housekeeping = loop.create_task(console.housekeeping_loop(service))
             logger.info("handoff: website channel ready (demo page at /demo, console at /console/)")
 
@@ -242,6 +243,7 @@ class WebsiteChannel(InputChannel):
                 task.cancel()
             service = getattr(app.ctx, "handoff", None)
             if service is not None:
+                await service.hub.stop()
                 service.store.engine.dispose()
 
         @bp.route(f"{CHANNEL_PATH}/", methods=["GET"])

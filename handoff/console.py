@@ -40,7 +40,7 @@ from websockets.exceptions import ConnectionClosed
 
 from handoff.archive import load_sink
 from handoff.db import CLERK, QUEUED, make_engine, migrate, utcnow
-from handoff.hub import Hub
+from handoff.hub import Hub, RedisHub
 from handoff.schedule import current_schedule
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import ChannelSettings
@@ -73,7 +73,8 @@ def build_service(settings: ChannelSettings) -> HandoffService:
     engine = make_engine(settings.database_url)
     migrate(engine)
     sink = load_sink(settings.turn_sink, {"database_url": settings.database_url})
-    return HandoffService(HandoffStore(engine), settings, sink, Hub())
+    hub = RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url else Hub()
+    return HandoffService(HandoffStore(engine), settings, sink, hub)
 
 
 async def housekeeping_loop(service: HandoffService) -> None:

@@ -1,24 +1,42 @@
 """The websockets open on this Rasa server: citizens by conversation, consoles by clerk.
 
 Sockets are the only thing kept in process memory (a socket lives in one process by
-nature); every state they show comes from the database. Running several Rasa servers
-behind a load balancer needs these sends relayed between instances (Redis pub/sub, see
-handoff/README.md); that would replace this class, not its callers.
+nature); every state they show comes from the database.
+
+:class:`Hub` delivers frames to the sockets of this process. :class:`RedisHub` (chosen
+with ``redis_url`` in the channel's credentials) also relays every frame through Redis
+pub/sub, so that with several Rasa servers behind a load balancer a citizen connected to
+one instance sees the clerk who answers from another.
 """
 
 import asyncio
 import json
 import logging
+import uuid
 from collections import defaultdict
-from typing import Any, Dict, Iterable, List, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
+
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
+CITIZEN, CLERK, CLERKS = "citizen", "clerk", "clerks"
+
 
 class Hub:
+    """Frames to the sockets of this process only."""
+
+    distributed = False
+
     def __init__(self) -> None:
         self.citizens: Dict[str, Set[Any]] = defaultdict(set)
         self.consoles: Dict[int, Set[Any]] = defaultdict(set)
+
+    async def start(self) -> None:
+        """Begin relaying (nothing to do for a single process)."""
+
+    async def stop(self) -> None:
+        """Stop relaying."""
 
     # -- registry ---------------------------------------------------------------------
 
@@ -54,23 +72,117 @@ class Hub:
     # -- sending ----------------------------------------------------------------------
 
     async def _send(self, sockets: Iterable[Any], frame: Dict[str, Any]) -> None:
-        text = json.dumps(frame, ensure_ascii=False)
         targets = list(sockets)
         if not targets:
             return
+        text = json.dumps(frame, ensure_ascii=False)
         results = await asyncio.gather(*(ws.send(text) for ws in targets), return_exceptions=True)
-        for ws, result in zip(targets, results):
+        for result in results:
             if isinstance(result, Exception):
                 # The socket is closing; its handler removes it when its receive loop ends.
                 logger.debug("handoff: send to a closing socket failed: %r", result)
 
+    async def deliver(
+        self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None
+    ) -> None:
+        """Send ``frame`` to the matching sockets of this process."""
+        if target == CITIZEN:
+            sockets: Iterable[Any] = self.citizens.get(key, ())
+        elif target == CLERK:
+            sockets = self.consoles.get(key, ())
+        else:
+            sockets = [ws for group in self.consoles.values() for ws in group]
+        await self._send((ws for ws in sockets if ws is not exclude), frame)
+
+    async def publish(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
+        await self.deliver(target, key, frame, exclude)
+
     async def to_citizen(self, conversation_id: str, frame: Dict[str, Any], exclude: Any = None) -> None:
-        await self._send(
-            (ws for ws in self.citizens.get(conversation_id, ()) if ws is not exclude), frame
-        )
+        await self.publish(CITIZEN, conversation_id, frame, exclude)
 
     async def to_clerk(self, clerk_id: int, frame: Dict[str, Any]) -> None:
-        await self._send(self.consoles.get(clerk_id, ()), frame)
+        await self.publish(CLERK, clerk_id, frame)
 
     async def to_clerks(self, frame: Dict[str, Any]) -> None:
-        await self._send((ws for group in self.consoles.values() for ws in group), frame)
+        await self.publish(CLERKS, None, frame)
+
+
+class RedisHub(Hub):
+    """A :class:`Hub` whose frames also reach the sockets of the other Rasa instances.
+
+    Each frame is delivered here at once and published on one Redis channel; every
+    instance delivers the frames published by the others. If Redis is down, local
+    delivery goes on and the relay reconnects with a growing delay (logged).
+    """
+
+    distributed = True
+
+    def __init__(self, url: str, channel: str = "efunctionar:handoff") -> None:
+        super().__init__()
+        self.url = url
+        self.channel = channel
+        self.origin = uuid.uuid4().hex
+        self._redis: Optional[Any] = None
+        self._listener: Optional["asyncio.Task[None]"] = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(self.url)
+        self._listener = asyncio.ensure_future(self._listen())
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+        except asyncio.TimeoutError:
+            logger.error("handoff: Redis at %s not reachable yet; relaying when it is", self.url)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            try:
+                await self._listener
+            except asyncio.CancelledError:
+                pass
+        if self._redis is not None:
+            await self._redis.close()
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self._subscribed.set()
+                delay = 0.5
+                async for message in pubsub.listen():
+                    await self._on_message(message)
+            except asyncio.CancelledError:
+                await pubsub.close()
+                raise
+            except (RedisError, OSError) as error:  # a lost connection is retried, loudly
+                self._subscribed.clear()
+                logger.error("handoff: Redis relay interrupted (%s); retrying in %.1fs", error, delay)
+                await pubsub.close()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    async def _on_message(self, message: Dict[str, Any]) -> None:
+        try:
+            envelope = json.loads(message["data"])
+        except (ValueError, KeyError, TypeError):
+            logger.error("handoff: malformed relay message on %s dropped", self.channel)
+            return
+        if envelope.get("origin") == self.origin:
+            return
+        await self.deliver(envelope.get("target"), envelope.get("key"), envelope.get("frame") or {})
+
+    async def publish(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
+        await self.deliver(target, key, frame, exclude)
+        envelope = json.dumps(
+            {"origin": self.origin, "target": target, "key": key, "frame": frame},
+            ensure_ascii=False,
+        )
+        try:
+            await self._redis.publish(self.channel, envelope)
+        except (RedisError, OSError) as error:  # the frame reached this instance only
+            logger.error("handoff: frame not relayed to other instances: %s", error)

@@ -411,9 +411,19 @@ class HandoffService:
             "queued_at": conversation.queued_at.isoformat() if conversation.queued_at else None,
             "taken_at": conversation.taken_at.isoformat() if conversation.taken_at else None,
             "clerk": clerk.as_json() if clerk else None,
-            "citizen_online": self.hub.citizen_online(conversation.id),
+            "citizen_online": self.citizen_online(conversation),
             "transcript": [m.as_json() for m in self.store.transcript(conversation.id, limit)],
         }
+
+    def citizen_online(self, conversation: Conversation) -> bool:
+        """Whether the citizen's page is open, here or (with several instances) elsewhere."""
+        if self.hub.citizen_online(conversation.id):
+            return True
+        if not self.hub.distributed or conversation.citizen_seen_at is None:
+            return False
+        # Other instances refresh citizen_seen_at at every housekeeping round.
+        fresh = dt.timedelta(seconds=3 * self.settings.housekeeping_seconds)
+        return self.clock() - conversation.citizen_seen_at < fresh
 
     def queue_view(self) -> List[Dict[str, Any]]:
         now = self.clock()

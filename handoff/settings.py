@@ -18,6 +18,8 @@ _DEFAULTS: Dict[str, Any] = {
     "citizen_queue_grace_seconds": 300.0,
     "turn_sink": None,
     "database_url": None,
+    "redis_url": None,
+    "redis_channel": "efunctionar:handoff",
 }
 
 
@@ -30,6 +32,9 @@ class ChannelSettings:
     citizen_queue_grace_seconds: a queued citizen whose page is gone this long leaves the queue.
     turn_sink: ``package.module.Class`` archiving every turn (see handoff.archive).
     database_url: overrides ``$DATABASE_URL`` for the Rasa server.
+    redis_url: relay frames between several Rasa instances through this Redis
+        (e.g. ``redis://127.0.0.1:6379/0``); unset for a single instance.
+    redis_channel: the pub/sub channel of that relay.
     """
 
     session_ttl_minutes: float = 480
@@ -38,6 +43,8 @@ class ChannelSettings:
     citizen_queue_grace_seconds: float = 300.0
     turn_sink: Optional[str] = None
     database_url: Optional[str] = None
+    redis_url: Optional[str] = None
+    redis_channel: str = "efunctionar:handoff"
 
     @property
     def session_ttl(self) -> dt.timedelta:

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import socket
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, Iterator, List
 from zoneinfo import ZoneInfo
@@ -137,24 +138,19 @@ class Site:
         return self.app.ctx.handoff
 
 
-@pytest.fixture
-async def site(
-    db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Site]:
+@asynccontextmanager
+async def running_site(credentials: Dict[str, Any]) -> AsyncIterator[Site]:
+    """A Sanic server with the website channel, registered as Rasa registers channels."""
     from rasa.core.channels.channel import register
     from sanic import Sanic
 
     from handoff.channel import WebsiteChannel
 
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("HANDOFF_CLERK_GRACE_SECONDS", "60")
     Sanic.test_mode = True
     app = Sanic(f"handoff_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
     agent = FakeAgent()
     app.ctx.agent = agent
-    channel = WebsiteChannel.from_credentials(
-        {"housekeeping_seconds": 0.2, "session_ttl_minutes": 10}
-    )
+    channel = WebsiteChannel.from_credentials(credentials)
     register([channel], app, route="/webhooks/")
     port = free_port()
     server = await app.create_server(
@@ -170,6 +166,16 @@ async def site(
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+@pytest.fixture
+async def site(
+    db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Site]:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("HANDOFF_CLERK_GRACE_SECONDS", "60")
+    async with running_site({"housekeeping_seconds": 0.2, "session_ttl_minutes": 10}) as running:
+        yield running
 
 
 def add_clerk(store: HandoffStore, username: str, name: str) -> Any:

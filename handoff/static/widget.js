@@ -34,6 +34,7 @@
     convState: "bot",
     unread: 0,
     everOpened: false,
+    noteAfterWelcome: null,
   };
 
   function readStorage(store, key) {
@@ -352,6 +353,10 @@
         log.textContent = "";
         state.seen = {};
         (frame.history || []).forEach(renderMessage);
+        if (state.noteAfterWelcome) {
+          systemNote(state.noteAfterWelcome);
+          state.noteAfterWelcome = null;
+        }
         applyState(frame);
         var toSend = state.pending.slice();
         state.pending = [];
@@ -379,7 +384,8 @@
         if (frame.code === "unknown_conversation") {
           writeStorage(localStorage, STORAGE_KEY, null);
           state.conversationId = null;
-          systemNote("Conversația anterioară nu mai există; am început una nouă.");
+          // Shown after the new conversation's welcome, which clears the log.
+          state.noteAfterWelcome = "Conversația anterioară nu mai există; am început una nouă.";
           state.ws.send(JSON.stringify({ type: "hello", conversation_id: null }));
         } else if (frame.client_id) {
           var failed = takePending(frame.client_id);

@@ -140,6 +140,17 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         citizen.keyboard.press("Escape")
         expect(citizen.locator(".efw-panel")).to_be_hidden()
         expect(launcher).to_be_focused()
+
+        # A stored conversation id the server does not know starts a new conversation.
+        citizen.evaluate("localStorage.setItem('efunctionar.conversation', 'f'.repeat(32))")
+        citizen.reload()
+        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        expect(citizen.locator(".efw-log")).to_contain_text(
+            "Conversația anterioară nu mai există; am început una nouă.", timeout=20_000
+        )
+        expect(citizen.locator(".efw-conn")).to_have_text("Conectat")
+        stored = citizen.evaluate("localStorage.getItem('efunctionar.conversation')")
+        assert stored != "f" * 32 and stack_store.conversation(stored).state == "bot"
     finally:
         citizen_context.close()
         clerk_context.close()

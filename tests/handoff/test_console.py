@@ -4,7 +4,6 @@ import asyncio
 import datetime as dt
 
 import aiohttp
-import sqlalchemy as sa
 
 from handoff.db import sessions
 from tests.handoff.conftest import (

@@ -34,7 +34,6 @@ async def two_sites(db_url, schedule_file, monkeypatch):
 
 
 def test_single_instance_hub_by_default():
-    from handoff.console import build_service  # noqa: F401  (import check only)
     from handoff.settings import ChannelSettings
 
     assert ChannelSettings().redis_url is None

@@ -5,8 +5,6 @@ person outside hours and inside hours with a clerk active, the queue, takeover, 
 both ways, transfer, release and reconnect with history.
 """
 
-import asyncio
-
 import aiohttp
 import pytest
 

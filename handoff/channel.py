@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
 from handoff import console
+from handoff.limits import RateLimit
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import MAX_MESSAGE_CHARS, ChannelSettings
 
@@ -149,9 +150,14 @@ def _client_id(frame: Dict[str, Any]) -> Optional[str]:
     return value[:64] if isinstance(value, str) else None
 
 
+# A citizen types; a script floods. Ten messages in ten seconds is plenty for a person.
+MESSAGES_PER_WINDOW, MESSAGE_WINDOW_SECONDS = 10, 10.0
+
+
 async def citizen_session(service: HandoffService, ws: Any) -> None:
     """Serve one citizen websocket until it closes."""
     conversation_id: Optional[str] = None
+    rate = RateLimit(MESSAGES_PER_WINDOW, MESSAGE_WINDOW_SECONDS)
     try:
         while True:
             raw = await ws.recv()
@@ -162,6 +168,13 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                 continue
             kind, client_id = frame["type"], _client_id(frame)
             try:
+                if kind == "message" and not rate.allow():
+                    raise HandoffError(
+                        "too_fast",
+                        "Ați trimis prea multe mesaje într-un timp scurt. Așteptați câteva "
+                        "secunde și trimiteți din nou.",
+                        status=429,
+                    )
                 if kind == "ping":
                     await ws.send(_frame({"type": "pong"}))
                 elif kind == "hello":

@@ -41,6 +41,7 @@ from websockets.exceptions import ConnectionClosed
 from handoff.archive import load_sink
 from handoff.db import CLERK, QUEUED, make_engine, migrate, utcnow
 from handoff.hub import Hub, RedisHub
+from handoff.limits import LoginFailures
 from handoff.schedule import current_schedule
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import ChannelSettings
@@ -154,6 +155,12 @@ def _login_page(error: Optional[str] = None, status: int = 200) -> HTTPResponse:
     return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
 
 
+def login_failures(app: Any) -> LoginFailures:
+    if not hasattr(app.ctx, "handoff_logins"):
+        app.ctx.handoff_logins = LoginFailures()
+    return app.ctx.handoff_logins
+
+
 def _set_session_cookie(resp: HTTPResponse, token: str, settings: ChannelSettings) -> None:
     resp.cookies[COOKIE] = token
     cookie = resp.cookies[COOKIE]
@@ -197,9 +204,19 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             error = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
             return _error(error) if wants_json else _login_page(error.message, 400)
+        key = username[:64].strip().lower()
+        if login_failures(request.app).blocked(key):
+            logger.warning("handoff: console logins for %r throttled", key)
+            error = HandoffError(
+                "too_many_attempts",
+                "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
+                429,
+            )
+            return _error(error) if wants_json else _login_page(error.message, 429)
         clerk = service.store.authenticate(username[:64], password[:1024])
         if clerk is None:
             logger.info("handoff: failed console login for %r", username[:64])
+            login_failures(request.app).failed(key)
             error = HandoffError("bad_credentials", LOGIN_ERROR, 401)
             return _error(error) if wants_json else _login_page(error.message, 401)
         now = utcnow()

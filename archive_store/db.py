@@ -11,8 +11,9 @@ import functools
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -200,6 +201,20 @@ def db_errors(action: str) -> Iterator[None]:
         raise unavailable(action, e) from e
 
 
+# One lock per SQLite file for the writers of this process (several engines may write
+# the same file: the tracker store and the channel's sink). Waiting on it is fair and
+# wakes at once; SQLite's own busy handler polls with sleeps of up to 100 ms, which is
+# what writers in *other* processes still rely on.
+_sqlite_write_locks: Dict[str, threading.Lock] = {}
+_sqlite_write_locks_guard = threading.Lock()
+
+
+def _sqlite_write_lock(engine: Engine) -> threading.Lock:
+    key = str(engine.url.database)
+    with _sqlite_write_locks_guard:
+        return _sqlite_write_locks.setdefault(key, threading.Lock())
+
+
 @contextlib.contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that may write: commits on success, rolls back on error.
@@ -207,7 +222,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     On SQLite it holds the database write lock from BEGIN (``BEGIN IMMEDIATE``); on
     PostgreSQL the chain head row is locked by the writer itself (``FOR UPDATE``).
     """
-    with engine.connect() as conn:
+    in_process = _sqlite_write_lock(engine) if is_sqlite(engine) else contextlib.nullcontext()
+    with in_process, engine.connect() as conn:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn

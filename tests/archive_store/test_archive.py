@@ -14,6 +14,8 @@ from archive_store import (
     UnknownConversation,
 )
 
+from archive_store.turns import clean
+
 from .conftest import raw_sql
 
 ROMANIAN = "Bună ziua! Ce acte îmi trebuie pentru certificatul de urbanism? Șase, țară, ĂÎÂȘȚ."
@@ -112,10 +114,18 @@ def test_append_many_is_all_or_nothing(archive):
         (TurnIn("c", "bot", "x", extra=["not", "a", "mapping"]), "mapping"),
     ],
 )
-def test_malformed_turns_are_refused_and_nothing_is_stored(archive, turn, message):
+def test_malformed_turns_are_refused(turn, message):
+    # Checked before any database work: see the next test for "nothing is stored".
     with pytest.raises(InvalidTurn, match=message):
-        archive.append(turn)
+        clean(turn)
+
+
+def test_a_malformed_turn_stores_nothing(archive):
+    with pytest.raises(InvalidTurn):
+        archive.append(TurnIn("c", "clerk", "fără clerk_id"))
     assert archive.head()[0] == 0
+    with pytest.raises(UnknownConversation):
+        archive.conversation("c")
 
 
 def test_empty_text_is_allowed_where_something_else_was_shown(archive):

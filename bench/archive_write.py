@@ -1,0 +1,324 @@
+"""Cost of the archive: per-turn write latency, and the assistant with the archive on/off.
+
+    .venv/bin/python bench/archive_write.py                # write cost, SQLite + PostgreSQL
+    .venv/bin/python bench/archive_write.py --e2e          # also the assistant, on vs off
+
+Write cost: p50/p99 latency of ``Archive.append`` (one turn, committed) and of
+``ArchiveTrackerStore.save`` (one citizen message + three bot messages, as after a
+greeting), with 1 writer and with 8 concurrent writers, on a throwaway SQLite file and
+a throwaway PostgreSQL database (``ARCHIVE_BENCH_PG_URL``, default the ``test``
+database on 127.0.0.1; skipped if it does not answer).
+
+End to end (needs models/e-functionar.tar.gz): the Rasa server with Rasa's in-memory
+tracker store vs ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
+conversations over the REST webhook; messages per second and p50/p99 latency side by
+side. The issue's target: the archive costs at most 10% of throughput.
+
+Results go to bench/out/archive_write.json. Only 127.0.0.1 is contacted; every loop is
+bounded in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import closing
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+from archive_store import Archive, TurnIn, db  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+MODEL = ROOT / "models" / "e-functionar.tar.gz"
+VENV_BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("ARCHIVE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def percentiles(samples: List[float]) -> Dict[str, float]:
+    ordered = sorted(samples)
+    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"n": len(ordered), "p50_ms": p(0.50) * 1000, "p99_ms": p(0.99) * 1000,
+            "mean_ms": statistics.fmean(ordered) * 1000}
+
+
+def run_writers(make_op: Callable[[int], Callable[[int], None]], writers: int, per_writer: int) -> Dict[str, float]:
+    samples: List[float] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(writers + 1)
+
+    def work(n: int) -> None:
+        op = make_op(n)
+        ready.wait()  # time the writes only, not the set-up
+        mine = []
+        for i in range(per_writer):
+            start = time.perf_counter()
+            op(i)
+            mine.append(time.perf_counter() - start)
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    result = percentiles(samples)
+    result["ops_per_s"] = len(samples) / elapsed
+    return result
+
+
+def bench_append(url: str, writers: int, per_writer: int) -> Dict[str, float]:
+    archives: List[Archive] = []
+
+    def make_op(n: int) -> Callable[[int], None]:
+        archive = Archive(url)
+        archive.head()
+        archives.append(archive)
+        return lambda i: archive.append(
+            TurnIn(f"bench-{n}", "citizen", f"Bună ziua, ce acte trebuie? ({i})",
+                   intent="ask_procedure", confidence=0.93, channel="bench")
+        )
+
+    try:
+        return run_writers(make_op, writers, per_writer)
+    finally:
+        for archive in archives:
+            archive.close()
+
+
+def bench_tracker_save(url: str, writers: int, per_writer: int) -> Dict[str, float]:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from archive_store.tracker_store import ArchiveTrackerStore
+
+    domain = Domain.empty()
+    stores: List[ArchiveTrackerStore] = []
+
+    def make_op(n: int) -> Callable[[int], None]:
+        store = ArchiveTrackerStore(domain=domain, url=url, migrate=False)
+        stores.append(store)
+        loop = asyncio.new_event_loop()
+        sender = f"bench-{n}-{uuid.uuid4().hex[:6]}"
+        tracker = loop.run_until_complete(store.get_or_create_tracker(sender))
+
+        def op(i: int) -> None:
+            tracker.update(UserUttered(f"bună ziua ({i})", intent={"name": "greet", "confidence": 0.9},
+                                       input_channel="bench", message_id=uuid.uuid4().hex))
+            for text in ("Bună ziua!", "Conversația este înregistrată.", "Cu ce vă pot ajuta?"):
+                tracker.update(ActionExecuted("utter_x"))
+                tracker.update(BotUttered(text))
+            tracker.update(ActionExecuted("action_listen"))
+            loop.run_until_complete(store.save(tracker))
+
+        return op
+
+    try:
+        return run_writers(make_op, writers, per_writer)
+    finally:
+        for store in stores:
+            store.archive.close()
+
+
+def pg_database() -> Optional[str]:
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_URL)
+    try:
+        conn = psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username or "postgres",
+                                password=u.password, dbname=u.database, connect_timeout=3)
+    except psycopg2.Error as e:
+        print(f"PostgreSQL at {u.host}:{u.port or 5432} does not answer ({e}); skipped")
+        return None
+    conn.autocommit = True
+    name = f"archive_bench_{uuid.uuid4().hex[:8]}"
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_URL)
+    conn = psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username or "postgres",
+                            password=u.password, dbname=u.database, connect_timeout=3)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    conn.close()
+
+
+# --- end to end --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_up(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+async def drive(webhook: str, conversations: int, per_conversation: int) -> Dict[str, float]:
+    import aiohttp
+
+    messages = ["bună ziua", "ce acte trebuie pentru certificatul de urbanism?", "care este programul?",
+                "mulțumesc"]
+    samples: List[float] = []
+    failures = 0
+
+    async def conversation(session: "aiohttp.ClientSession", n: int) -> None:
+        nonlocal failures
+        sender = f"e2e-{n}-{uuid.uuid4().hex[:6]}"
+        for i in range(per_conversation):
+            start = time.perf_counter()
+            async with session.post(webhook, json={"sender": sender, "message": messages[i % len(messages)]}) as r:
+                answer = await r.json()
+            samples.append(time.perf_counter() - start)
+            if r.status != 200 or not answer:
+                failures += 1
+
+    timeout = aiohttp.ClientTimeout(total=600)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await conversation(session, -1)  # warm-up
+        samples.clear()
+        started = time.perf_counter()
+        await asyncio.gather(*(conversation(session, n) for n in range(conversations)))
+        elapsed = time.perf_counter() - started
+    result = percentiles(samples)
+    result["msgs_per_s"] = len(samples) / elapsed
+    result["failures"] = failures
+    return result
+
+
+def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], work: Path,
+        conversations: int, per_conversation: int) -> Dict[str, float]:
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = work / f"endpoints-{label}.yml"
+    text = "action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n"
+    if tracker_store:
+        text += f"tracker_store:\n  type: {tracker_store}\n"
+    endpoints.write_text(text)
+    credentials = work / "credentials.yml"
+    credentials.write_text("rest:\n")
+    environment = {**os.environ, "ACTIONS_PORT": str(actions_port), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if database_url:
+        environment["DATABASE_URL"] = database_url
+    logs = [open(work / f"{label}-{name}.log", "w") for name in ("actions", "rasa")]
+    processes = [
+        subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                          "--port", str(actions_port)], cwd=ROOT, env=environment,
+                         stdout=logs[0], stderr=subprocess.STDOUT),
+        subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
+                          "--credentials", str(credentials), "--interface", "127.0.0.1",
+                          "--port", str(rasa_port)], cwd=ROOT, env=environment,
+                         stdout=logs[1], stderr=subprocess.STDOUT),
+    ]
+    try:
+        wait_up(f"http://127.0.0.1:{actions_port}/health", processes[0])
+        wait_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes[1])
+        return asyncio.run(drive(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                                 conversations, per_conversation))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=300, help="appends per writer (default 300)")
+    parser.add_argument("--e2e", action="store_true", help="also measure the assistant, archive on vs off")
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=8, help="messages per conversation (e2e)")
+    args = parser.parse_args()
+
+    results: Dict[str, Dict] = {"write": {}, "e2e": {}}
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
+        work = Path(tmp)
+        backends = {"sqlite": f"sqlite:///{work / 'bench.db'}"}
+        pg = pg_database()
+        if pg:
+            backends["postgresql"] = pg
+        try:
+            for name, url in backends.items():
+                db.upgrade(url)
+                for writers in (1, 8):
+                    per = max(10, args.turns // writers)
+                    results["write"][f"{name} append x{writers}"] = bench_append(url, writers, per)
+                    results["write"][f"{name} tracker save x{writers}"] = bench_tracker_save(
+                        url, writers, max(10, per // 4))
+            print(f"\n{'write cost':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'ops/s':>8}")
+            for key, r in results["write"].items():
+                print(f"{key:34} {r['n']:6d} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['ops_per_s']:8.1f}")
+
+            if args.e2e:
+                if not MODEL.exists():
+                    print(f"\nno model at {MODEL}: run `make model` for the end-to-end comparison")
+                else:
+                    store = "archive_store.tracker_store.ArchiveTrackerStore"
+                    runs = [("off", "archive off (in-memory)", None, None),
+                            ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}")]
+                    if pg:
+                        runs.append(("postgresql", "archive on, PostgreSQL", store, pg))
+                    for key, label, tracker_store, url in runs:
+                        results["e2e"][label] = e2e(key, tracker_store, url, work,
+                                                    args.conversations, args.messages)
+                    base = results["e2e"]["archive off (in-memory)"]["msgs_per_s"]
+                    print(f"\n{args.conversations} concurrent conversations x {args.messages} messages")
+                    print(f"{'assistant':28} {'msg/s':>8} {'vs off':>7} {'p50 ms':>8} {'p99 ms':>8} {'fail':>5}")
+                    for label, r in results["e2e"].items():
+                        print(f"{label:28} {r['msgs_per_s']:8.1f} {r['msgs_per_s'] / base:7.0%} "
+                              f"{r['p50_ms']:8.0f} {r['p99_ms']:8.0f} {r['failures']:5d}")
+        finally:
+            if pg:
+                drop_pg_database(pg)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "archive_write.json").write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {OUT / 'archive_write.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

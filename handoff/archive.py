@@ -90,6 +90,8 @@ def load_sink(path: Optional[str], settings: Optional[Dict[str, Any]] = None) ->
         sink_class = class_from_module_path(path)
     except (ImportError, AttributeError) as error:
         raise ValueError(f"credentials.yml: turn_sink: cannot load '{path}': {error}") from None
+    if not callable(getattr(sink_class, "record", None)):
+        raise ValueError(f"credentials.yml: turn_sink: '{path}' has no async record(turn)")
     factory = getattr(sink_class, "from_settings", None)
     sink = factory(settings or {}) if factory else sink_class()
     if not isinstance(sink, TurnSink):

@@ -257,3 +257,17 @@ def stack_store(stack: Any) -> Iterator[HandoffStore]:
     engine = make_engine(stack.db_url)
     yield HandoffStore(engine)
     engine.dispose()
+
+
+class FailingSink:
+    """A turn sink that refuses every turn while ``FailingSink.failing`` is true."""
+
+    failing = False
+    recorded: List[Any] = []
+
+    async def record(self, turn: Any) -> None:
+        from handoff.archive import ArchiveError
+
+        if FailingSink.failing:
+            raise ArchiveError("disk full (test)")
+        FailingSink.recorded.append(turn)

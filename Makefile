@@ -25,7 +25,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null) \
                    $(shell find nlu_ro -name '*.py' 2>/dev/null)
 
-.PHONY: help run test eval validate lint bench clean lock catalog
+.PHONY: help run test eval bench clean lock catalog clerk model
 
 help:
 	@echo "make run   - set up and start the assistant on $(HOST) (Ctrl-C stops it)"
@@ -75,6 +75,10 @@ catalog: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/assistant_speed.py
+
+clerk: $(STAMP)
+	@test -n "$(USERNAME)" || { echo 'usage: make clerk USERNAME=ana.popescu NAME="Ana Popescu"'; exit 2; }
+	$(PY) -m handoff create-clerk "$(USERNAME)" --name "$(NAME)"
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

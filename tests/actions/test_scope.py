@@ -28,7 +28,7 @@ def test_every_out_of_scope_department_has_an_email() -> None:
         assert "@" in department.email
 
 
-from actions.help import ActionRequestHuman
+from actions.handoff import ActionRequestHuman
 from actions.procedures import ActionAnswerProcedure
 from tests.actions.helpers import form_entity
 
@@ -59,16 +59,7 @@ async def test_plain_procedure_question_gets_no_redirect() -> None:
     assert len(messages) == 1
 
 
-async def test_asking_for_a_person_after_an_infrastructure_question_repeats_the_email_route() -> None:
-    infra = "de 10 ani asteptam canalizare in Dumitrana"
-    tracker = tracker_after(user_event(infra, "out_of_scope_infrastructure"), user_event("vreau cu un om", "request_human"))
-    messages, _ = await run_action(ActionRequestHuman(), tracker)
-    (message,) = messages
-    assert "nu vă poate răspunde despre lucrări" in message["text"]
-    assert redirect_department(infra).email in message["text"]
-
-
-async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_normal_request() -> None:
+async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_normal_request(handoff_db) -> None:
     tracker = tracker_after(
         user_event("strada e plina de gropi", "out_of_scope_infrastructure"),
         user_event("ok", "affirm"),

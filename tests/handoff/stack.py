@@ -86,7 +86,7 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         self._spawn(
             "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "tests.handoff.handoff_actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
              "--port", str(self.actions_port)],
         )  # fmt: skip
         self._spawn(

@@ -1,0 +1,44 @@
+"""Working hours, read from handoff/'s schedule file so there is one source of truth."""
+
+import datetime as dt
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from handoff.schedule import ScheduleError, current_schedule, format_moment
+
+SCHEDULE_UNREADABLE = (
+    "Programul cu publicul nu îl pot afișa acum. Vă rugăm să îl verificați la telefon sau la "
+    "registratura primăriei, Strada Călugăreni nr. 2-4."
+)
+
+
+def schedule_text(now: Optional[dt.datetime] = None) -> Text:
+    """The weekly hours, whether the city hall is open now and, if not, when it opens."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    schedule = current_schedule()
+    text = (
+        f"Programul cu publicul este {schedule.describe_week()}; în zilele de sărbătoare "
+        "legală primăria este închisă."
+    )
+    if schedule.is_open(now):
+        return text + " Acum este program."
+    return text + f" Acum nu este program; redeschidem {format_moment(schedule.next_opening(now), now)}."
+
+
+class ActionAnswerSchedule(Action):
+    """Working hours, with whether the city hall is open right now."""
+
+    def name(self) -> Text:
+        return "action_answer_schedule"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        try:
+            dispatcher.utter_message(text=schedule_text())
+        except ScheduleError:
+            # A broken schedule file must not leave the citizen without an answer.
+            dispatcher.utter_message(text=SCHEDULE_UNREADABLE)
+        return []

@@ -328,11 +328,38 @@ class Archive:
 # --- the writer -------------------------------------------------------------------------
 
 
+_LOCK_HEAD = sa.select(head_t.c.seq, head_t.c.hash, head_t.c.at).where(head_t.c.id == 1)
+_LOCK_HEAD_FOR_UPDATE = _LOCK_HEAD.with_for_update()
+_FIND_BY_SOURCE = sa.select(turns_t).where(
+    turns_t.c.conversation_id == sa.bindparam("cid"),
+    turns_t.c.source_key == sa.bindparam("key"),
+)
+_CONVERSATION_COUNTERS = sa.select(
+    conversations_t.c.last_turn_no, conversations_t.c.last_seq
+).where(conversations_t.c.conversation_id == sa.bindparam("cid"))
+_INSERT_TURN = turns_t.insert()
+_INSERT_CONVERSATION = conversations_t.insert()
+_UPDATE_CONVERSATION = (
+    conversations_t.update()
+    .where(conversations_t.c.conversation_id == sa.bindparam("cid"))
+    .values(
+        last_at=sa.bindparam("last_at"),
+        last_turn_no=sa.bindparam("last_turn_no"),
+        last_seq=sa.bindparam("last_seq"),
+    )
+)
+_UPDATE_HEAD = (
+    head_t.update()
+    .where(head_t.c.id == 1)
+    .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"), at=sa.bindparam("at"))
+)
+# The statements above are built once: with their parameters passed at execution,
+# SQLAlchemy reuses their compiled form, which matters on the per-turn path.
+
+
 def lock_head(conn: Connection) -> Tuple[int, str, Optional[datetime]]:
     """Read the chain head, locking it until the transaction ends."""
-    query = sa.select(head_t.c.seq, head_t.c.hash, head_t.c.at).where(head_t.c.id == 1)
-    if not db.is_sqlite(conn):
-        query = query.with_for_update()
+    query = _LOCK_HEAD if db.is_sqlite(conn) else _LOCK_HEAD_FOR_UPDATE
     row = conn.execute(query).first()
     if row is None:
         raise ArchiveNotInitialised(
@@ -355,13 +382,11 @@ def append_in_transaction(
         # The clock went back: keep times non-decreasing along the chain.
         at = head_at
     stored: List[StoredTurn] = []
-    conversations: Dict[str, Optional[Any]] = {}
+    rows: List[Dict[str, Any]] = []
+    # conversation id -> (last_turn_no, last_seq, known before this batch)
+    counters: Dict[str, Tuple[int, int, bool]] = {}
     for turn in turns:
         if turn.source_key is not None:
-            existing = _find_by_source(conn, turn.conversation_id, turn.source_key)
-            if existing is not None:
-                stored.append(dataclasses.replace(existing, duplicate=True))
-                continue
             earlier = next(
                 (
                     s
@@ -371,18 +396,19 @@ def append_in_transaction(
                 ),
                 None,
             )
+            if earlier is None:
+                earlier = _find_by_source(conn, turn.conversation_id, turn.source_key)
             if earlier is not None:
                 stored.append(dataclasses.replace(earlier, duplicate=True))
                 continue
-        if turn.conversation_id not in conversations:
-            conversations[turn.conversation_id] = conn.execute(
-                sa.select(conversations_t.c.last_turn_no, conversations_t.c.last_seq).where(
-                    conversations_t.c.conversation_id == turn.conversation_id
-                )
-            ).first()
-        previous = conversations[turn.conversation_id]
-        turn_no = 1 if previous is None else previous[0] + 1
-        conv_prev_seq = None if previous is None else int(previous[1])
+        if turn.conversation_id not in counters:
+            row = conn.execute(_CONVERSATION_COUNTERS, {"cid": turn.conversation_id}).first()
+            counters[turn.conversation_id] = (
+                (0, 0, False) if row is None else (row.last_turn_no, int(row.last_seq), True)
+            )
+        last_turn_no, last_seq, known = counters[turn.conversation_id]
+        turn_no = last_turn_no + 1
+        conv_prev_seq = last_seq if last_turn_no else None
         seq += 1
         values = dict(
             seq=seq,
@@ -396,46 +422,29 @@ def append_in_transaction(
             clerk_id=turn.clerk_id,
             intent=turn.intent,
             confidence=turn.confidence,
-            form_ids=list(turn.form_ids),
-            channel=turn.channel,
-            flags=list(turn.flags),
             source_key=turn.source_key,
+        )
+        digest = turn_hash(
+            prev_hash,
+            **values,
+            form_ids=turn.form_ids,
+            channel=turn.channel,
+            flags=turn.flags,
             extra_json=turn.extra_json,
         )
-        digest = turn_hash(prev_hash, **values)
-        # Parameters passed separately (not .values()): the compiled statements are
-        # cached, which matters on the hot path.
-        conn.execute(
-            _INSERT_TURN,
+        rows.append(
             {
-                **{k: v for k, v in values.items() if k not in ("form_ids", "flags", "extra_json")},
+                **values,
+                "channel": turn.channel,
                 "form_ids": json.dumps(list(turn.form_ids)),
                 "flags": encode_flags(turn.flags),
                 "extra": turn.extra_json,
                 "search_text": fold(turn.text),
                 "prev_hash": prev_hash,
                 "hash": digest,
-            },
+            }
         )
-        if previous is None:
-            conn.execute(
-                _INSERT_CONVERSATION,
-                {
-                    "conversation_id": turn.conversation_id,
-                    "channel": turn.channel,
-                    "first_at": at,
-                    "last_at": at,
-                    "first_seq": seq,
-                    "last_turn_no": turn_no,
-                    "last_seq": seq,
-                },
-            )
-        else:
-            conn.execute(
-                _UPDATE_CONVERSATION,
-                {"cid": turn.conversation_id, "last_at": at, "last_turn_no": turn_no, "last_seq": seq},
-            )
-        conversations[turn.conversation_id] = (turn_no, seq)
+        counters[turn.conversation_id] = (turn_no, seq, known)
         stored.append(
             StoredTurn(
                 seq=seq,
@@ -459,35 +468,36 @@ def append_in_transaction(
             )
         )
         prev_hash = digest
+    if not rows:
+        return stored
+    conn.execute(_INSERT_TURN, rows)
+    for conversation_id, (last_turn_no, last_seq, known) in counters.items():
+        first = next(r for r in rows if r["conversation_id"] == conversation_id)
+        if known:
+            conn.execute(
+                _UPDATE_CONVERSATION,
+                {"cid": conversation_id, "last_at": at, "last_turn_no": last_turn_no,
+                 "last_seq": last_seq},
+            )
+        else:
+            conn.execute(
+                _INSERT_CONVERSATION,
+                {
+                    "conversation_id": conversation_id,
+                    "channel": first["channel"],
+                    "first_at": at,
+                    "last_at": at,
+                    "first_seq": first["seq"],
+                    "last_turn_no": last_turn_no,
+                    "last_seq": last_seq,
+                },
+            )
     conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev_hash, "at": at})
     return stored
 
 
-_INSERT_TURN = turns_t.insert()
-_INSERT_CONVERSATION = conversations_t.insert()
-_UPDATE_CONVERSATION = (
-    conversations_t.update()
-    .where(conversations_t.c.conversation_id == sa.bindparam("cid"))
-    .values(
-        last_at=sa.bindparam("last_at"),
-        last_turn_no=sa.bindparam("last_turn_no"),
-        last_seq=sa.bindparam("last_seq"),
-    )
-)
-_UPDATE_HEAD = (
-    head_t.update()
-    .where(head_t.c.id == 1)
-    .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"), at=sa.bindparam("at"))
-)
-
-
 def _find_by_source(conn: Connection, conversation_id: str, source_key: str) -> Optional[StoredTurn]:
-    row = conn.execute(
-        sa.select(turns_t).where(
-            turns_t.c.conversation_id == conversation_id,
-            turns_t.c.source_key == source_key,
-        )
-    ).first()
+    row = conn.execute(_FIND_BY_SOURCE, {"cid": conversation_id, "key": source_key}).first()
     return None if row is None else stored_from_row(row)
 
 

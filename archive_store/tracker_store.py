@@ -47,6 +47,33 @@ logger = logging.getLogger(__name__)
 #: to the stored turn).
 CLASSIFIED = "classified"
 
+def _session_start() -> "sa.sql.ScalarSelect":
+    events = tracker_events_t
+    return (
+        sa.select(sa.func.max(events.c.timestamp))
+        .where(
+            events.c.sender_id == sa.bindparam("sender_id"),
+            events.c.type_name == SessionStarted.type_name,
+        )
+        .scalar_subquery()
+    )
+
+
+_ALL_EVENTS = (
+    sa.select(tracker_events_t.c.data)
+    .where(tracker_events_t.c.sender_id == sa.bindparam("sender_id"))
+    .order_by(tracker_events_t.c.id)
+)
+_SESSION_EVENTS = _ALL_EVENTS.where(
+    sa.or_(tracker_events_t.c.timestamp >= _session_start(), _session_start().is_(None))
+)
+_COUNT_SESSION_EVENTS = sa.select(sa.func.count()).select_from(
+    _SESSION_EVENTS.order_by(None).subquery()
+)
+_ARCHIVED_SEQ = sa.select(turns_t.c.seq).where(
+    turns_t.c.conversation_id == sa.bindparam("cid"), turns_t.c.source_key == sa.bindparam("key")
+)
+
 #: source_key prefix of the citizen turns this store archives itself.
 STORE_KEY_PREFIX = "rasa:"
 
@@ -140,28 +167,17 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
     def _event_query(self, sender_id: Text, all_sessions: bool) -> "sa.sql.Select":
         """Events of ``sender_id`` in order; by default only the latest session's.
 
-        Same selection as Rasa's ``SQLTrackerStore._event_query``.
+        Same selection as Rasa's ``SQLTrackerStore._event_query``; execute it with
+        ``{"sender_id": sender_id}``.
         """
-        events = tracker_events_t
-        query = sa.select(events.c.data).where(events.c.sender_id == sender_id)
-        if not all_sessions:
-            session_start = (
-                sa.select(sa.func.max(events.c.timestamp))
-                .where(
-                    events.c.sender_id == sender_id,
-                    events.c.type_name == SessionStarted.type_name,
-                )
-                .scalar_subquery()
-            )
-            query = query.where(
-                sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
-            )
-        return query.order_by(events.c.id)
+        return _ALL_EVENTS if all_sessions else _SESSION_EVENTS
 
     def _retrieve(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
         with db.db_errors(f"retrieve conversation {sender_id!r}"):
             with self.session_scope() as conn:
-                rows = conn.execute(self._event_query(sender_id, all_sessions)).all()
+                rows = conn.execute(
+                    self._event_query(sender_id, all_sessions), {"sender_id": sender_id}
+                ).all()
         if not rows:
             return None
         events = [json.loads(row.data) for row in rows]
@@ -171,11 +187,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         sender_id = tracker.sender_id
         with db.db_errors(f"save conversation {sender_id!r}"):
             with self.session_scope(write=True) as conn:
-                stored = conn.execute(
-                    sa.select(sa.func.count()).select_from(
-                        self._event_query(sender_id, all_sessions=False).subquery()
-                    )
-                ).scalar()
+                stored = conn.execute(_COUNT_SESSION_EVENTS, {"sender_id": sender_id}).scalar()
                 new_events = list(
                     itertools.islice(tracker.events, stored, len(tracker.events))
                 )
@@ -209,17 +221,16 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         turns itself.
         """
         sender_id = tracker.sender_id
+        archived = _ArchivedLookup(conn, sender_id)
         latest = tracker.latest_message
         channel_archives = bool(
-            latest is not None
-            and latest.message_id
-            and _archived(conn, sender_id, latest.message_id) is not None
+            latest is not None and latest.message_id and archived(latest.message_id) is not None
         )
         channel = tracker.get_latest_input_channel()
         turns: List[TurnIn] = []
         for event in new_events:
             if isinstance(event, UserUttered):
-                turns.extend(self._citizen_turns(conn, sender_id, event))
+                turns.extend(self._citizen_turns(archived, sender_id, event))
             elif isinstance(event, BotUttered) and not channel_archives:
                 turn = _bot_turn(sender_id, event, channel)
                 if turn is not None:
@@ -227,13 +238,13 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         return turns
 
     def _citizen_turns(
-        self, conn: Connection, sender_id: Text, event: UserUttered
+        self, archived: "_ArchivedLookup", sender_id: Text, event: UserUttered
     ) -> List[TurnIn]:
         intent = (event.intent or {}).get("name") or None
         confidence = (event.intent or {}).get("confidence")
         form_ids = _form_entities(event)
         if event.message_id:
-            archived_seq = _archived(conn, sender_id, event.message_id)
+            archived_seq = archived(event.message_id)
             if archived_seq is not None:
                 if intent is None:
                     return []
@@ -291,14 +302,20 @@ def _event_row(sender_id: Text, event: Event) -> Dict[str, Any]:
     }
 
 
-def _archived(conn: Connection, sender_id: Text, source_key: Text) -> Optional[int]:
-    """seq of the turn archived under ``source_key`` in this conversation, if any."""
-    seq = conn.execute(
-        sa.select(turns_t.c.seq).where(
-            turns_t.c.conversation_id == sender_id, turns_t.c.source_key == source_key
-        )
-    ).scalar()
-    return None if seq is None else int(seq)
+class _ArchivedLookup:
+    """seq of the turn archived under a source_key in one conversation (memoised)."""
+
+    def __init__(self, conn: Connection, sender_id: Text) -> None:
+        self.conn, self.sender_id = conn, sender_id
+        self.seen: Dict[Text, Optional[int]] = {}
+
+    def __call__(self, source_key: Text) -> Optional[int]:
+        if source_key not in self.seen:
+            seq = self.conn.execute(
+                _ARCHIVED_SEQ, {"cid": self.sender_id, "key": source_key}
+            ).scalar()
+            self.seen[source_key] = None if seq is None else int(seq)
+        return self.seen[source_key]
 
 
 def _form_entities(event: UserUttered) -> List[str]:
@@ -366,9 +383,9 @@ def refuse_failsafe_fallback() -> None:
     from rasa.core.agent import Agent
 
     current = Agent.__dict__["_create_tracker_store"]
-    if getattr(current, _PATCHED, False):
-        return
     original = current.__func__
+    if getattr(original, _PATCHED, False):
+        return
 
     def _create_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
         if isinstance(store, ArchiveTrackerStore):

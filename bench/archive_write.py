@@ -10,7 +10,8 @@ a throwaway PostgreSQL database (``ARCHIVE_BENCH_PG_URL``, default the ``test``
 database on 127.0.0.1; skipped if it does not answer).
 
 End to end (needs models/e-functionar.tar.gz): the Rasa server with Rasa's in-memory
-tracker store vs ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
+tracker store, with Rasa's own ``SQLTrackerStore`` on SQLite (persistent state, no
+archive), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
 conversations over the REST webhook; messages per second and p50/p99 latency side by
 side. The issue's target: the archive costs at most 10% of throughput.
 
@@ -233,13 +234,17 @@ def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], w
     text = "action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n"
     if tracker_store:
         text += f"tracker_store:\n  type: {tracker_store}\n"
+        if tracker_store == "sql":  # Rasa's own SQLTrackerStore on an SQLite file
+            text += f"  dialect: sqlite\n  db: {database_url}\n"
+            database_url = None
     endpoints.write_text(text)
     credentials = work / "credentials.yml"
     credentials.write_text("rest:\n")
     environment = {**os.environ, "ACTIONS_PORT": str(actions_port), "TF_CPP_MIN_LOG_LEVEL": "3"}
     if database_url:
         environment["DATABASE_URL"] = database_url
-    logs = [open(work / f"{label}-{name}.log", "w") for name in ("actions", "rasa")]
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
+    logs = [open(OUT / "logs" / f"e2e-{label}-{name}.log", "w") for name in ("actions", "rasa")]
     processes = [
         subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
                           "--port", str(actions_port)], cwd=ROOT, env=environment,
@@ -299,6 +304,7 @@ def main() -> int:
                 else:
                     store = "archive_store.tracker_store.ArchiveTrackerStore"
                     runs = [("off", "archive off (in-memory)", None, None),
+                            ("rasa-sql", "Rasa SQLTrackerStore, SQLite", "sql", str(work / "rasa-sql.db")),
                             ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}")]
                     if pg:
                         runs.append(("postgresql", "archive on, PostgreSQL", store, pg))

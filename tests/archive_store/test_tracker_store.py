@@ -16,7 +16,7 @@ from rasa.shared.core.events import (
 from rasa.utils.endpoints import EndpointConfig
 
 from archive_store import Archive, ArchiveUnavailable, InvalidTurn, TurnIn
-from archive_store.tracker_store import ArchiveTrackerStore
+from archive_store.tracker_store import ArchiveTrackerStore, refuse_failsafe_fallback
 
 STORE_TYPE = "archive_store.tracker_store.ArchiveTrackerStore"
 
@@ -82,6 +82,9 @@ def test_the_url_key_of_endpoints_yml_wins(db_url, monkeypatch):
 
 
 def test_agent_uses_the_store_without_the_failsafe_wrapper(store):
+    patched = Agent.__dict__["_create_tracker_store"]
+    refuse_failsafe_fallback()  # idempotent: a second store does not wrap it again
+    assert Agent.__dict__["_create_tracker_store"] is patched
     agent = Agent(domain=DOMAIN, tracker_store=store)
     assert agent.tracker_store is store
     # Every other store keeps Rasa's behaviour.

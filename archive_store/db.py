@@ -201,18 +201,43 @@ def db_errors(action: str) -> Iterator[None]:
         raise unavailable(action, e) from e
 
 
+class FairLock:
+    """A first-come, first-served lock.
+
+    ``threading.Lock`` lets the thread that releases it take it again at once, so
+    under a steady stream of appends one writer can wait for a second or more.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._next_ticket = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._condition:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._condition.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._condition:
+            self._serving += 1
+            self._condition.notify_all()
+
+
 # One lock per SQLite file for the writers of this process (several engines may write
 # the same file: the tracker store and the channel's sink). Waiting on it is fair and
 # wakes at once; SQLite's own busy handler polls with sleeps of up to 100 ms, which is
 # what writers in *other* processes still rely on.
-_sqlite_write_locks: Dict[str, threading.Lock] = {}
+_sqlite_write_locks: Dict[str, FairLock] = {}
 _sqlite_write_locks_guard = threading.Lock()
 
 
-def _sqlite_write_lock(engine: Engine) -> threading.Lock:
+def _sqlite_write_lock(engine: Engine) -> FairLock:
     key = str(engine.url.database)
     with _sqlite_write_locks_guard:
-        return _sqlite_write_locks.setdefault(key, threading.Lock())
+        return _sqlite_write_locks.setdefault(key, FairLock())
 
 
 @contextlib.contextmanager

@@ -64,6 +64,7 @@ _ALL_EVENTS = (
     .where(tracker_events_t.c.sender_id == sa.bindparam("sender_id"))
     .order_by(tracker_events_t.c.id)
 )
+# Events since the latest SessionStarted, as Rasa's SQLTrackerStore._event_query selects.
 _SESSION_EVENTS = _ALL_EVENTS.where(
     sa.or_(tracker_events_t.c.timestamp >= _session_start(), _session_start().is_(None))
 )
@@ -164,20 +165,11 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     # --- implementation -----------------------------------------------------------
 
-    def _event_query(self, sender_id: Text, all_sessions: bool) -> "sa.sql.Select":
-        """Events of ``sender_id`` in order; by default only the latest session's.
-
-        Same selection as Rasa's ``SQLTrackerStore._event_query``; execute it with
-        ``{"sender_id": sender_id}``.
-        """
-        return _ALL_EVENTS if all_sessions else _SESSION_EVENTS
-
     def _retrieve(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        query = _ALL_EVENTS if all_sessions else _SESSION_EVENTS
         with db.db_errors(f"retrieve conversation {sender_id!r}"):
             with self.session_scope() as conn:
-                rows = conn.execute(
-                    self._event_query(sender_id, all_sessions), {"sender_id": sender_id}
-                ).all()
+                rows = conn.execute(query, {"sender_id": sender_id}).all()
         if not rows:
             return None
         events = [json.loads(row.data) for row in rows]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from nlu_ro.normalize import fold
@@ -86,6 +87,7 @@ def _stem(word: str) -> str:
     return stem if len(stem) >= MIN_STEM else word
 
 
+@lru_cache(maxsize=65536)
 def word_similarity(typed: str, known: str) -> float:
     """How well a typed (folded) word matches a known word, from 0 to 1."""
     if typed == known:
@@ -163,7 +165,11 @@ class PhraseMatcher:
         content: Sequence[Word], words: Tuple[Word, ...]
     ) -> Iterable[Tuple[int, int, float]]:
         size = len(words)
+        first = words[0].text[0]
         for i in range(len(content) - size + 1):
+            if content[i].text[0] != first:
+                # Every way a word can match (exact, inflected, typo) keeps its first letter.
+                continue
             window = content[i : i + size]
             scores = []
             for typed, known in zip(window, words):

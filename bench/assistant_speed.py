@@ -141,12 +141,20 @@ async def load(url: str, messages: Sequence[str], conversations: int, per_conver
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=400, help="messages per scenario")
+    parser.add_argument(
+        "--reuse-models", action="store_true",
+        help="load the models of the previous run (bench/out) and its training times",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     messages = sample_messages()
 
     results: Dict[str, Dict[str, float]] = {}
+    previous = json.loads((OUT / "results.json").read_text()) if args.reuse_models else {}
     for name, config in CONFIGS.items():
+        if args.reuse_models and (OUT / f"{name}.tar.gz").exists() and name in previous:
+            results[name] = {"train_s": previous[name]["train_s"]}
+            continue
         print(f"training {name} …", flush=True)
         results[name] = {"train_s": train(name, config)}
 

@@ -27,6 +27,12 @@ TAKEN_OVER = "taken_over"
 TRANSFERRED = "transferred"
 RELEASED = "released"
 CLOSED = "closed"
+# Issue 6 (scope guard and abuse). archive_store labels out_of_scope_redirect and flags
+# it ``out_of_scope``; the others are snake_case names it stores as they are.
+OUT_OF_SCOPE_REDIRECT = "out_of_scope_redirect"
+PAUSED = "paused"
+PAUSE_ENDED = "pause_ended"
+RATE_LIMITED = "rate_limited"
 
 
 class ArchiveError(RuntimeError):
@@ -46,6 +52,8 @@ class Turn:
         form_ids: catalog forms shown or discussed.
         source_key: an id unique to this turn, so a retry is not stored twice.
         extra: buttons, attachments, payloads, event details.
+        flags: audit flags (``limbaj_jignitor``, ``spam``, ``flood``, …) auditors
+            search by; the archive adds its own from the event and intent.
     """
 
     conversation_id: str
@@ -57,6 +65,7 @@ class Turn:
     source_key: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
     channel: str = "website"
+    flags: Sequence[str] = ()
 
 
 @runtime_checkable

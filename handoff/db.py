@@ -27,6 +27,12 @@ BOT, QUEUED, CLERK, CLOSED = "bot", "queued", "clerk", "closed"
 STATES = (BOT, QUEUED, CLERK, CLOSED)
 ACTIVE, UNAVAILABLE = "activ", "indisponibil"
 PRESENCES = (ACTIVE, UNAVAILABLE)
+# Why a conversation was flagged for audit, and how the console names the reason.
+FLAG_REASONS = {
+    "limbaj_jignitor": "limbaj jignitor",
+    "spam": "spam",
+    "altul": "alt motiv",
+}
 # Who wrote a message of the transcript.
 CITIZEN, SYSTEM = "citizen", "system"
 SENDERS = (CITIZEN, BOT, CLERK, SYSTEM)
@@ -94,6 +100,12 @@ conversations = sa.Table(
     sa.Column("queued_at", UTCDateTime, nullable=True),
     sa.Column("taken_at", UTCDateTime, nullable=True),
     sa.Column("citizen_seen_at", UTCDateTime, nullable=True),
+    # Until when the citizen's messages are kept but not answered (third insult).
+    sa.Column("paused_until", UTCDateTime, nullable=True),
+    # The latest audit flag (FLAG_REASONS), with the clerk's note and when it was set.
+    sa.Column("flag", sa.String(40), nullable=True),
+    sa.Column("flag_note", sa.String(500), nullable=True),
+    sa.Column("flagged_at", UTCDateTime, nullable=True),
     sa.CheckConstraint(
         "state IN ('bot', 'queued', 'clerk', 'closed')", name="ck_handoff_conversations_state"
     ),
@@ -101,6 +113,7 @@ conversations = sa.Table(
         "(state = 'clerk') = (clerk_id IS NOT NULL)", name="ck_handoff_conversations_clerk"
     ),
     sa.Index("ix_handoff_conversations_state_queued", "state", "queued_at"),
+    sa.Index("ix_handoff_conversations_paused_until", "paused_until"),
 )
 
 messages = sa.Table(

@@ -21,6 +21,7 @@ from handoff.db import (
     BOT,
     CLERK,
     CLOSED,
+    FLAG_REASONS,
     PRESENCES,
     QUEUED,
     SENDERS,
@@ -71,6 +72,14 @@ class Conversation:
     queued_at: Optional[dt.datetime]
     taken_at: Optional[dt.datetime]
     citizen_seen_at: Optional[dt.datetime]
+    paused_until: Optional[dt.datetime] = None
+    flag: Optional[str] = None
+    flag_note: Optional[str] = None
+    flagged_at: Optional[dt.datetime] = None
+
+    def paused_at(self, now: dt.datetime) -> bool:
+        """Whether the citizen's messages are held back from the bot at ``now``."""
+        return self.paused_until is not None and self.paused_until > now
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,11 @@ class Message:
     author: Optional[str]
     created_at: dt.datetime
 
+    @property
+    def clerk_only(self) -> bool:
+        """A note for the clerk (a redirect hint), never shown to the citizen."""
+        return bool(self.data.get("hint"))
+
     def as_json(self) -> Dict[str, Any]:
         """The frame a widget or console shows (also the history sent on reconnect)."""
         frame: Dict[str, Any] = {
@@ -95,7 +109,7 @@ class Message:
             "text": self.text,
             "ts": self.created_at.isoformat(),
         }
-        for key in ("buttons", "attachment", "image", "custom"):
+        for key in ("buttons", "attachment", "image", "custom", "hint"):
             if self.data.get(key):
                 frame[key] = self.data[key]
         return frame
@@ -434,14 +448,74 @@ class HandoffStore:
             now,
         )
 
-    def close(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
-        """clerk → closed."""
+    def close(
+        self,
+        conversation_id: str,
+        clerk_id: int,
+        now: dt.datetime,
+        flag: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> bool:
+        """clerk → closed; with ``flag`` (a FLAG_REASONS key) also flagged for audit."""
+        values: Dict[str, Any] = {"state": CLOSED, "clerk_id": None, "queued_at": None}
+        if flag is not None:
+            if flag not in FLAG_REASONS:
+                raise ValueError(f"flag must be one of {sorted(FLAG_REASONS)}, not {flag!r}")
+            values.update(flag=flag, flag_note=note, flagged_at=now)
         return self._transition(
             conversation_id,
             [conversations.c.state == CLERK, conversations.c.clerk_id == clerk_id],
-            {"state": CLOSED, "clerk_id": None, "queued_at": None},
+            values,
             now,
         )
+
+    def pause(
+        self, conversation_id: str, until: dt.datetime, flag: Optional[str], now: dt.datetime
+    ) -> bool:
+        """Hold the citizen's messages back from the bot until ``until``; flag it.
+
+        A pause already running longer is kept (the later end wins).
+        """
+        if flag is not None and flag not in FLAG_REASONS:
+            raise ValueError(f"flag must be one of {sorted(FLAG_REASONS)}, not {flag!r}")
+        paused_until = conversations.c.paused_until
+        later = sa.case(
+            (sa.and_(paused_until.isnot(None), paused_until > sa.literal(until, UTCDateTime)), paused_until),
+            else_=sa.literal(until, UTCDateTime),
+        )
+        values: Dict[str, Any] = {"paused_until": later}
+        if flag is not None:
+            values.update(flag=flag, flagged_at=now)
+        return self._transition(conversation_id, [], values, now)
+
+    def end_pauses(self, now: dt.datetime) -> List[str]:
+        """Clear the pauses that ended by ``now``; the ids of those this call cleared.
+
+        Each clear is conditional on the end it read, so of several instances running
+        housekeeping only one reports a given pause.
+        """
+        with self.session_scope() as connection:
+            rows = list(
+                connection.execute(
+                    sa.select(conversations.c.id, conversations.c.paused_until).where(
+                        conversations.c.paused_until <= now
+                    )
+                )
+            )
+        ended = []
+        for row in rows:
+            with self.session_scope() as connection:
+                result = connection.execute(
+                    conversations.update()
+                    .where(
+                        conversations.c.id == row.id,
+                        conversations.c.paused_until == sa.literal(row.paused_until, UTCDateTime),
+                    )
+                    .values(paused_until=None)
+                )
+            if result.rowcount == 1:
+                ended.append(row.id)
+        return ended
 
     def reopen(self, conversation_id: str, now: dt.datetime) -> bool:
         """closed → bot (the citizen writes again after the clerk closed)."""
@@ -558,6 +632,18 @@ class HandoffStore:
             author=author,
             created_at=now,
         )
+
+    def message(self, conversation_id: str, message_id: Any) -> Optional[Message]:
+        """One message of the conversation, or None (also for another conversation's id)."""
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            return None
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(messages).where(
+                    messages.c.id == message_id, messages.c.conversation_id == conversation_id
+                )
+            ).first()
+        return _message(row) if row else None
 
     def transcript(self, conversation_id: str, limit: Optional[int] = None) -> List[Message]:
         """The conversation's messages, oldest first (the latest ``limit`` when given)."""

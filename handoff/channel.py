@@ -33,7 +33,6 @@ from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
 from handoff import console
-from handoff.limits import RateLimit
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import MAX_MESSAGE_CHARS, ChannelSettings
 
@@ -150,14 +149,12 @@ def _client_id(frame: Dict[str, Any]) -> Optional[str]:
     return value[:64] if isinstance(value, str) else None
 
 
-# A citizen types; a script floods. Ten messages in ten seconds is plenty for a person.
-MESSAGES_PER_WINDOW, MESSAGE_WINDOW_SECONDS = 10, 10.0
-
-
 async def citizen_session(service: HandoffService, ws: Any) -> None:
-    """Serve one citizen websocket until it closes."""
+    """Serve one citizen websocket until it closes.
+
+    Floods are refused per conversation by the service (``citizen_messages_per_minute``).
+    """
     conversation_id: Optional[str] = None
-    rate = RateLimit(MESSAGES_PER_WINDOW, MESSAGE_WINDOW_SECONDS)
     try:
         while True:
             raw = await ws.recv()
@@ -168,13 +165,6 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                 continue
             kind, client_id = frame["type"], _client_id(frame)
             try:
-                if kind == "message" and not rate.allow():
-                    raise HandoffError(
-                        "too_fast",
-                        "Ați trimis prea multe mesaje într-un timp scurt. Așteptați câteva "
-                        "secunde și trimiteți din nou.",
-                        status=429,
-                    )
                 if kind == "ping":
                     await ws.send(_frame({"type": "pong"}))
                 elif kind == "hello":
@@ -243,7 +233,11 @@ class WebsiteChannel(InputChannel):
         @bp.listener("before_server_start")
         async def start(app: Any, loop: asyncio.AbstractEventLoop) -> None:
             service = console.build_service(settings)
-            service.attach_bot(on_new_message, lambda _conversation_id: WebsiteOutput(service))
+            service.attach_bot(
+                on_new_message,
+                lambda _conversation_id: WebsiteOutput(service),
+                parse=lambda text: parse_with_agent(app, text),
+            )
             app.ctx.handoff = service
             await service.hub.start()
             app.ctx.handoff_housekeeping = loop.create_task(console.housekeeping_loop(service))
@@ -283,6 +277,16 @@ class WebsiteChannel(InputChannel):
 
         console.add_routes(bp, settings)
         return bp
+
+
+async def parse_with_agent(app: Any, text: str) -> Dict[str, Any]:
+    """The NLU result of ``text`` from the model the Rasa server has loaded, without
+    touching any tracker (``Agent.parse_message``); ``{}`` while no model is ready."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        logger.warning("handoff: no model loaded yet; a clerk's conversation is not classified")
+        return {}
+    return await agent.parse_message(text)
 
 
 async def serve_blank_pdf(filename: str) -> HTTPResponse:

@@ -21,7 +21,11 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
 ``POST /console/api/conversations/<id>/pdf``           ``{"form_id": "…"}`` blank PDF link
 ``POST /console/api/conversations/<id>/transfer``      ``{"to": "username"}``
 ``POST /console/api/conversations/<id>/release``       back to the bot
-``POST /console/api/conversations/<id>/close``         closes it
+``POST /console/api/conversations/<id>/close``         closes it; optional ``{"flag":
+                                                       "limbaj_jignitor"|"spam"|"altul",
+                                                       "note": "…"}`` (note required for altul)
+``POST /console/api/conversations/<id>/redirect``      ``{"hint_id": n}``: sends the
+                                                       infrastructure redirect of a hint
 ``GET  /console/api/forms``                            catalog forms, for the card menu
 =====================================================  ===================================
 """
@@ -323,7 +327,12 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     conversation_action("pdf", lambda s, c, cid, body: s.send_pdf(c, cid, body.get("form_id")))
     conversation_action("transfer", lambda s, c, cid, body: s.transfer(c, cid, body.get("to")))
     conversation_action("release", lambda s, c, cid, body: s.release(c, cid))
-    conversation_action("close", lambda s, c, cid, body: s.close(c, cid))
+    conversation_action(
+        "close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note"))
+    )
+    conversation_action(
+        "redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id"))
+    )
 
     # -- live updates -------------------------------------------------------------------
 

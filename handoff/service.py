@@ -13,17 +13,30 @@ import datetime as dt
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set
+from zoneinfo import ZoneInfo
 
 from handoff import archive
 from handoff.archive import ArchiveError, Turn, TurnSink
-from handoff.db import ACTIVE, BOT, CITIZEN, CLERK, CLOSED, PRESENCES, QUEUED, SYSTEM, utcnow
+from handoff.db import (
+    ACTIVE,
+    BOT,
+    CITIZEN,
+    CLERK,
+    CLOSED,
+    FLAG_REASONS,
+    PRESENCES,
+    QUEUED,
+    SYSTEM,
+    utcnow,
+)
 from handoff.decision import closing_text, wait_estimate_minutes
 from handoff.hub import Hub
+from handoff.limits import FloodGuard
 from handoff.schedule import Schedule, current_schedule
 from handoff.settings import MAX_MESSAGE_CHARS, ChannelSettings
 from handoff.store import Clerk, Conversation, HandoffStore, Message
-from handoff.trigger import ENQUEUE_ACTION, clerk_grace, registratura_email
+from handoff.trigger import ENQUEUE_ACTION, PAUSE_ACTION, clerk_grace, registratura_email
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +47,28 @@ RECORDING_NOTICE = (
     "Nu scrieți date personale (CNP, date bancare) decât dacă un funcționar vi le cere."
 )
 HISTORY_LIMIT = 200
+LOCAL_TZ = ZoneInfo("Europe/Bucharest")
+# A pause request longer than a day is a bug in whoever sent it.
+MAX_PAUSE_MINUTES = 24 * 60
+MAX_FLAG_NOTE_CHARS = 500
+_SNAKE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+PAUSED_NOTICE = (
+    "Conversația este suspendată până la ora {time}. Mesajul dumneavoastră a fost salvat, "
+    "dar nu primește răspuns până atunci. Între timp ne puteți scrie la {email}."
+)
+FLOOD_NOTICE = (
+    "Vă rugăm să așteptați: ați trimis mai mult de {limit} într-un minut. Acest "
+    "mesaj nu a fost trimis; îl puteți retrimite peste {seconds}."
+)
+
+
+def count_text(count: int, one: str, many: str) -> str:
+    """A Romanian count: ``one`` for 1 ("o secundă"), "5 secunde", "20 de secunde"."""
+    if count == 1:
+        return one
+    if count % 100 == 0 or count % 100 >= 20:
+        return f"{count} de {many}"
+    return f"{count} {many}"
 QUEUE_PREVIEW_LIMIT = 50
 _CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -56,14 +91,20 @@ class HandoffError(Exception):
         status: the HTTP status for the console API.
     """
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.details = details
 
     def frame(self, **extra: Any) -> Dict[str, Any]:
-        return {"type": "error", "code": self.code, "message": self.message, **extra}
+        return {"type": "error", "code": self.code, "message": self.message, **self.details, **extra}
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``HH:MM`` in Europe/Bucharest."""
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
 def check_text(text: Any) -> str:
@@ -82,6 +123,32 @@ def check_text(text: Any) -> str:
     return text
 
 
+def check_flag(flag: Any, note: Any) -> "tuple[Optional[str], Optional[str]]":
+    """A clerk's reason for flagging: a FLAG_REASONS key (or none) and an optional note,
+    required for ``altul``."""
+    if flag in (None, ""):
+        if note not in (None, ""):
+            raise HandoffError("bad_flag", "Alegeți și motivul semnalării, nu doar nota.")
+        return None, None
+    if not isinstance(flag, str) or flag not in FLAG_REASONS:
+        raise HandoffError(
+            "bad_flag",
+            "Motivul semnalării poate fi: "
+            + ", ".join(f"„{label}”" for label in FLAG_REASONS.values()) + ".",
+        )
+    if note is not None and not isinstance(note, str):
+        raise HandoffError("bad_flag", "Nota trebuie să fie text.")
+    note = (note or "").strip() or None
+    if note is not None and len(note) > MAX_FLAG_NOTE_CHARS:
+        raise HandoffError(
+            "too_long", f"Nota are {len(note)} de caractere; limita este de {MAX_FLAG_NOTE_CHARS}.",
+            status=413,
+        )  # fmt: skip
+    if flag == "altul" and note is None:
+        raise HandoffError("note_required", "Pentru „alt motiv” scrieți pe scurt motivul.")
+    return flag, note
+
+
 def check_conversation_id(conversation_id: Any) -> str:
     if not isinstance(conversation_id, str) or not _CONVERSATION_ID.match(conversation_id):
         raise HandoffError(
@@ -94,6 +161,8 @@ def check_conversation_id(conversation_id: Any) -> str:
 
 OnNewMessage = Callable[[Any], Awaitable[Any]]
 OutputFactory = Callable[[str], Any]
+# The loaded model's NLU alone: text -> parse data (Agent.parse_message).
+Parser = Callable[[str], Awaitable[Dict[str, Any]]]
 
 
 class HandoffService:
@@ -114,14 +183,20 @@ class HandoffService:
         self.schedule = schedule
         self.on_new_message: Optional[OnNewMessage] = None
         self.output_for: Optional[OutputFactory] = None
+        self.parse: Optional[Parser] = None
+        self.floods = FloodGuard(settings.citizen_messages_per_minute)
         self._tasks: Set["asyncio.Task[Any]"] = set()
 
     # -- helpers ------------------------------------------------------------------------
 
-    def attach_bot(self, on_new_message: OnNewMessage, output_for: OutputFactory) -> None:
-        """Where citizen messages go while the bot has the conversation."""
+    def attach_bot(
+        self, on_new_message: OnNewMessage, output_for: OutputFactory, parse: Optional[Parser] = None
+    ) -> None:
+        """Where citizen messages go while the bot has the conversation, and the NLU that
+        classifies them while a clerk has it (for the redirect hints)."""
         self.on_new_message = on_new_message
         self.output_for = output_for
+        self.parse = parse
 
     async def _archive(self, turn: Turn) -> None:
         try:
@@ -176,11 +251,13 @@ class HandoffService:
         text: str,
         clerk: Optional[Clerk] = None,
         extra: Optional[Dict[str, Any]] = None,
+        flags: Sequence[str] = (),
     ) -> Message:
         """A system message the citizen reads, archived as a system turn."""
         turn = Turn(
             conversation_id, SYSTEM, text, event=event,
             clerk_id=clerk.username if clerk else None, extra=dict(extra or {}),
+            flags=tuple(flags),
         )  # fmt: skip
         try:
             await self.sink.record(turn)
@@ -211,7 +288,21 @@ class HandoffService:
             frame["clerk"] = clerk.display_name if clerk else None
         if conversation.state == QUEUED:
             frame["queue"] = self.queue_info(conversation.id)
+        frame["pause"] = self.pause_info(conversation)
         return frame
+
+    def pause_info(self, conversation: Conversation) -> Optional[Dict[str, Any]]:
+        """Until when the conversation is paused (with the notice), or None."""
+        if not conversation.paused_at(self.clock()):
+            return None
+        assert conversation.paused_until is not None
+        return {
+            "until": conversation.paused_until.isoformat(),
+            "until_local": local_time(conversation.paused_until),
+            "message": PAUSED_NOTICE.format(
+                time=local_time(conversation.paused_until), email=registratura_email()
+            ),
+        }
 
     def queue_info(self, conversation_id: str) -> Optional[Dict[str, Any]]:
         queue = self.store.queue()
@@ -239,7 +330,11 @@ class HandoffService:
             conversation = self._conversation(conversation_id)
             self.store.citizen_seen(conversation.id, now)
         self.hub.add_citizen(conversation.id, ws)
-        history = [m.as_json() for m in self.store.transcript(conversation.id, HISTORY_LIMIT)]
+        history = [
+            m.as_json()
+            for m in self.store.transcript(conversation.id, HISTORY_LIMIT)
+            if not m.clerk_only
+        ]
         welcome = {
             "type": "welcome",
             "conversation_id": conversation.id,
@@ -284,10 +379,15 @@ class HandoffService:
             if not isinstance(payload, str) or not payload.strip() or len(payload) > 1000:
                 raise HandoffError("malformed", "Butonul trimis nu este valid.")
         conversation = self._conversation(conversation_id)
+        await self._check_flood(conversation.id)
         message_id = uuid.uuid4().hex
         data = {"payload": payload} if payload else None
+        paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
+        archived = dict(data or {})
+        if paused:
+            archived["unanswered"] = "paused"
         await self._archive(
-            Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=dict(data or {}))
+            Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived)
         )
         now = self.clock()
         if conversation.state == CLOSED:
@@ -296,13 +396,100 @@ class HandoffService:
         await self.hub.to_citizen(conversation.id, message.as_json(), exclude=ws)
         conversation = self._conversation(conversation.id)
         if conversation.state == BOT:
-            self._spawn(self._to_bot(conversation.id, payload or text, message_id))
+            if paused:
+                # Kept and archived, not answered: the citizen is told until when.
+                self._spawn(self._paused_notice(conversation))
+            else:
+                self._spawn(self._to_bot(conversation.id, payload or text, message_id))
         else:
             await self._to_consoles(
                 conversation,
                 {"type": "message", "conversation_id": conversation.id, "message": message.as_json()},
             )
+            if conversation.state == CLERK and conversation.clerk_id is not None and not payload:
+                self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
         return message
+
+    async def _check_flood(self, conversation_id: str) -> None:
+        """Refuse a message over the per-minute limit (nothing stored), and archive the
+        first refusal of each flood for the auditors."""
+        verdict = self.floods.check(conversation_id, self.clock().timestamp())
+        if verdict.allowed:
+            return
+        limit = self.settings.citizen_messages_per_minute
+        if verdict.first_refusal:
+            logger.warning("handoff: conversation %s sends more than %d messages a minute", conversation_id, limit)
+            try:
+                await self.sink.record(
+                    Turn(
+                        conversation_id, SYSTEM,
+                        f"Prea multe mesaje: peste {limit} într-un minut; mesajele în plus au fost refuzate.",
+                        event=archive.RATE_LIMITED, flags=("flood",),
+                        extra={"limit_per_minute": limit, "retry_after": verdict.retry_after},
+                    )  # fmt: skip
+                )
+            except ArchiveError as error:  # the refusal itself still reaches the citizen
+                logger.error("handoff: archiving the flood of %s failed: %s", conversation_id, error)
+        raise HandoffError(
+            "too_fast",
+            FLOOD_NOTICE.format(
+                limit=count_text(limit, "un mesaj", "mesaje"),
+                seconds=count_text(verdict.retry_after, "o secundă", "secunde"),
+            ),
+            status=429,
+            retry_after=verdict.retry_after,
+        )
+
+    async def _paused_notice(self, conversation: Conversation) -> None:
+        info = self.pause_info(conversation)
+        if info is None:
+            return
+        await self.hub.to_citizen(
+            conversation.id,
+            {"type": "error", "code": "paused", "message": info["message"],
+             "paused_until": info["until"], "paused_until_local": info["until_local"]},
+        )  # fmt: skip
+
+    async def _hint_for_clerk(self, conversation_id: str, clerk_id: int, text: str, message_id: int) -> None:
+        """Classify a citizen message for the clerk who holds the conversation; if it asks
+        about infrastructure, show the clerk the redirect, ready to send (and archive it)."""
+        from handoff.redirect import hint_note, redirect_hint
+
+        if self.parse is None:
+            return
+        try:
+            parsed = await self.parse(text)
+            hint = redirect_hint(text, parsed or {})
+        except Exception:  # no hint is a lesser evil than a lost message: it was delivered
+            logger.exception("handoff: classifying message %s of %s for a hint failed", message_id, conversation_id)
+            return
+        if hint is None:
+            return
+        conversation = self.store.conversation(conversation_id)
+        if conversation is None or conversation.state != CLERK or conversation.clerk_id != clerk_id:
+            return  # released or transferred meanwhile: the bot or the new clerk answers
+        clerk = self.store.clerk(clerk_id)
+        hint["question_id"] = message_id
+        note = hint_note(hint)
+        try:
+            await self.sink.record(
+                Turn(
+                    conversation_id, SYSTEM, note, event=archive.OUT_OF_SCOPE_REDIRECT,
+                    clerk_id=clerk.username if clerk else None,
+                    extra={"delivery": "clerk_hint", "topic": hint["topic"],
+                           "department": hint["department"], "email": hint["email"],
+                           "intent": hint["intent"], "confidence": hint["confidence"],
+                           "question_id": message_id},
+                )  # fmt: skip
+            )
+        except ArchiveError as error:  # the clerk still gets the hint; the gap is logged
+            logger.error("handoff: archiving the redirect hint of %s failed: %s", conversation_id, error)
+        stored = self.store.add_message(
+            conversation_id, SYSTEM, note, self.clock(), data={"hint": hint}, author=SYSTEM_NAME
+        )
+        await self.hub.to_clerk(
+            clerk_id, {"type": "message", "conversation_id": conversation_id, "message": stored.as_json()}
+        )
 
     async def _to_bot(self, conversation_id: str, text: str, message_id: str) -> None:
         if self.on_new_message is None or self.output_for is None:
@@ -371,6 +558,11 @@ class HandoffService:
         if isinstance(handoff, dict) and handoff.get("action") == ENQUEUE_ACTION:
             await self.enqueue(conversation_id, handoff.get("form"), handoff.get("intent"))
             return
+        if isinstance(handoff, dict) and handoff.get("action") == PAUSE_ACTION:
+            await self.pause(
+                conversation_id, handoff.get("minutes"), handoff.get("reason"), handoff.get("flag")
+            )
+            return
         await self.bot_message(conversation_id, "", {"custom": custom})
 
     async def enqueue(
@@ -397,6 +589,40 @@ class HandoffService:
         await self.queue_changed()
         return True
 
+    async def pause(
+        self, conversation_id: str, minutes: Any, reason: Any = None, flag: Any = None
+    ) -> bool:
+        """Hold the citizen's messages back from the bot for ``minutes`` and flag the
+        conversation (the third insult). Returns whether the pause was set."""
+        conversation = self.store.conversation(conversation_id)
+        if conversation is None:
+            logger.error("handoff: pause for unknown conversation %s", conversation_id)
+            return False
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= MAX_PAUSE_MINUTES:
+            logger.error(
+                "handoff: pause of %s ignored: minutes must be 1..%d, got %r",
+                conversation_id, MAX_PAUSE_MINUTES, minutes,
+            )  # fmt: skip
+            return False
+        if flag is not None and flag not in FLAG_REASONS:
+            logger.warning("handoff: unknown flag %r in the pause of %s; paused without it", flag, conversation_id)
+            flag = None
+        now = self.clock()
+        self.store.pause(conversation_id, now + dt.timedelta(minutes=minutes), flag, now)
+        paused = self._conversation(conversation_id)
+        assert paused.paused_until is not None
+        flags = [name for name in (flag, reason) if isinstance(name, str) and _SNAKE_NAME.match(name)]
+        await self._system(
+            conversation_id,
+            archive.PAUSED,
+            f"Conversația este suspendată până la ora {local_time(paused.paused_until)}.",
+            extra={"minutes": minutes, "until": paused.paused_until.isoformat(),
+                   "reason": reason if isinstance(reason, str) else None, "flag": flag},
+            flags=flags,
+        )  # fmt: skip
+        await self.hub.to_citizen(conversation_id, self.state_frame(paused))
+        return True
+
     # -- clerks -------------------------------------------------------------------------
 
     def conversation_view(self, conversation: Conversation, limit: Optional[int] = None) -> Dict[str, Any]:
@@ -412,7 +638,21 @@ class HandoffService:
             "taken_at": conversation.taken_at.isoformat() if conversation.taken_at else None,
             "clerk": clerk.as_json() if clerk else None,
             "citizen_online": self.citizen_online(conversation),
+            "flag": self.flag_view(conversation),
+            "pause": self.pause_info(conversation),
             "transcript": [m.as_json() for m in self.store.transcript(conversation.id, limit)],
+        }
+
+    @staticmethod
+    def flag_view(conversation: Conversation) -> Optional[Dict[str, Any]]:
+        """The conversation's audit flag as the console shows it, or None."""
+        if not conversation.flag:
+            return None
+        return {
+            "code": conversation.flag,
+            "label": FLAG_REASONS.get(conversation.flag, conversation.flag),
+            "note": conversation.flag_note,
+            "at": conversation.flagged_at.isoformat() if conversation.flagged_at else None,
         }
 
     def citizen_online(self, conversation: Conversation) -> bool:
@@ -637,30 +877,72 @@ class HandoffService:
             clerk.id, {"type": "unassigned", "conversation_id": conversation.id, "reason": "released"}
         )
 
-    async def close(self, clerk: Clerk, conversation_id: str) -> None:
+    async def close(
+        self, clerk: Clerk, conversation_id: str, flag: Any = None, note: Any = None
+    ) -> None:
+        """Close a conversation the clerk holds; with ``flag`` (limbaj_jignitor, spam,
+        altul + ``note``) also flag it for audit, the reason archived with the close."""
+        flag, note = check_flag(flag, note)
         conversation = self._holding(clerk, conversation_id)
-        if not self.store.close(conversation.id, clerk.id, self.clock()):
+        if not self.store.close(conversation.id, clerk.id, self.clock(), flag, note):
             raise HandoffError("not_yours", "Nu mai dețineți această conversație.", status=409)
+        if flag is None:
+            text = (
+                "Funcționarul a încheiat conversația. Vă mulțumim! Dacă mai aveți întrebări, "
+                "scrieți aici și vă răspunde asistentul virtual."
+            )
+            extra: Dict[str, Any] = {}
+        else:
+            text = (
+                "Funcționarul a încheiat conversația și a semnalat-o pentru verificare "
+                f"(motiv: {FLAG_REASONS[flag]}). Dacă mai aveți întrebări, scrieți aici și vă "
+                "răspunde asistentul virtual."
+            )
+            extra = {"flag": flag, "reason": FLAG_REASONS[flag], "note": note}
         await self._system(
-            conversation.id,
-            archive.CLOSED,
-            "Funcționarul a încheiat conversația. Vă mulțumim! Dacă mai aveți întrebări, "
-            "scrieți aici și vă răspunde asistentul virtual.",
-            clerk=clerk,
-        )
+            conversation.id, archive.CLOSED, text, clerk=clerk, extra=extra,
+            flags=[flag] if flag else [],
+        )  # fmt: skip
         await self.hub.to_citizen(conversation.id, self.state_frame(self._conversation(conversation.id)))
-        await self.hub.to_clerk(
-            clerk.id, {"type": "unassigned", "conversation_id": conversation.id, "reason": "closed"}
-        )
+        frame: Dict[str, Any] = {"type": "unassigned", "conversation_id": conversation.id, "reason": "closed"}
+        if flag is not None:
+            frame["flag"] = {"code": flag, "label": FLAG_REASONS[flag], "note": note}
+        await self.hub.to_clerk(clerk.id, frame)
+
+    async def send_redirect(self, clerk: Clerk, conversation_id: str, hint_id: Any) -> Message:
+        """Send the citizen the redirect of a hint, as the clerk's message (one click)."""
+        self._holding(clerk, conversation_id)
+        hint_message = self.store.message(conversation_id, hint_id)
+        hint = hint_message.data.get("hint") if hint_message is not None else None
+        if not isinstance(hint, dict):
+            raise HandoffError(
+                "unknown_hint", "Sugestia nu există în această conversație.", status=404
+            )
+        return await self.clerk_message(
+            clerk,
+            conversation_id,
+            hint["text"],
+            {"buttons": hint["buttons"],
+             "redirect": {"topic": hint["topic"], "department": hint["department"], "hint_id": hint_id}},
+        )  # fmt: skip
 
     # -- housekeeping -------------------------------------------------------------------
 
     async def housekeeping(self) -> None:
-        """Presence heartbeats, clerks gone past the grace period, closing time."""
+        """Presence heartbeats, clerks gone past the grace period, closing time, pauses
+        that ended."""
         now = self.clock()
         self.store.touch_clerks(self.hub.connected_clerks(), now)
         self.store.citizens_seen(self.hub.connected_conversations(), now)
         changed = False
+
+        for conversation_id in self.store.end_pauses(now):
+            await self._system(
+                conversation_id,
+                archive.PAUSE_ENDED,
+                "Suspendarea conversației s-a încheiat. Ne puteți scrie din nou.",
+            )
+            await self.hub.to_citizen(conversation_id, self.state_frame(self._conversation(conversation_id)))
 
         for clerk in self.store.vanished_clerks(now, clerk_grace()):
             logger.info("handoff: clerk %s gone past the grace period", clerk.username)

@@ -20,6 +20,7 @@ _DEFAULTS: Dict[str, Any] = {
     "database_url": None,
     "redis_url": None,
     "redis_channel": "efunctionar:handoff",
+    "citizen_messages_per_minute": 20,
 }
 
 
@@ -35,6 +36,9 @@ class ChannelSettings:
     redis_url: relay frames between several Rasa instances through this Redis
         (e.g. ``redis://127.0.0.1:6379/0``); unset for a single instance.
     redis_channel: the pub/sub channel of that relay.
+    citizen_messages_per_minute: a conversation sending more than this in any 60 s gets
+        "vă rugăm să așteptați" and the extra messages are refused (not stored), until
+        the rate drops; the widget resends them by itself.
     """
 
     session_ttl_minutes: float = 480
@@ -45,6 +49,7 @@ class ChannelSettings:
     database_url: Optional[str] = None
     redis_url: Optional[str] = None
     redis_channel: str = "efunctionar:handoff"
+    citizen_messages_per_minute: int = 20
 
     @property
     def session_ttl(self) -> dt.timedelta:
@@ -78,6 +83,12 @@ class ChannelSettings:
                     f"credentials.yml: handoff.channel.WebsiteChannel: {key} must be positive"
                 )
             values[key] = number
+        limit = values["citizen_messages_per_minute"]
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+            raise ValueError(
+                "credentials.yml: handoff.channel.WebsiteChannel: citizen_messages_per_minute: "
+                f"a whole number above 0 is needed, got {limit!r}"
+            )
         if not isinstance(values["cookie_secure"], bool):
             raise ValueError(
                 "credentials.yml: handoff.channel.WebsiteChannel: cookie_secure: true or false"

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 GRACE_ENV = "HANDOFF_CLERK_GRACE_SECONDS"
 DEFAULT_GRACE_SECONDS = 60
 ENQUEUE_ACTION = "enqueue"
+# {"handoff": {"action": "pause", "minutes": N, "reason": "insult", "flag": "limbaj_jignitor"}}
+# from actions/abuse.py (third insult): the channel holds the citizen's messages back.
+PAUSE_ACTION = "pause"
 
 _engines: Dict[str, Engine] = {}
 _engines_lock = threading.Lock()

@@ -88,18 +88,49 @@
     return isNaN(d) ? "" : d.toLocaleTimeString("ro-RO", { hour: "2-digit", minute: "2-digit" });
   }
 
-  function renderMessage(log, msg) {
+  // A redirect hint (infrastructure question while the clerk holds the conversation):
+  // the suggested message, ready to send with one click.
+  function renderHint(item, msg, convId) {
+    item.classList.add("msg--hint");
+    item.setAttribute("role", "note");
+    var hint = msg.hint;
+    var box = el("div", "hint-box");
+    box.appendChild(el("div", "hint-label", "Mesaj pregătit pentru cetățean:"));
+    box.appendChild(el("div", "hint-text", hint.text));
+    (hint.buttons || []).forEach(function (b) {
+      box.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
+    });
+    item.appendChild(box);
+    if (!convId) return;
+    var send = el("button", "hint-send", "Trimite");
+    send.type = "button";
+    send.setAttribute("aria-label", "Trimite cetățeanului redirecționarea către " + hint.department);
+    send.addEventListener("click", function () {
+      send.disabled = true;
+      act("/conversations/" + encodeURIComponent(convId) + "/redirect", { hint_id: msg.id })
+        .then(function () { send.textContent = "Trimis"; })
+        .catch(function () { send.disabled = false; });
+    });
+    item.appendChild(send);
+  }
+
+  function renderMessage(log, msg, convId) {
     var item = el("div", "msg msg--" + msg.sender);
     var head = el("div", "msg-head");
-    head.appendChild(el("span", "msg-who", who(msg)));
+    head.appendChild(el("span", "msg-who", msg.hint ? "Sugestie pentru dvs." : who(msg)));
     head.appendChild(el("span", "msg-time", time(msg.ts)));
     item.appendChild(head);
     if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
     (msg.buttons || []).forEach(function (b) {
       item.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
     });
+    if (msg.hint) renderHint(item, msg, convId);
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+  }
+
+  function flagText(flag) {
+    return "Semnalată: " + flag.label + (flag.note ? " — " + flag.note : "");
   }
 
   function minutesSince(iso) {
@@ -120,6 +151,7 @@
       li.appendChild(title);
       var meta = el("div", "qi-meta");
       if (item.form_title) meta.appendChild(el("span", "tag", "Formular: " + item.form_title));
+      if (item.flag) meta.appendChild(el("span", "tag tag--flag", flagText(item.flag)));
       meta.appendChild(el("span", item.citizen_online ? "tag tag--on" : "tag tag--off",
         item.citizen_online ? "cetățean conectat" : "cetățean deconectat"));
       li.appendChild(meta);
@@ -171,6 +203,7 @@
     var online = el("span", conv.citizen_online ? "tag tag--on" : "tag tag--off",
       conv.citizen_online ? "cetățean conectat" : "cetățean deconectat");
     head.appendChild(online);
+    if (conv.flag) head.appendChild(el("span", "tag tag--flag", flagText(conv.flag)));
     root.appendChild(head);
 
     var log = el("div", "log");
@@ -178,7 +211,7 @@
     log.setAttribute("aria-live", "polite");
     log.tabIndex = 0;
     var seen = {};
-    (conv.transcript || []).forEach(function (m) { seen[m.id] = true; renderMessage(log, m); });
+    (conv.transcript || []).forEach(function (m) { seen[m.id] = true; renderMessage(log, m, conv.id); });
     root.appendChild(log);
 
     var tools = el("div", "tools");
@@ -214,14 +247,53 @@
     releaseBtn.addEventListener("click", function () {
       act("/conversations/" + encodeURIComponent(conv.id) + "/release");
     });
-    var closeBtn = el("button", "danger", "Închide");
+    var closeBtn = el("button", "danger", "Închide…");
     closeBtn.type = "button";
-    closeBtn.addEventListener("click", function () {
-      act("/conversations/" + encodeURIComponent(conv.id) + "/close");
-    });
+    closeBtn.setAttribute("aria-expanded", "false");
     tools.appendChild(clerkSelect); tools.appendChild(transferBtn);
     tools.appendChild(releaseBtn); tools.appendChild(closeBtn);
     root.appendChild(tools);
+
+    // Close, optionally flagging the conversation for audit with a reason.
+    var closeBox = el("div", "close-box");
+    closeBox.hidden = true;
+    var reason = el("select", "close-reason");
+    reason.setAttribute("aria-label", "Semnalează conversația");
+    reason.appendChild(option("", "Fără semnalare"));
+    reason.appendChild(option("limbaj_jignitor", "Semnalează: limbaj jignitor"));
+    reason.appendChild(option("spam", "Semnalează: spam"));
+    reason.appendChild(option("altul", "Semnalează: alt motiv"));
+    var note = el("input", "close-note");
+    note.type = "text";
+    note.maxLength = 500;
+    note.placeholder = "Motivul (obligatoriu pentru „alt motiv”)";
+    note.setAttribute("aria-label", "Nota semnalării");
+    var confirmBtn = el("button", "danger", "Închide conversația");
+    confirmBtn.type = "button";
+    var cancelBtn = el("button", null, "Renunță");
+    cancelBtn.type = "button";
+    closeBox.appendChild(reason); closeBox.appendChild(note);
+    closeBox.appendChild(confirmBtn); closeBox.appendChild(cancelBtn);
+    root.appendChild(closeBox);
+    closeBtn.addEventListener("click", function () {
+      closeBox.hidden = !closeBox.hidden;
+      closeBtn.setAttribute("aria-expanded", closeBox.hidden ? "false" : "true");
+      if (!closeBox.hidden) reason.focus();
+    });
+    cancelBtn.addEventListener("click", function () {
+      closeBox.hidden = true;
+      closeBtn.setAttribute("aria-expanded", "false");
+      closeBtn.focus();
+    });
+    confirmBtn.addEventListener("click", function () {
+      if (reason.value === "altul" && !note.value.trim()) {
+        toast("Scrieți pe scurt motivul semnalării.");
+        note.focus();
+        return;
+      }
+      var body = reason.value ? { flag: reason.value, note: note.value.trim() || null } : {};
+      act("/conversations/" + encodeURIComponent(conv.id) + "/close", body);
+    });
 
     var form = el("form", "reply");
     var label = el("label", "sr", "Răspuns către cetățean");
@@ -314,13 +386,17 @@
         var why = { transferred: "Conversația a fost transferată către " + (frame.to || "alt funcționar") + ".",
                     released: "Conversația a fost predată asistentului.",
                     closed: "Conversația a fost închisă." }[frame.reason];
+        if (frame.flag) {
+          why = "Conversația a fost închisă și semnalată pentru verificare: " + frame.flag.label +
+            (frame.flag.note ? " — " + frame.flag.note : "") + ".";
+        }
         closePanel(frame.conversation_id, why);
         break;
       case "message":
         var panel = panels[frame.conversation_id];
         if (panel && !panel.seen[frame.message.id]) {
           panel.seen[frame.message.id] = true;
-          renderMessage(panel.log, frame.message);
+          renderMessage(panel.log, frame.message, frame.conversation_id);
         }
         break;
       case "citizen":

@@ -274,6 +274,18 @@
     status.appendChild(retry);
   }
 
+  // Too many messages in a minute: the server did not take this one. Keep it and send
+  // it again by itself once the server says the rate has dropped.
+  function markWaiting(p, message, seconds) {
+    if (!p.el) renderPending(p);
+    var status = p.el.querySelector(".efw-status");
+    if (status) status.textContent = message + " Se retrimite automat.";
+    window.setTimeout(function () {
+      if (p.el) { var s = p.el.querySelector(".efw-status"); if (s) s.textContent = "Se trimite…"; }
+      transmit(p);
+    }, Math.max(1, seconds) * 1000);
+  }
+
   function systemNote(text) {
     renderMessage({ sender: "system", text: text });
   }
@@ -303,6 +315,8 @@
       who.textContent = "În așteptarea unui funcționar";
     } else if (frame.state === "closed") {
       who.textContent = "Conversație încheiată";
+    } else if (frame.pause) {
+      who.textContent = "Suspendată până la ora " + frame.pause.until_local;
     } else {
       who.textContent = "Asistentul virtual al primăriei";
     }
@@ -387,6 +401,9 @@
           // Shown after the new conversation's welcome, which clears the log.
           state.noteAfterWelcome = "Conversația anterioară nu mai există; am început una nouă.";
           state.ws.send(JSON.stringify({ type: "hello", conversation_id: null }));
+        } else if (frame.client_id && frame.code === "too_fast") {
+          var waiting = takePending(frame.client_id);
+          if (waiting) markWaiting(waiting, frame.message, frame.retry_after || 10);
         } else if (frame.client_id) {
           var failed = takePending(frame.client_id);
           if (failed) markFailed(failed, frame.message);

@@ -97,17 +97,41 @@ def set_schedule(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
 
 
+INFRASTRUCTURE_WORDS = ("groap", "gropi", "asfalt", "canalizare", "iluminat")
+PAUSE_TEXT = "/test_pause"
+
+
 class FakeAgent:
-    """Stands in for rasa.core.agent.Agent: echoes, and runs the handoff trigger."""
+    """Stands in for rasa.core.agent.Agent: echoes, runs the handoff trigger, sends the
+    pause request of the insult ladder on ``/test_pause``, and has a keyword NLU."""
 
     def __init__(self) -> None:
         self.received: List[str] = []
+        self.parsed: List[str] = []
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def parse_message(self, text: str) -> Dict[str, Any]:
+        self.parsed.append(text)
+        infrastructure = any(word in text.lower() for word in INFRASTRUCTURE_WORDS)
+        intent = "out_of_scope_infrastructure" if infrastructure else "greet"
+        return {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
+                "intent_ranking": [{"name": intent, "confidence": 0.9}]}  # fmt: skip
 
     async def handle_message(self, message: Any) -> None:
         from handoff.trigger import request_human_messages
 
         self.received.append(message.text)
         out = message.output_channel
+        if message.text == PAUSE_TEXT:
+            await out.send_text_message(message.sender_id, "Conversația este suspendată.")
+            await out.send_custom_json(
+                message.sender_id,
+                {"handoff": {"action": "pause", "minutes": 15, "reason": "insult",
+                             "flag": "limbaj_jignitor"}},
+            )  # fmt: skip
+            return
         if message.text == "/request_human":
             for kwargs in request_human_messages(message.sender_id, form="certificat_urbanism"):
                 if "json_message" in kwargs:

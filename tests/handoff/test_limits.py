@@ -2,7 +2,7 @@
 
 import aiohttp
 
-from handoff.limits import LoginFailures, RateLimit
+from handoff.limits import FloodGuard, LoginFailures, RateLimit
 from tests.handoff.conftest import PASSWORD, add_clerk, open_citizen
 
 
@@ -23,16 +23,43 @@ def test_login_failures_count_only_failures():
     assert not failures.blocked("ana", now=61.5)
 
 
+def test_rate_limit_says_how_long_to_wait():
+    rate = RateLimit(2, 60.0)
+    assert rate.retry_after(0) == 0
+    rate.allow(0)
+    rate.allow(10)
+    assert rate.retry_after(30) == 30  # the message at 0 leaves the window at 60
+    assert rate.retry_after(59) == 1
+    assert rate.retry_after(60) == 0
+
+
+def test_flood_guard_counts_per_conversation_and_reports_each_flood_once():
+    guard = FloodGuard(per_minute=2)
+    assert guard.check("a", 0).allowed and guard.check("a", 1).allowed
+    refused = guard.check("a", 2)
+    assert not refused.allowed and refused.first_refusal and refused.retry_after == 58
+    again = guard.check("a", 3)
+    assert not again.allowed and not again.first_refusal  # the same flood
+    assert guard.check("b", 3).allowed  # another conversation
+    assert guard.check("a", 60).allowed  # the message at 0 left the window: served again
+    later = guard.check("a", 60.5)
+    assert not later.allowed and later.first_refusal and later.retry_after == 1  # a new flood
+    assert guard.check("a", 61).allowed  # refused messages did not count
+
+
 async def test_citizen_flood_is_refused_and_not_stored(site):
+    """The default limit (20 a minute) through the real websocket."""
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
-        for i in range(11):
+        for i in range(21):
             await citizen.send({"type": "message", "text": f"mesaj {i}", "client_id": str(i)})
-        error = await citizen.next("error", client_id="10")
-        assert error["code"] == "too_fast" and "prea multe mesaje" in error["message"]
+        error = await citizen.next("error", client_id="20")
+        assert error["code"] == "too_fast" and error["message"].startswith("Vă rugăm să așteptați")
+        assert "mai mult de 20 de mesaje într-un minut" in error["message"]
+        assert 1 <= error["retry_after"] <= 60
         await citizen.ws.close()
     stored = [m.text for m in site.service.store.transcript(welcome["conversation_id"]) if m.sender == "citizen"]
-    assert stored == [f"mesaj {i}" for i in range(10)]
+    assert stored == [f"mesaj {i}" for i in range(20)]
 
 
 async def test_password_guessing_is_throttled(site):

@@ -54,6 +54,7 @@ class Assistant:
     rasa_url: str
     actions_url: str
     processes: List[subprocess.Popen]
+    database_url: str = ""
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -73,6 +74,8 @@ def start_assistant(
         raise FileNotFoundError(f"no trained model at {MODEL}: run `make model` first")
     log_dir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
+    # Each assistant gets its own database unless the test chooses one.
+    env.setdefault("DATABASE_URL", f"sqlite:///{log_dir / 'efunctionar.db'}")
     environment = server_env(ACTIONS_PORT=str(actions_port), **env)
     actions_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     actions = subprocess.Popen(
@@ -88,7 +91,10 @@ def start_assistant(
         ],
         cwd=ROOT, env=environment, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
     )
-    assistant = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", [actions, rasa])
+    assistant = Assistant(
+        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", [actions, rasa],
+        env["DATABASE_URL"],
+    )
     try:
         wait_until_up(f"{assistant.actions_url}/health", actions, actions_log)
         wait_until_up(f"{assistant.rasa_url}/webhooks/rest/", rasa, rasa_log)

@@ -61,7 +61,9 @@ def test_two_misunderstandings_in_a_row_offer_a_person(assistant) -> None:
     first = say(assistant, "lost", "qwkzx vbnmp")
     second = say(assistant, "lost", "zzkq plmw")
     assert "reformula" in texts(first)
-    assert "/request_human" in [b["payload"] for b in second[0]["buttons"]]
+    # Second miss: the handoff decides; with no clerk present, the hours and the e-mail.
+    assert "nu v-am putut ajuta" in texts(second)
+    assert any(b.get("url", "").startswith("mailto:") for r in second for b in r.get("buttons", []))
 
 
 @pytest.mark.parametrize(
@@ -74,3 +76,14 @@ def test_odd_input_gets_a_reply_never_a_server_error(assistant, text: str) -> No
     assert isinstance(replies, list)
     # The server still answers normally afterwards.
     assert say(assistant, f"after-odd-{len(text)}", "multumesc")
+
+
+def test_every_turn_is_archived_in_a_verifiable_chain(assistant) -> None:
+    from archive_store.archive import Archive
+
+    say(assistant, "archived", "cat costa certificatul fiscal?")
+    with Archive(assistant.database_url) as archive:
+        turns = archive.conversation("archived")
+        assert [t.speaker for t in turns if t.text][:2] == ["citizen", "bot"]
+        assert turns[0].text == "cat costa certificatul fiscal?"
+        assert archive.verify().ok

@@ -19,6 +19,8 @@ from tests.handoff.conftest import ALWAYS_OPEN, free_port
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "e-functionar.tar.gz"
 STARTUP_SECONDS = 180
+# citizen_messages_per_minute of the stack's channel (read from its credentials file).
+FLOOD_LIMIT = 12
 
 
 class Stack:
@@ -71,6 +73,7 @@ class Stack:
         (self.folder / "credentials.yml").write_text(
             "handoff.channel.WebsiteChannel:\n"
             "  housekeeping_seconds: 0.5\n"
+            f"  citizen_messages_per_minute: {FLOOD_LIMIT}\n"
             "  turn_sink: archive_store.sink.ArchiveTurnSink\n"
         )
         (self.folder / "endpoints.yml").write_text(

@@ -154,3 +154,101 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
     finally:
         citizen_context.close()
         clerk_context.close()
+
+
+def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, stack_store):
+    """Issue 6 on screen: the clerk's one-click redirect, closing with a flag, and what the
+    citizen's widget shows for a pause and for a flood."""
+    from playwright.sync_api import expect
+
+    from tests.handoff.stack import FLOOD_LIMIT
+
+    add_clerk(stack_store, "dana", "Dana Popa")
+    citizen_context = browser.new_context(**PHONE)
+    clerk_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ro-RO")
+    citizen = citizen_context.new_page()
+    clerk = clerk_context.new_page()
+    try:
+        clerk.goto(f"{stack.base}/console/login")
+        clerk.get_by_label("Utilizator").fill("dana")
+        clerk.get_by_label("Parolă").fill(PASSWORD)
+        clerk.get_by_role("button", name="Intră în consolă").click()
+        expect(clerk.locator("#conn")).to_have_text("Conectat", timeout=20_000)
+        clerk.get_by_role("switch").click()
+        expect(clerk.get_by_role("switch")).to_have_text("Activ")
+
+        citizen.goto(f"{stack.base}/demo")
+        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
+        citizen.get_by_role("button", name="Vorbește cu un funcționar").click()
+        take = clerk.get_by_role("button", name="Preia conversația")
+        expect(take).to_be_visible(timeout=60_000)
+        take.click()
+        panel = clerk.locator(".panel")
+        expect(citizen.locator(".efw-who")).to_have_text(
+            "Vorbiți cu Dana Popa (Relații cu Publicul)", timeout=20_000
+        )
+
+        # An infrastructure complaint: the clerk sees the redirect ready to send.
+        box = citizen.get_by_label("Mesajul dumneavoastră")
+        box.fill("de 10 ani asteptam canalizare pe strada noastra in Alunisu")
+        box.press("Enter")
+        hint = panel.locator(".msg--hint")
+        expect(hint).to_contain_text("Mesaj pregătit pentru cetățean", timeout=60_000)
+        expect(hint).to_contain_text("apacanal@primariamagurele.ro")
+        shot(clerk, "08-console-redirect-hint")
+        hint.get_by_role("button", name="Trimite cetățeanului redirecționarea").click()
+        expect(hint.locator(".hint-send")).to_have_text("Trimis")
+        clerk_bubble = citizen.locator(".efw-msg--clerk").last
+        expect(clerk_bubble).to_contain_text("Pe acest chat răspundem", timeout=20_000)
+        expect(clerk_bubble.get_by_role("link")).to_have_attribute("href", re_mailto("apacanal"))
+        expect(citizen.locator(".efw-log")).not_to_contain_text("Mesaj pregătit")
+
+        # Close with a flag: "alt motiv" needs a note; the console says what was recorded.
+        panel.get_by_role("button", name="Închide…").click()
+        panel.get_by_label("Semnalează conversația").select_option("altul")
+        panel.get_by_role("button", name="Închide conversația").click()
+        expect(clerk.locator("#toast")).to_have_text("Scrieți pe scurt motivul semnalării.")
+        panel.get_by_label("Nota semnalării").fill("a trimis date personale ale altcuiva")
+        shot(clerk, "09-console-close-with-flag")
+        panel.get_by_role("button", name="Închide conversația").click()
+        expect(clerk.locator("#toast")).to_have_text(
+            "Conversația a fost închisă și semnalată pentru verificare: alt motiv — "
+            "a trimis date personale ale altcuiva.",
+            timeout=20_000,
+        )
+        expect(clerk.locator(".panel")).to_have_count(0)
+        expect(citizen.locator(".efw-log")).to_contain_text("(motiv: alt motiv)", timeout=20_000)
+
+        # Three insults: the widget shows the pause and says until when.
+        for insult in ("esti prost", "bot tampit", "idiotilor"):
+            count = citizen.locator(".efw-msg--bot").count()
+            box.fill(insult)
+            box.press("Enter")
+            expect(citizen.locator(".efw-msg--bot")).to_have_count(count + 1, timeout=60_000)
+        expect(citizen.locator(".efw-who")).to_contain_text(
+            "Suspendată până la ora", timeout=60_000
+        )
+        box.fill("alo?")
+        box.press("Enter")
+        expect(citizen.locator(".efw-log")).to_contain_text(
+            "Mesajul dumneavoastră a fost salvat, dar nu primește răspuns", timeout=20_000
+        )
+        shot(citizen, "10-citizen-paused")
+
+        # A flood: the messages over the limit wait in the widget, to be resent by itself.
+        for i in range(FLOOD_LIMIT + 1):
+            box.fill(f"mesaj {i}")
+            box.press("Enter")
+        waiting = citizen.locator(".efw-status", has_text="Se retrimite automat")
+        expect(waiting.first).to_contain_text("Vă rugăm să așteptați", timeout=20_000)
+        shot(citizen, "11-citizen-flood")
+    finally:
+        citizen_context.close()
+        clerk_context.close()
+
+
+def re_mailto(department: str):
+    import re
+
+    return re.compile(rf"^mailto:{department}@primariamagurele\.ro\?subject=")

@@ -13,8 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
-
-PAUSE_ACTION = "pause"
+from handoff.trigger import PAUSE_ACTION
 INSULTS_BEFORE_PAUSE = 3
 
 LAST_WARNING = (

@@ -56,8 +56,12 @@ def recent_infrastructure_question(tracker: Tracker) -> Optional[Text]:
 
 
 def redirect_department(text: Text) -> Department:
-    """The department for the topic of ``text``; the registratură when none matches."""
-    department = load_catalog().department_for_topic(text or "")
+    """The out-of-scope department for the topic of ``text``; the registratură if none.
+
+    Only departments the livechat redirects to are considered: "…certificatul de
+    urbanism? și când asfaltați strada?" goes to roads, not to urbanism.
+    """
+    department = load_catalog().department_for_topic(text or "", in_scope=False)
     return department or registratura()
 
 

@@ -331,14 +331,20 @@ class Catalog:
                 return form
         return None
 
-    def department_for_topic(self, text: str) -> Optional[Department]:
+    def department_for_topic(
+        self, text: str, in_scope: Optional[bool] = None
+    ) -> Optional[Department]:
         """The department one of whose topics occurs in ``text`` (folded), or ``None``.
 
         Longer topics win, so "iluminat public" beats a shorter topic it contains.
+        ``in_scope`` limits the search to departments the bot answers for (True) or
+        to those it redirects to by e-mail (False).
         """
         haystack = f" {fold(text)} "
         best: Optional[Tuple[int, Department]] = None
         for department in self.departments.values():
+            if in_scope is not None and department.in_scope != in_scope:
+                continue
             for topic in department.topics:
                 needle = fold(topic)
                 if needle and f" {needle} " in haystack:

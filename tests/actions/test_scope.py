@@ -68,3 +68,13 @@ async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_no
     )
     messages, _ = await run_action(ActionRequestHuman(), tracker)
     assert "nu vă poate răspunde despre lucrări" not in messages[0]["text"]
+
+
+def test_complaint_naming_an_in_scope_office_still_goes_to_the_works_department() -> None:
+    catalog = load_catalog()
+    for text in ("ce acte trebuie pentru certificatul de urbanism? si cand asfaltati strada?",
+                 "strada e plina de gropi, urbanism nu face nimic"):
+        department = redirect_department(text)
+        assert not department.in_scope, text
+        assert department.id == "drumuri"
+    assert catalog.department_for_topic("urbanism", in_scope=True).id == "urbanism"

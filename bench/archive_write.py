@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,6 @@ import tempfile
 import threading
 import time
 import uuid
-from contextlib import closing
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -43,6 +41,7 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from archive_store import Archive, TurnIn, db  # noqa: E402
+from tests.integration.servers import free_port, wait_until_up  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 MODEL = ROOT / "models" / "e-functionar.tar.gz"
@@ -174,27 +173,6 @@ def drop_pg_database(url: str) -> None:
 # --- end to end --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_up(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
 async def drive(webhook: str, conversations: int, per_conversation: int) -> Dict[str, float]:
     import aiohttp
 
@@ -255,8 +233,8 @@ def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], w
                          stdout=logs[1], stderr=subprocess.STDOUT),
     ]
     try:
-        wait_up(f"http://127.0.0.1:{actions_port}/health", processes[0])
-        wait_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes[1])
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0])
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes[1])
         return asyncio.run(drive(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
                                  conversations, per_conversation))
     finally:

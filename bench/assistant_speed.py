@@ -15,20 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 from typing import Dict, List, Sequence
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.integration.servers import free_port, server_env, wait_until_up  # noqa: E402
 OUT = ROOT / "bench" / "out"
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -37,21 +36,6 @@ CONFIGS = {
     "e-functionar": ROOT / "config.yml",
     "stock": ROOT / "bench" / "stock_config.yml",
 }
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def env() -> Dict[str, str]:
-    return {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    }
 
 
 def train(name: str, config: Path) -> float:
@@ -63,24 +47,9 @@ def train(name: str, config: Path) -> float:
             "--domain", "domain", "--data", "data", "--out", str(OUT),
             "--fixed-model-name", name,
         ],
-        cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=server_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
 def rss_mib(pid: int) -> float:
@@ -161,10 +130,10 @@ def main() -> int:
     actions_port = free_port()
     actions = subprocess.Popen(
         [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(f"http://{HOST}:{actions_port}/health", actions)
+        wait_until_up(f"http://{HOST}:{actions_port}/health", actions)
         for name in CONFIGS:
             port = free_port()
             server = subprocess.Popen(
@@ -173,11 +142,11 @@ def main() -> int:
                     "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                     "--interface", HOST, "--port", str(port),
                 ],
-                cwd=ROOT, env={**env(), "ACTIONS_PORT": str(actions_port)},
+                cwd=ROOT, env=server_env(ACTIONS_PORT=str(actions_port)),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             try:
-                wait_for(f"http://{HOST}:{port}/webhooks/rest/", server)
+                wait_until_up(f"http://{HOST}:{port}/webhooks/rest/", server)
                 url = f"http://{HOST}:{port}/webhooks/rest/webhook"
                 for conversations in (1, 50):
                     per = max(1, args.messages // conversations)

@@ -34,17 +34,21 @@ def server_env(**extra: str) -> Dict[str, str]:
     }
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen, log: Optional[Path] = None, seconds: float = 240
+) -> None:
+    """Polls ``url`` until it answers; raises (with the log's tail) if the server dies or hangs."""
+    tail = lambda: f":\n{log.read_text()[-3000:]}" if log else ""  # noqa: E731
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{url}: server exited with {process.returncode}{tail()}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{url} did not answer within {seconds} s{tail()}")
 
 
 @dataclass

@@ -16,6 +16,7 @@ prefix is ``/`` and each route carries its full path:
 ``GET  /demo``                     demo page of the city hall with the widget
 ``GET  /formulare/<id>.pdf``       blank interactive PDF of a catalog form
 ``/console/…``                     clerk console (handoff/console.py)
+``/console/audit/…``               auditors' archive view (handoff/audit_console.py)
 =================================  ===================================================
 """
 
@@ -32,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
-from handoff import console
+from handoff import audit_console, console
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import MAX_MESSAGE_CHARS, ChannelSettings
 
@@ -276,6 +277,7 @@ class WebsiteChannel(InputChannel):
             return await serve_blank_pdf(filename)
 
         console.add_routes(bp, settings)
+        audit_console.add_routes(bp, settings)
         return bp
 
 

@@ -83,7 +83,8 @@
         var row = document.createElement("tr");
         row.appendChild(el("td", null, turn.local_time_text));
         var cell = el("td");
-        var link = el("a", null, turn.conversation_id.slice(0, 12) + "…");
+        var id = turn.conversation_id;
+        var link = el("a", null, id.length > 12 ? id.slice(0, 12) + "…" : id);
         link.href = "#";
         link.title = turn.conversation_id;
         link.addEventListener("click", function (event) { event.preventDefault(); openConversation(turn.conversation_id); });
@@ -135,7 +136,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     request(API + "/me").then(function (data) {
-      $("me").textContent = data.user.display_name + " (" + data.user.role + ")";
+      var role = data.user.role === "admin" ? "administrator" : "auditor";
+      $("me").textContent = data.user.display_name + " (" + role + ")";
     }).catch(function () {});
     $("search").addEventListener("submit", function (event) { event.preventDefault(); offset = 0; search(); });
     $("prev").addEventListener("click", function () { offset = Math.max(0, offset - PAGE); search(); });

@@ -1,12 +1,13 @@
 """Speed of e-funcționar against stock Rasa (the `rasa init` configuration), side by side.
 
 Trains both configurations on the same domain and data, starts one action server and a
-Rasa server per model on 127.0.0.1, and measures over the REST webhook:
-messages per second and p50/p99 latency with 1 and with 50 concurrent conversations,
+Rasa server per model on 127.0.0.1, and measures over the REST webhook: 50 conversations
+of 8 held-out messages each, one at a time and then all 50 at once — messages per
+second and p50/p99 latency,
 resident memory of each Rasa server after the load, and training time. Prints a table
 with the ratios and writes bench/out/results.json.
 
-Usage: make bench   (or: .venv/bin/python bench/assistant_speed.py [--messages N])
+Usage: make bench   (or: .venv/bin/python bench/assistant_speed.py [--reuse-models])
 Only 127.0.0.1 is contacted; every loop is bounded in count.
 """
 
@@ -35,6 +36,12 @@ HOST = "127.0.0.1"
 CONFIGS = {
     "e-functionar": ROOT / "config.yml",
     "stock": ROOT / "bench" / "stock_config.yml",
+}
+# What each assistant runs with: ours as `make run` starts it (website channel, archive
+# tracker store on SQLite); stock as `rasa init` leaves it (REST only, in-memory store).
+SERVING = {
+    "e-functionar": (ROOT / "credentials.yml", ROOT / "endpoints.yml"),
+    "stock": (ROOT / "bench" / "stock_credentials.yml", ROOT / "bench" / "stock_endpoints.yml"),
 }
 
 
@@ -80,23 +87,22 @@ async def conversation(
         latencies.append(time.perf_counter() - started)
 
 
-async def load(url: str, messages: Sequence[str], conversations: int, per_conversation: int) -> Dict[str, float]:
+async def load(url: str, messages: Sequence[str], concurrency: int, conversations: int, per_conversation: int) -> Dict[str, float]:
+    """``conversations`` conversations of ``per_conversation`` messages, ``concurrency`` at a time."""
     latencies: List[float] = []
     timeout = aiohttp.ClientTimeout(total=600)
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        texts = [messages[(i * per_conversation + k) % len(messages)] for k in range(per_conversation)]
+        async with slots:
+            await conversation(session, url, f"bench-{concurrency}-{i}", texts, latencies)
+
     async with aiohttp.ClientSession(timeout=timeout) as session:
         # Warm-up: the first parse loads lazily initialised parts of the model.
-        await conversation(session, url, "warmup", messages[:5], [])
+        await conversation(session, url, f"warmup-{concurrency}", messages[:5], [])
         started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                conversation(
-                    session, url, f"bench-{conversations}-{i}",
-                    [messages[(i * per_conversation + k) % len(messages)] for k in range(per_conversation)],
-                    latencies,
-                )
-                for i in range(conversations)
-            )
-        )
+        await asyncio.gather(*(one(i) for i in range(conversations)))
         elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -109,7 +115,8 @@ async def load(url: str, messages: Sequence[str], conversations: int, per_conver
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=400, help="messages per scenario")
+    parser.add_argument("--conversations", type=int, default=50, help="conversations per scenario")
+    parser.add_argument("--per-conversation", type=int, default=8, help="messages in each conversation")
     parser.add_argument(
         "--reuse-models", action="store_true",
         help="load the models of the previous run (bench/out) and its training times",
@@ -139,21 +146,30 @@ def main() -> int:
             server = subprocess.Popen(
                 [
                     str(VENV_BIN / "rasa"), "run", "--model", str(OUT / f"{name}.tar.gz"),
-                    "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                    "--endpoints", str(SERVING[name][1]), "--credentials", str(SERVING[name][0]),
                     "--interface", HOST, "--port", str(port),
                 ],
-                cwd=ROOT, env=server_env(ACTIONS_PORT=str(actions_port)),
+                cwd=ROOT,
+                env=server_env(
+                    ACTIONS_PORT=str(actions_port),
+                    DATABASE_URL=f"sqlite:///{OUT / f'{name}-bench.db'}",
+                ),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             try:
                 wait_until_up(f"http://{HOST}:{port}/webhooks/rest/", server)
                 url = f"http://{HOST}:{port}/webhooks/rest/webhook"
-                for conversations in (1, 50):
-                    per = max(1, args.messages // conversations)
-                    print(f"{name}: {conversations} conversation(s) × {per} messages …", flush=True)
-                    figures = asyncio.run(load(url, messages, conversations, per))
+                for concurrency in (1, 50):
+                    print(
+                        f"{name}: {args.conversations} conversations × {args.per_conversation} "
+                        f"messages, {concurrency} at a time …",
+                        flush=True,
+                    )
+                    figures = asyncio.run(
+                        load(url, messages, concurrency, args.conversations, args.per_conversation)
+                    )
                     for key, value in figures.items():
-                        results[name][f"c{conversations}_{key}"] = value
+                        results[name][f"c{concurrency}_{key}"] = value
                 results[name]["rss_mib"] = rss_mib(server.pid)
             finally:
                 server.send_signal(signal.SIGINT)

@@ -216,6 +216,9 @@ class WebsiteChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteChannel":
+        from handoff import speedups
+
+        speedups.install()  # Rasa's per-action schema check, built once (handoff/speedups.py)
         return cls(ChannelSettings.from_credentials(credentials))
 
     def __init__(self, settings: Optional[ChannelSettings] = None) -> None:

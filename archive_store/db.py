@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import sqlite3
+import time
 import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union
@@ -145,7 +146,7 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         # WAL: readers never block the writer. Persistent, so a no-op once set.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _set_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         # FULL: a commit reaches the disk before we acknowledge the turn.
         cursor.execute("PRAGMA synchronous=FULL")
@@ -167,6 +168,24 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _set_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch to WAL, waiting while another connection holds the lock.
+
+    Switching the journal mode of a new file needs an exclusive lock, and SQLite may
+    answer "database is locked" at once instead of calling the busy handler when several
+    connections open a fresh file together (seen with parallel ``upgrade`` calls).
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _inode(path: Path) -> Optional[Tuple[int, int]]:

@@ -15,6 +15,8 @@ from forms_catalog import Department, load_catalog
 
 
 INFRASTRUCTURE_INTENT = "out_of_scope_infrastructure"
+# The archive's flag for a refused out-of-scope question (archive_store/turns.py).
+ARCHIVE_FLAG = "out_of_scope"
 # A procedure question whose message also scores this high for infrastructure mixes
 # the two ("ce acte trebuie pentru AC? și când asfaltați strada?").
 MIXED_THRESHOLD = 0.2
@@ -76,12 +78,36 @@ def email_button(department: Department) -> Dict[Text, Text]:
     return {"title": f"Scrie un e-mail: {department.email}", "type": "web_url", "url": link, "payload": link}
 
 
+def archive_note(department: Department, mixed: bool) -> Dict[Text, Any]:
+    """What the archive records with the redirect, for auditors to count and search.
+
+    Sent as the ``archive`` metadata of the message (archive_store.turns.BOT_ARCHIVE_METADATA):
+    the website channel and the tracker store archive it with the bot's turn, and the
+    citizen never sees it. ``out_of_scope`` is the flag the archive gives the clerk's
+    redirect hint too; ``topic`` is the department's id, as in that hint.
+    """
+    return {
+        "flags": [ARCHIVE_FLAG],
+        "redirect": {
+            "topic": department.id,
+            "department": department.name,
+            "email": department.email,
+            "mixed": mixed,
+        },
+    }
+
+
 def utter_redirect(dispatcher: CollectingDispatcher, text: Text, template: Text = REFUSAL) -> Department:
-    """Sends the redirect for the topic of ``text``; returns the department chosen."""
+    """Sends the redirect for the topic of ``text``; returns the department chosen.
+
+    The message is archived flagged ``out_of_scope`` with the department (see
+    :func:`archive_note`); ``mixed`` there means only the works part was refused.
+    """
     department = redirect_department(text)
     dispatcher.utter_message(
         text=template.format(name=department.name, email=department.email),
         buttons=[email_button(department)],
+        archive=archive_note(department, mixed=template == MIXED),
     )
     return department
 

@@ -32,6 +32,7 @@ from archive_store.turns import (
     StoredTurn,
     canonical_json,
     fold,
+    redirect_label,
 )
 from archive_store.users import UserAccount, Users
 
@@ -213,6 +214,8 @@ class TranscriptLine:
     flags: Tuple[str, ...]
     clerk_id: Optional[str]
     clerk_name: Optional[str]
+    #: "Redirecționat către <department> (<e-mail>)" for a refused out-of-scope question.
+    redirect_label: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -396,6 +399,7 @@ class AuditSession:
                     flags=turn.flags,
                     clerk_id=turn.clerk_id,
                     clerk_name=clerk_name,
+                    redirect_label=redirect_label(turn),
                 )
             )
         return Transcript(

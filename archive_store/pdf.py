@@ -101,6 +101,8 @@ def transcript_pdf(
             heading += f" · intenție: {_text(line.intent)}{confidence}"
         if line.flags:
             heading += f" · marcaje: {_text(', '.join(line.flags))}"
+        if line.redirect_label:
+            heading += f" · {_text(line.redirect_label)}"
         story.append(Paragraph(heading, small))
         if line.speaker == "system":
             body = _text(line.event_label or line.event)

@@ -38,7 +38,13 @@ from sqlalchemy.engine import Connection
 
 from archive_store import db
 from archive_store.archive import Archive, append_in_transaction, tracker_events_t, turns_t
-from archive_store.turns import MESSAGE, TurnIn, clean
+from archive_store.turns import (
+    BOT_ARCHIVE_METADATA,
+    MESSAGE,
+    TurnIn,
+    bot_archive_metadata,
+    clean,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -322,13 +328,21 @@ def _form_entities(event: UserUttered) -> List[str]:
 
 def _bot_turn(sender_id: Text, event: BotUttered, channel: Optional[Text]) -> Optional[TurnIn]:
     data = event.data or {}
+    metadata = event.metadata or {}
     extra: Dict[str, Any] = {key: data[key] for key in _BOT_EXTRA_KEYS if data.get(key)}
-    utter_action = (event.metadata or {}).get("utter_action")
+    utter_action = metadata.get("utter_action")
     if utter_action:
         extra["utter_action"] = utter_action
     text = event.text or ""
     if not text.strip() and not extra:
         return None  # an empty utterance shows the citizen nothing
+    # What the action asked to archive with the message (e.g. the out_of_scope flag and
+    # the department of a refused infrastructure question, actions/scope.py).
+    flags, archive_extra = bot_archive_metadata(
+        metadata.get(BOT_ARCHIVE_METADATA),
+        reserved=(*_BOT_EXTRA_KEYS, "utter_action"),
+        conversation_id=sender_id,
+    )
     found: List[str] = []
     for string in [text, *_strings(extra)]:
         found += _FORM_IN_PAYLOAD.findall(string) + _FORM_IN_URL.findall(string)
@@ -336,12 +350,14 @@ def _bot_turn(sender_id: Text, event: BotUttered, channel: Optional[Text]) -> Op
     if isinstance(custom, dict) and isinstance(custom.get("form_ids"), list):
         found = [str(f) for f in custom["form_ids"]] + found
     form_ids = list(dict.fromkeys(found))
+    extra = {**archive_extra, **extra}
     return TurnIn(
         sender_id,
         "bot",
         text,
         form_ids=form_ids,
         channel=channel,
+        flags=flags,
         extra=extra or None,
     )
 

@@ -6,6 +6,7 @@ Nothing here touches the database, so the rules are testable on their own.
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -13,6 +14,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from archive_store.errors import InvalidTurn
+
+logger = logging.getLogger(__name__)
 
 LOCAL_TZ = ZoneInfo("Europe/Bucharest")
 
@@ -51,6 +54,21 @@ INTENT_FLAGS = {
     "out_of_scope_infrastructure": ("out_of_scope",),
     "request_human": ("handoff",),
 }
+
+#: Key of the metadata a custom action adds to a bot message for the archive only:
+#: ``dispatcher.utter_message(text=..., archive={"flags": [...], "redirect": {...}})``.
+#: Rasa keeps it in the ``BotUttered`` metadata and passes it to the output channel;
+#: see :func:`bot_archive_metadata`.
+BOT_ARCHIVE_METADATA = "archive"
+#: The ``extra`` entry of a message that sent the citizen to another department: the
+#: bot's refusal (actions/scope.py: ``{"topic": department id, "department": name,
+#: "email", "mixed": bool}``) and the clerk's one-click redirect (``topic``,
+#: ``department``, ``hint_id``). The clerk's hint (event ``out_of_scope_redirect``) has
+#: ``topic``, ``department``, ``email`` in ``extra`` itself.
+REDIRECT = "redirect"
+_ARCHIVE_MAX_ENTRIES = 10
+_ARCHIVE_MAX_STRING = 200
+
 
 #: Conversation ids starting with "_" are the archive's own (e.g. purge records).
 RESERVED_PREFIX = "_"
@@ -353,3 +371,101 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold()
+
+
+def bot_archive_metadata(
+    metadata: Any, reserved: Sequence[str] = (), conversation_id: str = "?"
+) -> Tuple[Tuple[str, ...], Dict[str, Any]]:
+    """The audit flags and ``extra`` entries an action asked to archive with a bot message.
+
+    ``metadata`` is the ``archive`` value of the message (:data:`BOT_ARCHIVE_METADATA`):
+    ``{"flags": [snake_case names], <name>: short string | bool | {<name>: short
+    string | bool}}``. It is data from another process, so only that shape is kept:
+    a malformed flag or entry, or an entry named like one of the ``reserved`` keys
+    the channel fills itself (buttons, ...), is dropped with a warning and the rest kept.
+
+    Returns:
+        ``(flags, extra)``; ``((), {})`` when ``metadata`` is None.
+    """
+    if metadata is None:
+        return (), {}
+    if not isinstance(metadata, Mapping):
+        logger.warning(
+            "Conversation %r: archive metadata of a bot message ignored: not an object (%s)",
+            conversation_id, type(metadata).__name__,
+        )  # fmt: skip
+        return (), {}
+    flags: List[str] = []
+    raw_flags = metadata.get("flags") or []
+    if isinstance(raw_flags, (list, tuple)):
+        for flag in raw_flags:
+            if isinstance(flag, str) and _NAME.match(flag) and len(flags) < _ARCHIVE_MAX_ENTRIES:
+                if flag not in flags:
+                    flags.append(flag)
+            else:
+                logger.warning(
+                    "Conversation %r: archive flag %r of a bot message ignored", conversation_id, flag
+                )
+    else:
+        logger.warning(
+            "Conversation %r: archive flags %r of a bot message ignored: not a list",
+            conversation_id, raw_flags,
+        )  # fmt: skip
+    extra: Dict[str, Any] = {}
+    for key, value in metadata.items():
+        if key == "flags":
+            continue
+        if len(extra) >= _ARCHIVE_MAX_ENTRIES:
+            logger.warning(
+                "Conversation %r: archive metadata of a bot message has more than %d entries; "
+                "the rest ignored", conversation_id, _ARCHIVE_MAX_ENTRIES,
+            )  # fmt: skip
+            break
+        if not isinstance(key, str) or not _NAME.match(key) or key in reserved:
+            logger.warning(
+                "Conversation %r: archive entry %r of a bot message ignored (not a name, or "
+                "one the channel fills itself)", conversation_id, key,
+            )  # fmt: skip
+            continue
+        if _archive_scalar(value):
+            extra[key] = value
+        elif (
+            isinstance(value, Mapping)
+            and len(value) <= _ARCHIVE_MAX_ENTRIES
+            and all(isinstance(k, str) and _NAME.match(k) and _archive_scalar(v) for k, v in value.items())
+        ):
+            extra[key] = dict(value)
+        else:
+            logger.warning(
+                "Conversation %r: archive entry %r of a bot message ignored: only short "
+                "strings and true/false, or one object of them, are kept", conversation_id, key,
+            )  # fmt: skip
+    return tuple(flags), extra
+
+
+def _archive_scalar(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    return (
+        isinstance(value, str)
+        and len(value) <= _ARCHIVE_MAX_STRING
+        and not _CONTROL.search(value)
+    )
+
+
+def redirect_label(turn: StoredTurn) -> Optional[str]:
+    """Where an out-of-scope question was sent, as auditors read it, or None.
+
+    For a message that sent the citizen to a department (``extra.redirect``: the bot's
+    refusal, or the clerk's one-click redirect). The clerk's hint itself (event
+    ``out_of_scope_redirect``) was only a suggestion and has its own event label.
+    """
+    redirect = (turn.extra or {}).get(REDIRECT)
+    if not isinstance(redirect, Mapping):
+        return None
+    department = redirect.get("department") or redirect.get("topic")
+    if not isinstance(department, str) or not department.strip():
+        return None
+    email = redirect.get("email")
+    label = f"Redirecționat către {department}"
+    return f"{label} ({email})" if isinstance(email, str) and email else label

@@ -218,9 +218,11 @@ def _attachment(data: bytes, fmt: str, name: str) -> HTTPResponse:
 
 def _turn(turn: Any, names: Dict[str, str]) -> Dict[str, Any]:
     from archive_store.audit import SPEAKER_LABELS, local_time_text
+    from archive_store.turns import redirect_label
 
     d = turn.as_dict()
     d["local_time_text"] = local_time_text(turn.at)
+    d["redirect_label"] = redirect_label(turn)
     d["speaker_label"] = SPEAKER_LABELS.get(turn.speaker, turn.speaker)
     d["clerk_name"] = names.get(turn.clerk_id) if turn.clerk_id else None
     d.pop("hash", None)
@@ -440,6 +442,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 "event_label": event_label, "text": line.text, "intent": line.intent,
                 "confidence": line.confidence, "form_ids": list(line.form_ids),
                 "flags": list(line.flags), "clerk_id": line.clerk_id, "clerk_name": name,
+                "redirect_label": line.redirect_label,
             })  # fmt: skip
         clerks = []
         for line in lines:

@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from archive_store.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
 from handoff import audit_console, console
 from handoff.service import HandoffError, HandoffService
 from handoff.settings import MAX_MESSAGE_CHARS, ChannelSettings
@@ -73,6 +74,24 @@ def clean_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, str]]:
     return cleaned
 
 
+# What the widget may get in a bot message; archive metadata may not use these names.
+_BOT_DATA_KEYS = ("buttons", "attachment", "image", "custom", "form_id")
+
+
+def archive_fields(recipient_id: Text, kwargs: Dict[Text, Any]) -> Dict[str, Any]:
+    """The archive-only part of a bot message: ``flags`` and ``archive_extra``.
+
+    Rasa passes the keyword arguments an action gave ``utter_message`` beyond text,
+    buttons, … to the output channel; ``archive`` (e.g. the flag and department of a
+    refused infrastructure question, actions/scope.py) is for the audit archive and is
+    never sent to the citizen. Malformed parts are dropped with a warning.
+    """
+    flags, extra = bot_archive_metadata(
+        kwargs.get(BOT_ARCHIVE_METADATA), reserved=_BOT_DATA_KEYS, conversation_id=recipient_id
+    )
+    return {"flags": flags, "archive_extra": extra}
+
+
 class WebsiteOutput(OutputChannel):
     """Sends the bot's messages to the citizen's websocket(s), archived and stored first."""
 
@@ -84,24 +103,25 @@ class WebsiteOutput(OutputChannel):
         self.service = service
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.service.bot_message(recipient_id, text, {})
+        await self.service.bot_message(recipient_id, text, {}, **archive_fields(recipient_id, kwargs))
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
         await self.service.bot_message(
-            recipient_id, text or "", {"buttons": clean_buttons(buttons)}
-        )
+            recipient_id, text or "", {"buttons": clean_buttons(buttons)},
+            **archive_fields(recipient_id, kwargs),
+        )  # fmt: skip
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_custom_json(
         self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
     ) -> None:
-        await self.service.bot_custom(recipient_id, json_message)
+        await self.service.bot_custom(recipient_id, json_message, **archive_fields(recipient_id, kwargs))
 
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         data: Dict[str, Any] = {}
@@ -110,16 +130,20 @@ class WebsiteOutput(OutputChannel):
         else:
             logger.warning("handoff: attachment %r dropped (not a safe link)", attachment)
             return
-        await self.service.bot_message(recipient_id, "", data)
+        await self.service.bot_message(recipient_id, "", data, **archive_fields(recipient_id, kwargs))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         if _SAFE_URL.match(str(image)):
-            await self.service.bot_message(recipient_id, "", {"image": str(image)})
+            await self.service.bot_message(
+                recipient_id, "", {"image": str(image)}, **archive_fields(recipient_id, kwargs)
+            )
 
     async def send_elements(
         self, recipient_id: Text, elements: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self.service.bot_message(recipient_id, "", {"custom": {"elements": elements}})
+        await self.service.bot_message(
+            recipient_id, "", {"custom": {"elements": elements}}, **archive_fields(recipient_id, kwargs)
+        )
 
 
 def _frame(data: Dict[str, Any]) -> str:

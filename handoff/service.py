@@ -533,8 +533,20 @@ class HandoffService:
 
     # -- bot ------------------------------------------------------------------------------
 
-    async def bot_message(self, conversation_id: str, text: str, data: Dict[str, Any]) -> None:
-        """A message of the bot: archived, stored, then shown to the citizen."""
+    async def bot_message(
+        self,
+        conversation_id: str,
+        text: str,
+        data: Dict[str, Any],
+        flags: Sequence[str] = (),
+        archive_extra: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """A message of the bot: archived, stored, then shown to the citizen.
+
+        ``data`` is what the citizen's widget gets (buttons, attachment, …); ``flags`` and
+        ``archive_extra`` (e.g. the ``redirect`` of a refused question) go to the archive
+        only.
+        """
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             logger.error("handoff: bot message for unknown conversation %s dropped", conversation_id)
@@ -542,8 +554,9 @@ class HandoffService:
         form_ids = [data["form_id"]] if data.get("form_id") else []
         try:
             await self._archive(
-                Turn(conversation_id, BOT, text, form_ids=form_ids, extra=dict(data))
-            )
+                Turn(conversation_id, BOT, text, form_ids=form_ids,
+                     extra={**(archive_extra or {}), **data}, flags=tuple(flags))
+            )  # fmt: skip
         except HandoffError as error:
             await self.hub.to_citizen(conversation_id, error.frame())
             return
@@ -552,8 +565,15 @@ class HandoffService:
         )
         await self.hub.to_citizen(conversation_id, message.as_json())
 
-    async def bot_custom(self, conversation_id: str, custom: Dict[str, Any]) -> None:
-        """A custom payload of an action: the handoff request, or data shown as is."""
+    async def bot_custom(
+        self,
+        conversation_id: str,
+        custom: Dict[str, Any],
+        flags: Sequence[str] = (),
+        archive_extra: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """A custom payload of an action: the handoff request, or data shown as is
+        (archived with ``flags`` and ``archive_extra``, as :meth:`bot_message`)."""
         handoff = custom.get("handoff") if isinstance(custom, dict) else None
         if isinstance(handoff, dict) and handoff.get("action") == ENQUEUE_ACTION:
             await self.enqueue(conversation_id, handoff.get("form"), handoff.get("intent"))
@@ -563,7 +583,7 @@ class HandoffService:
                 conversation_id, handoff.get("minutes"), handoff.get("reason"), handoff.get("flag")
             )
             return
-        await self.bot_message(conversation_id, "", {"custom": custom})
+        await self.bot_message(conversation_id, "", {"custom": custom}, flags, archive_extra)
 
     async def enqueue(
         self, conversation_id: str, form_id: Optional[str] = None, intent: Optional[str] = None

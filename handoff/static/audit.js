@@ -94,7 +94,9 @@
         row.appendChild(el("td", null, turn.clerk_name || ""));
         row.appendChild(el("td", "text", turn.text));
         row.appendChild(el("td", null, turn.intent || ""));
-        row.appendChild(el("td", null, flagsText(turn.flags)));
+        var marks = flagsText(turn.flags);
+        if (turn.redirect_label) marks += (marks ? " · " : "") + turn.redirect_label;
+        row.appendChild(el("td", null, marks));
         body.appendChild(row);
       });
       $("results").hidden = data.turns.length === 0;
@@ -126,6 +128,7 @@
         if (line.event_label) head.appendChild(el("span", null, " · " + line.event_label));
         if (line.intent && line.speaker !== "system") head.appendChild(el("span", null, " · intenție: " + line.intent));
         (line.flags || []).forEach(function (flag) { head.appendChild(el("span", "tag", FLAG_LABELS[flag] || flag)); });
+        if (line.redirect_label) head.appendChild(el("span", "redirect", " · " + line.redirect_label));
         item.appendChild(head);
         if (line.text) item.appendChild(el("div", "text", line.text));
         list.appendChild(item);

@@ -78,3 +78,54 @@ def test_complaint_naming_an_in_scope_office_still_goes_to_the_works_department(
         assert not department.in_scope, text
         assert department.id == "drumuri"
     assert catalog.department_for_topic("urbanism", in_scope=True).id == "urbanism"
+
+
+# -- what the archive records with the redirect (issue 6) ----------------------------------
+
+
+async def test_redirect_carries_the_flag_and_department_for_the_archive_only() -> None:
+    import json
+
+    text = "cand se asfalteaza strada mea din Pruni?"
+    messages, _ = await run_action(
+        ActionRedirectInfrastructure(), tracker_after(user_event(text, "out_of_scope_infrastructure"))
+    )
+    (message,) = messages
+    assert message["archive"] == {
+        "flags": ["out_of_scope"],
+        "redirect": {"topic": "drumuri", "department": "Compartimentul Drumuri și Infrastructură Rutieră",
+                     "email": "drumuri@primariamagurele.ro", "mixed": False},
+    }  # fmt: skip
+    # It crosses to the Rasa server as JSON, and is not part of what the citizen reads.
+    assert json.loads(json.dumps(message))["archive"] == message["archive"]
+    assert "out_of_scope" not in message["text"]
+
+
+async def test_redirect_after_answering_a_form_is_archived_as_mixed() -> None:
+    text = "am nevoie de autorizatie de construire dar mai intai cand asfaltati strada?"
+    tracker = tracker_after(user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")]))
+    messages, _ = await run_action(ActionRedirectInfrastructure(), tracker)
+    assert all("archive" not in m for m in messages[:-1])  # the form's card is not a redirect
+    redirect = messages[-1]["archive"]["redirect"]
+    assert redirect["mixed"] is True and redirect["topic"] == "drumuri"
+
+
+async def test_works_part_of_a_procedure_question_is_archived_as_a_mixed_redirect() -> None:
+    text = "ce acte trebuie pentru certificatul fiscal? si cand repara cineva drumul?"
+    event = user_event(text, "ask_procedure_documents", [form_entity("certificat_fiscal")],
+                       ranking={"out_of_scope_infrastructure": 0.35})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert "archive" not in messages[0]
+    assert messages[-1]["archive"]["flags"] == ["out_of_scope"]
+    assert messages[-1]["archive"]["redirect"]["mixed"] is True
+
+
+async def test_request_for_a_person_about_works_is_archived_as_a_redirect(handoff_db) -> None:
+    infra = "de 10 ani asteptam canalizare in Dumitrana"
+    tracker = tracker_after(user_event(infra, "out_of_scope_infrastructure"), user_event("vreau cu un om", "request_human"))
+    messages, _ = await run_action(ActionRequestHuman(), tracker)
+    (message,) = [m for m in messages if m.get("archive")]
+    assert message["archive"]["redirect"] == {
+        "topic": "apa_canal", "department": "Apă și canalizare",
+        "email": "apacanal@primariamagurele.ro", "mixed": False,
+    }  # fmt: skip

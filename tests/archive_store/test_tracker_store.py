@@ -266,3 +266,85 @@ def test_unreachable_database_fails_at_start(tmp_path):
         ArchiveTrackerStore(domain=DOMAIN, url="postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(ArchiveUnavailable):
         ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/x.db", migrate=False)
+
+
+# -- a bot's refusal of an out-of-scope question (issue 6) -------------------------------
+
+
+def redirect_utterance(question: str, **message):
+    """The BotUttered Rasa makes of action_redirect_infrastructure's message
+    (rasa.core.actions.action.create_bot_utterance: extra keys become metadata)."""
+    from rasa.core.actions.action import create_bot_utterance
+
+    from actions.scope import archive_note, email_button, redirect_department
+
+    department = redirect_department(question)
+    return create_bot_utterance({
+        "text": f"Vă rugăm să scrieți la {department.name}, la adresa {department.email}.",
+        "buttons": [email_button(department)],
+        "archive": archive_note(department, mixed=False),
+        **message,
+    })  # fmt: skip
+
+
+async def test_bot_redirect_is_archived_flagged_with_its_department_and_found_by_auditors(store):
+    from argon2 import PasswordHasher
+
+    from archive_store.audit import AuditSession
+    from archive_store.users import Users
+
+    question = "strada mea e plina de gropi, cand o asfaltati?"
+    await converse(
+        store,
+        "c",
+        user(question, "out_of_scope_infrastructure", "m1"),
+        ActionExecuted("action_redirect_infrastructure"),
+        redirect_utterance(question),
+        ActionExecuted("action_listen"),
+    )
+    _, answer = store.archive.conversation("c")
+    assert answer.speaker == "bot" and answer.flags == ("out_of_scope",)
+    assert answer.extra["redirect"] == {
+        "topic": "drumuri", "department": "Compartimentul Drumuri și Infrastructură Rutieră",
+        "email": "drumuri@primariamagurele.ro", "mixed": False,
+    }  # fmt: skip
+    assert answer.extra["buttons"][0]["url"].startswith("mailto:drumuri@primariamagurele.ro")
+    assert "archive" not in answer.extra
+
+    users = Users(store.archive, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    auditor = AuditSession(store.archive, users.create("ion.auditor", "corect-cal-baterie", "auditor"))
+    found = auditor.search(flags="out_of_scope", speaker="bot")
+    assert [t.seq for t in found.turns] == [answer.seq]
+    line = auditor.transcript("c").lines[1]
+    assert line.redirect_label == (
+        "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră "
+        "(drumuri@primariamagurele.ro)"
+    )
+    assert auditor.transcript("c").lines[0].redirect_label is None
+
+
+async def test_malformed_archive_metadata_is_dropped_with_a_warning(store, caplog):
+    question = "cand asfaltati strada?"
+    metadata = {
+        "flags": ["out_of_scope", "DROP TABLE"],
+        "buttons": [{"title": "fals", "payload": "/nimic"}],  # the real buttons win
+        "redirect": {"topic": ["drumuri"]},  # only short strings and true/false
+        "note": "x" * 201,
+        "checked": True,
+    }
+    await converse(
+        store,
+        "c",
+        user(question, "out_of_scope_infrastructure", "m1"),
+        redirect_utterance(question, archive=metadata),
+        redirect_utterance(question, text="Al doilea.", archive="out_of_scope"),
+    )
+    _, first, second = store.archive.conversation("c")
+    assert first.flags == ("out_of_scope",)
+    assert first.extra["buttons"][0]["url"].startswith("mailto:")
+    assert "redirect" not in first.extra and "note" not in first.extra
+    assert first.extra["checked"] is True
+    assert second.flags == () and set(second.extra) == {"buttons"}
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    for fragment in ("'DROP TABLE'", "'buttons'", "'redirect'", "'note'", "not an object"):
+        assert fragment in warned

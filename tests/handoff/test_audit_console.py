@@ -385,3 +385,30 @@ async def test_a_live_conversation_is_found_and_read_by_the_auditor(archived_sit
         assert transcript["lines"][0]["text"] == "Vreau certificat de urbanism"
         pdf = await auditor.get(f"{site.base}{AUDIT}/api/conversations/{cid}/export/pdf")
         assert pdf.status == 200 and (await pdf.read()).startswith(b"%PDF")
+
+
+async def test_bot_redirect_is_found_by_its_flag_and_shows_its_department(archived_site):
+    from tests.handoff.conftest import open_citizen
+    from tests.handoff.test_channel import bot_redirects
+
+    site = archived_site
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        cid = welcome["conversation_id"]
+        await bot_redirects(site.service, cid)
+        await citizen.next("message", sender="bot")
+        await citizen.ws.close()
+    label = "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    auditor = await audit_login(site.base)
+    async with auditor:
+        found = await (await auditor.get(
+            f"{site.base}{AUDIT}/api/search", params={"flags": "out_of_scope", "speaker": "bot"}
+        )).json()  # fmt: skip
+        (turn,) = found["turns"]
+        assert turn["conversation_id"] == cid and turn["redirect_label"] == label
+        assert turn["extra"]["redirect"]["topic"] == "drumuri"
+        transcript = await (await auditor.get(f"{site.base}{AUDIT}/api/conversations/{cid}")).json()
+        (line,) = [line for line in transcript["lines"] if line["speaker"] == "bot"]
+        assert line["flags"] == ["out_of_scope"] and line["redirect_label"] == label
+        page = await (await auditor.get(f"{site.base}{AUDIT}/static/audit.js")).text()
+        assert "line.redirect_label" in page

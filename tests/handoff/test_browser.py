@@ -248,6 +248,56 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
         clerk_context.close()
 
 
+def test_auditor_finds_the_bots_refusal_by_its_flag_and_reads_the_department(browser, stack):
+    """Issue 6 on screen: a works question the bot refuses, then the archive view lists it
+    under "Redirecționare" and names the department it was sent to."""
+    from argon2 import PasswordHasher
+    from playwright.sync_api import expect
+
+    from archive_store.archive import Archive
+    from archive_store.users import Users
+
+    archive = Archive(stack.db_url)
+    try:
+        Users(archive, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)).create(
+            "vera.audit", PASSWORD, "auditor", display_name="Vera Stanciu"
+        )
+    finally:
+        archive.close()
+    citizen_context = browser.new_context(**PHONE)
+    auditor_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ro-RO")
+    citizen = citizen_context.new_page()
+    auditor = auditor_context.new_page()
+    label = "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    try:
+        citizen.goto(f"{stack.base}/demo")
+        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
+        box = citizen.get_by_label("Mesajul dumneavoastră")
+        box.fill("strada mea e plina de gropi, cand o asfaltati?")
+        box.press("Enter")
+        reply = citizen.locator(".efw-msg--bot").last
+        expect(reply).to_contain_text("drumuri@primariamagurele.ro", timeout=60_000)
+        expect(citizen.locator(".efw-log")).not_to_contain_text("Redirecționat")
+
+        auditor.goto(f"{stack.base}/console/audit/login")
+        auditor.get_by_label("Utilizator").fill("vera.audit")
+        auditor.get_by_label("Parolă").fill(PASSWORD)
+        auditor.get_by_role("button", name="Intră în arhivă").click()
+        auditor.get_by_label("Redirecționare (în afara competenței)").check()
+        auditor.get_by_label("Vorbitor").select_option("bot")
+        auditor.get_by_role("button", name="Caută").click()
+        row = auditor.locator("#results tbody tr", has_text=label).last
+        expect(row).to_contain_text("în afara competenței", timeout=20_000)
+        row.get_by_role("link").click()
+        line = auditor.locator("#lines li.bot", has_text="drumuri@primariamagurele.ro").last
+        expect(line.locator(".meta")).to_contain_text(label, timeout=20_000)
+        shot(auditor, "12-audit-bot-redirect")
+    finally:
+        citizen_context.close()
+        auditor_context.close()
+
+
 def re_mailto(department: str):
     import re
 

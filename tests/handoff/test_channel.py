@@ -169,3 +169,94 @@ async def test_request_in_hours_without_active_clerk_keeps_the_bot(site):
         assert "niciun funcționar" in reply["text"]
         await citizen.ws.close()
     assert site.service.store.conversation(welcome["conversation_id"]).state == "bot"
+
+
+# -- a bot's refusal of an infrastructure question (issue 6) -----------------------------
+
+INFRASTRUCTURE_QUESTION = "strada mea e plina de gropi, cand o asfaltati?"
+ROADS = {
+    "topic": "drumuri", "department": "Compartimentul Drumuri și Infrastructură Rutieră",
+    "email": "drumuri@primariamagurele.ro", "mixed": False,
+}  # fmt: skip
+
+
+async def bot_redirects(service, conversation_id: str, question: str = INFRASTRUCTURE_QUESTION) -> None:
+    """action_redirect_infrastructure answers ``question``, and its message reaches the
+    website channel the way Rasa delivers it: the action server's JSON, the BotUttered
+    Rasa makes of it (RemoteAction), and the processor's send_response."""
+    import json
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from actions.scope import ActionRedirectInfrastructure
+    from handoff.channel import WebsiteOutput
+    from tests.actions.helpers import run_action, tracker_after, user_event
+
+    messages, _ = await run_action(
+        ActionRedirectInfrastructure(), tracker_after(user_event(question, "out_of_scope_infrastructure"))
+    )
+    output = WebsiteOutput(service)
+    events = await RemoteAction._utter_responses(json.loads(json.dumps(messages)), output, None, None)
+    await MessageProcessor._send_bot_messages(events, DialogueStateTracker(conversation_id, []), output)
+
+
+@pytest.fixture
+async def recording_site(db_url, schedule_file, monkeypatch):
+    from tests.handoff.conftest import FailingSink, running_site
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    FailingSink.failing = False
+    FailingSink.recorded = []
+    async with running_site({"housekeeping_seconds": 0.2, "turn_sink": "tests.handoff.conftest.FailingSink"}) as site:
+        yield site
+
+
+async def test_bot_redirect_is_archived_with_flag_and_department_the_citizen_does_not_see(recording_site):
+    from tests.handoff.conftest import FailingSink
+
+    site = recording_site
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        cid = welcome["conversation_id"]
+        await bot_redirects(site.service, cid)
+        shown = await citizen.next("message", sender="bot")
+        assert "drumuri@primariamagurele.ro" in shown["text"]
+        assert shown["buttons"][0]["url"].startswith("mailto:drumuri@primariamagurele.ro?subject=")
+        frame = str(shown)
+        assert "archive" not in frame and "redirect" not in frame and "out_of_scope" not in frame
+        await citizen.ws.close()
+
+    (turn,) = [t for t in FailingSink.recorded if t.speaker == "bot"]
+    assert turn.flags == ("out_of_scope",)
+    assert turn.extra["redirect"] == ROADS
+    assert turn.extra["buttons"] == shown["buttons"]
+    # Nor does the console's transcript (the handoff table) carry it.
+    (stored,) = site.service.store.transcript(cid)
+    assert stored.data == {"buttons": shown["buttons"]}
+
+
+async def test_malformed_archive_metadata_changes_neither_message_nor_archive(recording_site, caplog):
+    from handoff.channel import WebsiteOutput
+    from tests.handoff.conftest import FailingSink
+
+    site = recording_site
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        cid = welcome["conversation_id"]
+        output = WebsiteOutput(site.service)
+        await output.send_text_with_buttons(
+            cid, "Bună ziua!", [{"title": "Program", "payload": "/ask_schedule"}],
+            archive={"flags": ["<b>"], "buttons": [{"title": "fals", "payload": "/x"}], "topic": {"a": [1]}},
+        )  # fmt: skip
+        await output.send_text_message(cid, "Altceva?", archive=["out_of_scope"])
+        first = await citizen.next("message", sender="bot", text="Bună ziua!")
+        assert first["buttons"] == [{"title": "Program", "payload": "/ask_schedule"}]
+        await citizen.next("message", sender="bot", text="Altceva?")
+        await citizen.ws.close()
+    first_turn, second_turn = [t for t in FailingSink.recorded if t.speaker == "bot"]
+    assert first_turn.flags == () and first_turn.extra == {"buttons": first["buttons"]}
+    assert second_turn.flags == () and second_turn.extra == {}
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "'<b>'" in warned and "'buttons'" in warned and "'topic'" in warned and "not an object" in warned

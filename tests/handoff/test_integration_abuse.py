@@ -115,6 +115,25 @@ async def test_flood_is_refused_with_please_wait(stack):
     assert "flood" in flood.flags
 
 
+async def test_bot_refusal_of_a_works_question_is_archived_with_flag_and_department(stack):
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, stack.ws_base)
+        cid = welcome["conversation_id"]
+        await say(citizen, "strada mea e plina de gropi, cand o asfaltati?", "g")
+        reply = await citizen.next("message", sender="bot", timeout=BOT_TIMEOUT)
+        assert "drumuri@primariamagurele.ro" in reply["text"]
+        assert reply["buttons"][0]["url"].startswith("mailto:drumuri@primariamagurele.ro?subject=")
+        assert "archive" not in reply and "redirect" not in str(reply)  # for auditors only
+        await citizen.ws.close()
+    turns = archived(stack, cid)
+    (answer,) = [t for t in turns if t.speaker == "bot"]
+    assert answer.flags == ("out_of_scope",)
+    assert answer.extra["redirect"] == {
+        "topic": "drumuri", "department": "Compartimentul Drumuri și Infrastructură Rutieră",
+        "email": "drumuri@primariamagurele.ro", "mixed": False,
+    }  # fmt: skip
+
+
 async def test_clerk_gets_an_infrastructure_hint_sends_it_then_flags_and_closes(stack, stack_store):
     add_clerk(stack_store, "ioana", "Ioana Stan")
     ioana = await login(stack.base, "ioana")

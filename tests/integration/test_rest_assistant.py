@@ -51,9 +51,16 @@ def test_follow_up_keeps_the_form_of_the_conversation(assistant) -> None:
 
 
 def test_infrastructure_question_is_redirected_by_email(assistant) -> None:
+    from archive_store.archive import Archive
+
     replies = say(assistant, "infra", "strada mea din Pruni e plina de gropi")
     assert "@primariamagurele.ro" in texts(replies)
     assert replies[0]["buttons"][0]["url"].startswith("mailto:")
+    assert "archive" not in replies[0]  # the audit metadata stays in the archive
+    with Archive(assistant.database_url) as archive:
+        (answer,) = [t for t in archive.conversation("infra") if t.speaker == "bot"]
+    assert answer.flags == ("out_of_scope",)
+    assert answer.extra["redirect"]["topic"] == "drumuri" and answer.extra["redirect"]["mixed"] is False
 
 
 def test_two_misunderstandings_in_a_row_offer_a_person(assistant) -> None:

@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Dict, List, Sequence
 
@@ -93,14 +94,18 @@ async def load(url: str, messages: Sequence[str], concurrency: int, conversation
     timeout = aiohttp.ClientTimeout(total=600)
     slots = asyncio.Semaphore(concurrency)
 
+    # New conversation ids on every run: a conversation continued from an earlier run
+    # (within Rasa's 60-minute session) would carry its history and slow every turn.
+    run = uuid.uuid4().hex[:8]
+
     async def one(i: int) -> None:
         texts = [messages[(i * per_conversation + k) % len(messages)] for k in range(per_conversation)]
         async with slots:
-            await conversation(session, url, f"bench-{concurrency}-{i}", texts, latencies)
+            await conversation(session, url, f"bench-{run}-{concurrency}-{i}", texts, latencies)
 
     async with aiohttp.ClientSession(timeout=timeout) as session:
         # Warm-up: the first parse loads lazily initialised parts of the model.
-        await conversation(session, url, f"warmup-{concurrency}", messages[:5], [])
+        await conversation(session, url, f"warmup-{run}-{concurrency}", messages[:5], [])
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(conversations)))
         elapsed = time.perf_counter() - started
@@ -143,6 +148,10 @@ def main() -> int:
         wait_until_up(f"http://{HOST}:{actions_port}/health", actions)
         for name in CONFIGS:
             port = free_port()
+            # A fresh archive per run, as on a new deployment.
+            database = OUT / f"{name}-bench.db"
+            for stale in OUT.glob(f"{name}-bench.db*"):
+                stale.unlink()
             server = subprocess.Popen(
                 [
                     str(VENV_BIN / "rasa"), "run", "--model", str(OUT / f"{name}.tar.gz"),
@@ -152,7 +161,7 @@ def main() -> int:
                 cwd=ROOT,
                 env=server_env(
                     ACTIONS_PORT=str(actions_port),
-                    DATABASE_URL=f"sqlite:///{OUT / f'{name}-bench.db'}",
+                    DATABASE_URL=f"sqlite:///{database}",
                 ),
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )

@@ -114,6 +114,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
+        _install_speedups()
         self.archive = Archive(url or host or None)
         if _truthy(migrate):
             db.upgrade(self.archive.url)
@@ -178,14 +179,19 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 rows = conn.execute(query, {"sender_id": sender_id}).all()
         if not rows:
             return None
-        events = [json.loads(row.data) for row in rows]
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        # One parse of all rows is markedly cheaper than one per row.
+        events = json.loads("[" + ",".join(row.data for row in rows) + "]")
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        _remember_stored(tracker, len(events))
+        return tracker
 
     def _save(self, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
         with db.db_errors(f"save conversation {sender_id!r}"):
             with self.session_scope(write=True) as conn:
-                stored = conn.execute(_COUNT_SESSION_EVENTS, {"sender_id": sender_id}).scalar()
+                stored = _stored_events(tracker)
+                if stored is None:
+                    stored = conn.execute(_COUNT_SESSION_EVENTS, {"sender_id": sender_id}).scalar()
                 new_events = list(
                     itertools.islice(tracker.events, stored, len(tracker.events))
                 )
@@ -201,6 +207,8 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                         append_in_transaction(
                             conn, [clean(t) for t in turns], self.archive.clock()
                         )
+        # Only once committed: after a failed save the next one must store them again.
+        _remember_stored(tracker, stored + len(new_events))
         logger.debug("Tracker %r saved with %d new events", sender_id, len(new_events))
 
     def turns_to_archive(
@@ -280,6 +288,35 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 source_key=f"{STORE_KEY_PREFIX}{event.message_id}" if event.message_id else None,
             )
         ]
+
+
+#: Attribute on a tracker this store loaded or saved: how many of its events are stored.
+_STORED_ATTRIBUTE = "_archive_stored_events"
+
+
+def _remember_stored(tracker: DialogueStateTracker, count: int) -> None:
+    """Notes on ``tracker`` that its first ``count`` events are in the database.
+
+    Rasa saves the tracker object it loaded, while it holds the conversation's lock,
+    so the next save need not count the stored events again. A tracker built elsewhere
+    (Rasa's HTTP API, a new conversation) has no note and is counted in the database.
+    """
+    setattr(tracker, _STORED_ATTRIBUTE, count)
+
+
+def _stored_events(tracker: DialogueStateTracker) -> Optional[int]:
+    count = getattr(tracker, _STORED_ATTRIBUTE, None)
+    return count if isinstance(count, int) and 0 <= count <= len(tracker.events) else None
+
+
+def _install_speedups() -> None:
+    """Rasa's hot-path fixes (handoff/speedups.py): every tracker load deserialises
+    events, which is where one of them saves most of the time."""
+    try:
+        from handoff import speedups
+    except ImportError:  # archive_store used without handoff/
+        return
+    speedups.install()
 
 
 def _truthy(value: Any) -> bool:

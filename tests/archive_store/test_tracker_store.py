@@ -194,6 +194,60 @@ async def test_only_the_latest_session_is_retrieved(store):
     assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["unu", "doi"]
 
 
+async def _stored_events(store, sender):
+    return list((await store.retrieve_full_tracker(sender)).events)
+
+
+async def test_one_tracker_saved_again_after_a_new_session_stores_each_event_once(store):
+    # Rasa may save the tracker object it loaded more than once; after a new session
+    # started in it, the stored session is shorter than the tracker's events.
+    tracker = await converse(store, "c", user("unu", "greet", "m1"), bot("Bună!"))
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2")):
+        tracker.update(event)
+    await store.save(tracker)
+    tracker.update(bot("Cu ce vă pot ajuta?"))
+    await store.save(tracker)
+    assert await _stored_events(store, "c") == list(tracker.events)
+    assert [t.text for t in store.archive.conversation("c")] == ["unu", "Bună!", "doi", "Cu ce vă pot ajuta?"]
+
+
+async def test_a_full_tracker_saved_back_stores_only_its_new_events(store):
+    await converse(store, "c", user("unu", "greet", "m1"))
+    await converse(store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2"))
+    full = await store.retrieve_full_tracker("c")
+    full.update(bot("Bună!"))
+    await store.save(full)
+    assert await _stored_events(store, "c") == list(full.events)
+
+
+async def test_a_tracker_built_elsewhere_is_counted_in_the_database(store):
+    # e.g. Rasa's HTTP API replacing a conversation's events: no note from this store.
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    loaded = await converse(store, "c", user("unu", "greet", "m1"), bot("Bună!"))
+    rebuilt = DialogueStateTracker.from_events("c", list(loaded.events), DOMAIN.slots)
+    rebuilt.update(user("doi", "greet", "m2"))
+    await store.save(rebuilt)
+    assert await _stored_events(store, "c") == list(rebuilt.events)
+
+
+async def test_a_failed_save_is_stored_by_the_next_one(store, monkeypatch):
+    tracker = await converse(store, "c", user("unu", "greet", "m1"))
+    tracker.update(bot("Bună!"))
+    real = store.turns_to_archive
+
+    def failing(*args, **kwargs):
+        raise ArchiveUnavailable("disk full")
+
+    monkeypatch.setattr(store, "turns_to_archive", failing)
+    with pytest.raises(ArchiveUnavailable):
+        await store.save(tracker)
+    monkeypatch.setattr(store, "turns_to_archive", real)
+    await store.save(tracker)
+    assert await _stored_events(store, "c") == list(tracker.events)
+    assert [t.text for t in store.archive.conversation("c")] == ["unu", "Bună!"]
+
+
 async def test_state_and_archive_are_saved_together_or_not_at_all(store):
     await converse(store, "c", user("salut", "greet", "m1"))
     tracker = await store.retrieve("c")

@@ -25,6 +25,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.yml"
 SCOPE_HELDOUT = HERE / "scope_heldout.yml"
+# Written by an author who never saw data/ nor the other sets, and never used to tune.
+SCOPE_BLIND = HERE / "scope_heldout_blind.yml"
 
 INFRASTRUCTURE = "out_of_scope_infrastructure"
 PROCEDURE_INTENTS = {
@@ -59,17 +61,19 @@ class Thresholds:
     form_accuracy: float = 0.85
 
 
+# Infrastructure vs in-scope messages that look alike (issue 6): recall and precision of
+# out_of_scope_infrastructure at least 0.95 on each; their other figures are reported.
+SCOPE_THRESHOLDS = Thresholds(
+    routing_accuracy=0.0,
+    infrastructure_recall=0.95,
+    infrastructure_precision=0.95,
+    form_accuracy=0.0,
+)
+
 GATES = {
     HELDOUT.name: Thresholds(),
-    # Infrastructure vs in-scope messages that look alike (issue 6). Reported on every
-    # run; its targets (recall and precision of out_of_scope_infrastructure ≥ 0.95) are
-    # not enforced until the scope guard of issue 6 lands.
-    SCOPE_HELDOUT.name: Thresholds(
-        routing_accuracy=0.0,
-        infrastructure_recall=0.0,
-        infrastructure_precision=0.0,
-        form_accuracy=0.0,
-    ),
+    SCOPE_HELDOUT.name: SCOPE_THRESHOLDS,
+    SCOPE_BLIND.name: SCOPE_THRESHOLDS,
 }
 
 
@@ -89,6 +93,38 @@ class Score:
     cases: List[Case]
     figures: Dict[str, float] = field(default_factory=dict)
     failures: List[str] = field(default_factory=list)
+
+
+DATA = HERE.parent.parent / "data" / "nlu"
+
+
+def message_key(text: str) -> str:
+    """What makes two messages the same to the classifier: case, diacritics, spaces."""
+    from nlu_ro.normalize import fold
+
+    return " ".join(fold(text).split()).strip(" .?!")
+
+
+def training_keys(data: Path = DATA) -> set:
+    """The keys of every training example in ``data`` (the NLU files of data/)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return {
+        message_key(m.get("text"))
+        for path in sorted(data.glob("*.yml"))
+        for m in load_data(str(path)).intent_examples
+    }
+
+
+def novel_cases(cases: Sequence["Case"], known: set) -> Tuple[List["Case"], List["Case"]]:
+    """Splits ``cases`` into those the model never saw and those also in the training data.
+
+    Short messages ("da", "bună ziua", "cât durează?") are written the same way by
+    different authors; scoring them would measure memory, not generalisation.
+    """
+    novel = [c for c in cases if message_key(c.text) not in known]
+    seen = [c for c in cases if message_key(c.text) in known]
+    return novel, seen
 
 
 def load_cases(path: Path) -> List[Case]:
@@ -195,8 +231,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.model.is_file():
         print(f"error: no model at {args.model}; run `make model` first", file=sys.stderr)
         return 2
-    paths = args.sets or [p for p in (HELDOUT, SCOPE_HELDOUT) if p.exists()]
-    loaded = [(p, load_cases(p)) for p in paths]
+    paths = args.sets or [p for p in (HELDOUT, SCOPE_HELDOUT, SCOPE_BLIND) if p.exists()]
+    known = training_keys()
+    loaded = []
+    for path in paths:
+        novel, seen = novel_cases(load_cases(path), known)
+        if seen:
+            print(f"{path.name}: {len(seen)} of its messages are also in data/ and are not scored")
+        loaded.append((path, novel))
     asyncio.run(predict(args.model, [c for _, cases in loaded for c in cases]))
     failures = []
     for path, cases in loaded:

@@ -7,7 +7,6 @@ write lock taken at ``BEGIN IMMEDIATE`` on SQLite — and committed before ``app
 returns.
 """
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -238,11 +237,11 @@ class Archive:
                 return append_in_transaction(conn, cleaned, self.clock())
 
     async def append_async(self, turn: TurnIn) -> StoredTurn:
-        """:meth:`append` in a worker thread, for Sanic handlers."""
-        return await asyncio.to_thread(self.append, turn)
+        """:meth:`append` for Sanic handlers (see :func:`archive_store.db.run`)."""
+        return await db.run(self.engine, self.append, turn)
 
     async def append_many_async(self, turns: Sequence[TurnIn]) -> List[StoredTurn]:
-        return await asyncio.to_thread(self.append_many, turns)
+        return await db.run(self.engine, self.append_many, turns)
 
     # --- reading -----------------------------------------------------------------
 

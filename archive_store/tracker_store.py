@@ -20,7 +20,6 @@ Two things differ from Rasa's own ``SQLTrackerStore``:
   and which it leaves to a channel that archives its own turns (handoff/).
 """
 
-import asyncio
 import contextlib
 import itertools
 import json
@@ -151,15 +150,15 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 channel (this store is not wrapped in ``FailSafeTrackerStore``).
         """
         await self.stream_events(tracker)
-        await asyncio.to_thread(self._save, tracker)
+        await db.run(self.archive.engine, self._save, tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await asyncio.to_thread(self._retrieve, sender_id, False)
+        return await db.run(self.archive.engine, self._retrieve, sender_id, False)
 
     async def retrieve_full_tracker(
         self, conversation_id: Text
     ) -> Optional[DialogueStateTracker]:
-        return await asyncio.to_thread(self._retrieve, conversation_id, True)
+        return await db.run(self.archive.engine, self._retrieve, conversation_id, True)
 
     async def keys(self) -> Iterable[Text]:
         def read() -> List[Text]:
@@ -168,7 +167,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                     query = sa.select(tracker_events_t.c.sender_id).distinct()
                     return [row[0] for row in conn.execute(query)]
 
-        return await asyncio.to_thread(read)
+        return await db.run(self.archive.engine, read)
 
     # --- implementation -----------------------------------------------------------
 

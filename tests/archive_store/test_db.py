@@ -132,3 +132,18 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     finally:
         engine.dispose()
+
+
+async def test_database_work_runs_on_the_loop_for_sqlite_and_in_a_thread_for_postgresql(db_url):
+    engine = db.make_engine(db_url)
+    try:
+        here = threading.get_ident()
+        ran_on = await db.run(engine, threading.get_ident)
+        if engine.dialect.name == "sqlite":
+            assert ran_on == here
+        else:
+            assert ran_on != here
+        with pytest.raises(ZeroDivisionError):
+            await db.run(engine, lambda: 1 / 0)
+    finally:
+        engine.dispose()

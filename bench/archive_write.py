@@ -12,7 +12,8 @@ database on 127.0.0.1; skipped if it does not answer).
 
 End to end (needs models/e-functionar.tar.gz): the Rasa server with Rasa's in-memory
 tracker store, with Rasa's own ``SQLTrackerStore`` on SQLite (persistent state, no
-archive), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
+archive), with ``ArchiveTrackerStore`` keeping only Rasa's state (``archive_turns:
+false``), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
 conversations of 8 held-out messages over the REST webhook, every variant with the
 channels of credentials.yml; messages per second and p50/p99 latency side by side, the
 median of interleaved rounds. The issue's target: the archive costs at most 10% of
@@ -222,7 +223,11 @@ def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], w
     endpoints = work / f"endpoints-{label}.yml"
     text = "action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n"
     if tracker_store:
+        state_only = tracker_store.endswith(":state-only")
+        tracker_store = tracker_store.split(":")[0]
         text += f"tracker_store:\n  type: {tracker_store}\n"
+        if state_only:  # Rasa's state in the database, no turns archived
+            text += "  archive_turns: false\n"
         if tracker_store == "sql":  # Rasa's own SQLTrackerStore on an SQLite file
             text += f"  dialect: sqlite\n  db: {database_url}\n"
             database_url = None
@@ -299,6 +304,8 @@ def main() -> int:
                     store = "archive_store.tracker_store.ArchiveTrackerStore"
                     runs = [("off", "archive off (in-memory)", None, None),
                             ("rasa-sql", "Rasa SQLTrackerStore, SQLite", "sql", str(work / "rasa-sql.db")),
+                            ("state", "state only, SQLite", f"{store}:state-only",
+                             f"sqlite:///{work / 'state.db'}"),
                             ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}")]
                     if pg:
                         runs.append(("postgresql", "archive on, PostgreSQL", store, pg))

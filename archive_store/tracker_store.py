@@ -20,12 +20,13 @@ Two things differ from Rasa's own ``SQLTrackerStore``:
   and which it leaves to a channel that archives its own turns (handoff/).
 """
 
+import asyncio
 import contextlib
 import itertools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -37,6 +38,7 @@ from sqlalchemy.engine import Connection
 
 from archive_store import db
 from archive_store.archive import Archive, append_in_transaction, tracker_events_t, turns_t
+from archive_store.errors import ArchiveUnavailable
 from archive_store.turns import (
     BOT_ARCHIVE_METADATA,
     MESSAGE,
@@ -120,6 +122,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         # Fail at start, with the reason, rather than at the first citizen message.
         self.archive.head()
         self.archive_turns = _truthy(archive_turns)
+        self._group_commit = _GroupCommit(self)
         refuse_failsafe_fallback()
         logger.debug("ArchiveTrackerStore on %r", self.archive.url)
 
@@ -150,7 +153,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 channel (this store is not wrapped in ``FailSafeTrackerStore``).
         """
         await self.stream_events(tracker)
-        await db.run(self.archive.engine, self._save, tracker)
+        await self._group_commit.save(tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await db.run(self.archive.engine, self._retrieve, sender_id, False)
@@ -185,30 +188,38 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         return tracker
 
     def _save(self, tracker: DialogueStateTracker) -> None:
-        sender_id = tracker.sender_id
-        with db.db_errors(f"save conversation {sender_id!r}"):
+        self._save_many([tracker])
+
+    def _save_many(self, trackers: Sequence[DialogueStateTracker]) -> None:
+        """Stores the new events and turns of ``trackers`` in one transaction."""
+        names = ", ".join(repr(t.sender_id) for t in trackers)
+        counts: List[Tuple[DialogueStateTracker, int]] = []
+        with db.db_errors(f"save conversation {names}"):
             with self.session_scope(write=True) as conn:
-                stored = _stored_events(tracker)
-                if stored is None:
-                    stored = conn.execute(_COUNT_SESSION_EVENTS, {"sender_id": sender_id}).scalar()
-                new_events = list(
-                    itertools.islice(tracker.events, stored, len(tracker.events))
-                )
-                if not new_events:
-                    return
-                conn.execute(
-                    tracker_events_t.insert(),
-                    [_event_row(sender_id, event) for event in new_events],
-                )
-                if self.archive_turns:
-                    turns = self.turns_to_archive(conn, tracker, new_events)
-                    if turns:
-                        append_in_transaction(
-                            conn, [clean(t) for t in turns], self.archive.clock()
-                        )
+                turns: List[TurnIn] = []
+                for tracker in trackers:
+                    stored = _stored_events(tracker)
+                    if stored is None:
+                        stored = conn.execute(
+                            _COUNT_SESSION_EVENTS, {"sender_id": tracker.sender_id}
+                        ).scalar()
+                    new_events = list(
+                        itertools.islice(tracker.events, stored, len(tracker.events))
+                    )
+                    counts.append((tracker, stored + len(new_events)))
+                    if not new_events:
+                        continue
+                    conn.execute(
+                        tracker_events_t.insert(),
+                        [_event_row(tracker.sender_id, event) for event in new_events],
+                    )
+                    if self.archive_turns:
+                        turns += self.turns_to_archive(conn, tracker, new_events)
+                if turns:
+                    append_in_transaction(conn, [clean(t) for t in turns], self.archive.clock())
         # Only once committed: after a failed save the next one must store them again.
-        _remember_stored(tracker, stored + len(new_events))
-        logger.debug("Tracker %r saved with %d new events", sender_id, len(new_events))
+        for tracker, count in counts:
+            _remember_stored(tracker, count)
 
     def turns_to_archive(
         self, conn: Connection, tracker: DialogueStateTracker, new_events: List[Event]
@@ -287,6 +298,86 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 source_key=f"{STORE_KEY_PREFIX}{event.message_id}" if event.message_id else None,
             )
         ]
+
+
+class _GroupCommit:
+    """Saves of several conversations that arrive together, in one transaction.
+
+    On SQLite, ``save`` queues the tracker and schedules one flush for the current turn
+    of the event loop; the saves of every conversation whose turn ends in the meantime
+    join it, and the flush runs on the loop (see ``db.run``). On PostgreSQL the flush
+    runs in a worker thread, and the saves that arrive while it runs make up the next
+    one. One transaction means one ``BEGIN``, one pass over the chain head and one
+    commit (one fsync) for all of them. When the shared transaction fails, each save is
+    tried again alone, so one conversation's bad turn never costs another its save.
+    """
+
+    def __init__(self, store: "ArchiveTrackerStore") -> None:
+        self.store = store
+        self.pending: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
+        self.flushing = False
+        self.task: Optional["asyncio.Task[None]"] = None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        loop = asyncio.get_running_loop()
+        future: "asyncio.Future[None]" = loop.create_future()
+        self.pending.append((tracker, future))
+        if len(self.pending) == 1 and not self.flushing:
+            if db.is_sqlite(self.store.archive.engine):
+                loop.call_soon(self._flush_here)
+            else:
+                self.flushing = True
+                # Kept: the loop holds tasks only weakly.
+                self.task = loop.create_task(self._flush_in_thread())
+        await future
+
+    def _flush_here(self) -> None:
+        jobs, self.pending = self.pending, []
+        for (_, future), error in zip(jobs, self._run(jobs)):
+            _settle(future, error)
+
+    async def _flush_in_thread(self) -> None:
+        jobs: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
+        try:
+            while self.pending:
+                jobs, self.pending = self.pending, []
+                errors = await asyncio.to_thread(self._run, jobs)
+                for (_, future), error in zip(jobs, errors):
+                    _settle(future, error)
+                jobs = []
+        finally:
+            self.flushing = False
+            # Only when the server stops mid-flush: no waiting save is left hanging.
+            for _, future in jobs + self.pending:
+                _settle(future, ArchiveUnavailable("the server stopped during the save; send again"))
+            self.pending = []
+
+    def _run(self, jobs: Sequence[Tuple[DialogueStateTracker, Any]]) -> List[Optional[BaseException]]:
+        """Saves the jobs' trackers together; the error of each (None when saved)."""
+        trackers = [tracker for tracker, _ in jobs]
+        try:
+            self.store._save_many(trackers)
+            return [None] * len(jobs)
+        except Exception as error:  # noqa: BLE001 - handed to the waiting saves
+            if len(jobs) == 1:
+                return [error]
+        errors: List[Optional[BaseException]] = []
+        for tracker in trackers:
+            try:
+                self.store._save(tracker)
+                errors.append(None)
+            except Exception as alone:  # noqa: BLE001
+                errors.append(alone)
+        return errors
+
+
+def _settle(future: "asyncio.Future[None]", error: Optional[BaseException]) -> None:
+    if future.done():  # the waiting handler was cancelled
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
 
 
 #: Attribute on a tracker this store loaded or saved: how many of its events are stored.

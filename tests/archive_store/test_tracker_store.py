@@ -248,6 +248,60 @@ async def test_a_failed_save_is_stored_by_the_next_one(store, monkeypatch):
     assert [t.text for t in store.archive.conversation("c")] == ["unu", "Bună!"]
 
 
+async def test_conversations_saved_together_share_one_transaction(store):
+    import asyncio
+
+    trackers = []
+    for n in range(5):
+        tracker = await store.get_or_create_tracker(f"c{n}")
+        tracker.update(user(f"mesajul {n}", "greet", f"m{n}"))
+        tracker.update(bot(f"Bună ziua, {n}!"))
+        trackers.append(tracker)
+    transactions = []
+    real = store._save_many
+
+    def counting(batch):
+        transactions.append(len(batch))
+        return real(batch)
+
+    store._save_many = counting
+    await asyncio.gather(*(store.save(t) for t in trackers))
+    assert transactions == [5]
+    for n, tracker in enumerate(trackers):
+        assert await _stored_events(store, f"c{n}") == list(tracker.events)
+        assert [t.text for t in store.archive.conversation(f"c{n}")] == [f"mesajul {n}", f"Bună ziua, {n}!"]
+    assert store.archive.verify().ok
+
+
+async def test_one_bad_save_in_a_shared_transaction_fails_alone(store):
+    import asyncio
+
+    good = await store.get_or_create_tracker("bun")
+    good.update(user("salut", "greet", "m1"))
+    bad = await store.get_or_create_tracker("rau")
+    bad.update(bot("x" * 20_001))  # the archive refuses this turn
+    results = await asyncio.gather(store.save(good), store.save(bad), return_exceptions=True)
+    assert results[0] is None and isinstance(results[1], InvalidTurn)
+    assert await _stored_events(store, "bun") == list(good.events)
+    assert not any(isinstance(e, BotUttered) for e in await _stored_events(store, "rau"))
+    assert store.archive.verify().ok
+
+
+async def test_a_cancelled_save_does_not_stop_the_others(store):
+    import asyncio
+
+    first = await store.get_or_create_tracker("a")
+    first.update(user("unu", "greet", "m1"))
+    second = await store.get_or_create_tracker("b")
+    second.update(user("doi", "greet", "m2"))
+    cancelled = asyncio.ensure_future(store.save(first))
+    kept = asyncio.ensure_future(store.save(second))
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await kept
+    assert await _stored_events(store, "b") == list(second.events)
+
+
 async def test_state_and_archive_are_saved_together_or_not_at_all(store):
     await converse(store, "c", user("salut", "greet", "m1"))
     tracker = await store.retrieve("c")

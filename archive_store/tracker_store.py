@@ -196,6 +196,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         counts: List[Tuple[DialogueStateTracker, int]] = []
         with db.db_errors(f"save conversation {names}"):
             with self.session_scope(write=True) as conn:
+                rows: List[Dict[str, Any]] = []
                 turns: List[TurnIn] = []
                 for tracker in trackers:
                     stored = _stored_events(tracker)
@@ -207,14 +208,11 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                         itertools.islice(tracker.events, stored, len(tracker.events))
                     )
                     counts.append((tracker, stored + len(new_events)))
-                    if not new_events:
-                        continue
-                    conn.execute(
-                        tracker_events_t.insert(),
-                        [_event_row(tracker.sender_id, event) for event in new_events],
-                    )
-                    if self.archive_turns:
+                    rows += [_event_row(tracker.sender_id, event) for event in new_events]
+                    if new_events and self.archive_turns:
                         turns += self.turns_to_archive(conn, tracker, new_events)
+                if rows:
+                    conn.execute(tracker_events_t.insert(), rows)
                 if turns:
                     append_in_transaction(conn, [clean(t) for t in turns], self.archive.clock())
         # Only once committed: after a failed save the next one must store them again.
@@ -315,20 +313,19 @@ class _GroupCommit:
     def __init__(self, store: "ArchiveTrackerStore") -> None:
         self.store = store
         self.pending: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
-        self.flushing = False
+        self.on_loop = db.is_sqlite(store.archive.engine)
+        # The PostgreSQL flush under way, if any (kept: the loop holds tasks weakly).
         self.task: Optional["asyncio.Task[None]"] = None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         loop = asyncio.get_running_loop()
         future: "asyncio.Future[None]" = loop.create_future()
         self.pending.append((tracker, future))
-        if len(self.pending) == 1 and not self.flushing:
-            if db.is_sqlite(self.store.archive.engine):
+        if self.on_loop:
+            if len(self.pending) == 1:
                 loop.call_soon(self._flush_here)
-            else:
-                self.flushing = True
-                # Kept: the loop holds tasks only weakly.
-                self.task = loop.create_task(self._flush_in_thread())
+        elif self.task is None or self.task.done():
+            self.task = loop.create_task(self._flush_in_thread())
         await future
 
     def _flush_here(self) -> None:
@@ -346,7 +343,6 @@ class _GroupCommit:
                     _settle(future, error)
                 jobs = []
         finally:
-            self.flushing = False
             # Only when the server stops mid-flush: no waiting save is left hanging.
             for _, future in jobs + self.pending:
                 _settle(future, ArchiveUnavailable("the server stopped during the save; send again"))

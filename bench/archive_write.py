@@ -45,6 +45,7 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from archive_store import Archive, TurnIn, db  # noqa: E402
+from bench.assistant_speed import sample_messages  # noqa: E402
 from tests.integration.servers import free_port, wait_until_up  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -177,18 +178,10 @@ def drop_pg_database(url: str) -> None:
 # --- end to end --------------------------------------------------------------------------
 
 
-def held_out_messages() -> List[str]:
-    """Realistic citizen messages: the held-out test set (never trained on), as make bench."""
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    data = load_data(str(ROOT / "tests" / "nlu" / "heldout.yml"))
-    return [m.get("text") for m in data.intent_examples]
-
-
 async def drive(webhook: str, conversations: int, per_conversation: int) -> Dict[str, float]:
     import aiohttp
 
-    messages = held_out_messages()
+    messages = sample_messages()
     samples: List[float] = []
     failures = 0
 

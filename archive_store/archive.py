@@ -329,13 +329,15 @@ class Archive:
 
 _LOCK_HEAD = sa.select(head_t.c.seq, head_t.c.hash, head_t.c.at).where(head_t.c.id == 1)
 _LOCK_HEAD_FOR_UPDATE = _LOCK_HEAD.with_for_update()
-_FIND_BY_SOURCE = sa.select(turns_t).where(
-    turns_t.c.conversation_id == sa.bindparam("cid"),
-    turns_t.c.source_key == sa.bindparam("key"),
+# Superset of the (conversation, source_key) pairs asked for, filtered in Python: two
+# plain IN lists use the unique index on any database.
+_FIND_BY_SOURCES = sa.select(turns_t).where(
+    turns_t.c.conversation_id.in_(sa.bindparam("cids", expanding=True)),
+    turns_t.c.source_key.in_(sa.bindparam("keys", expanding=True)),
 )
 _CONVERSATION_COUNTERS = sa.select(
-    conversations_t.c.last_turn_no, conversations_t.c.last_seq
-).where(conversations_t.c.conversation_id == sa.bindparam("cid"))
+    conversations_t.c.conversation_id, conversations_t.c.last_turn_no, conversations_t.c.last_seq
+).where(conversations_t.c.conversation_id.in_(sa.bindparam("cids", expanding=True)))
 _INSERT_TURN = turns_t.insert()
 _INSERT_CONVERSATION = conversations_t.insert()
 _UPDATE_CONVERSATION = (
@@ -380,32 +382,27 @@ def append_in_transaction(
     if head_at is not None and at < head_at:
         # The clock went back: keep times non-decreasing along the chain.
         at = head_at
+    # What the batch needs from the database, read once under the head lock: turns
+    # already stored under the batch's source keys, and each conversation's counters.
+    by_source = find_by_sources(
+        conn, [(t.conversation_id, t.source_key) for t in turns if t.source_key is not None]
+    )
+    # conversation id -> (last_turn_no, last_seq, known before this batch)
+    counters: Dict[str, Tuple[int, int, bool]] = {
+        cid: (turn_no, last_seq, True)
+        for cid, (turn_no, last_seq) in _conversation_counters(
+            conn, {t.conversation_id for t in turns}
+        ).items()
+    }
     stored: List[StoredTurn] = []
     rows: List[Dict[str, Any]] = []
-    # conversation id -> (last_turn_no, last_seq, known before this batch)
-    counters: Dict[str, Tuple[int, int, bool]] = {}
     for turn in turns:
         if turn.source_key is not None:
-            earlier = next(
-                (
-                    s
-                    for s in stored
-                    if s.conversation_id == turn.conversation_id
-                    and s.source_key == turn.source_key
-                ),
-                None,
-            )
-            if earlier is None:
-                earlier = _find_by_source(conn, turn.conversation_id, turn.source_key)
+            earlier = by_source.get((turn.conversation_id, turn.source_key))
             if earlier is not None:
                 stored.append(dataclasses.replace(earlier, duplicate=True))
                 continue
-        if turn.conversation_id not in counters:
-            row = conn.execute(_CONVERSATION_COUNTERS, {"cid": turn.conversation_id}).first()
-            counters[turn.conversation_id] = (
-                (0, 0, False) if row is None else (row.last_turn_no, int(row.last_seq), True)
-            )
-        last_turn_no, last_seq, known = counters[turn.conversation_id]
+        last_turn_no, last_seq, known = counters.get(turn.conversation_id, (0, 0, False))
         turn_no = last_turn_no + 1
         conv_prev_seq = last_seq if last_turn_no else None
         seq += 1
@@ -444,43 +441,36 @@ def append_in_transaction(
             }
         )
         counters[turn.conversation_id] = (turn_no, seq, known)
-        stored.append(
-            StoredTurn(
-                seq=seq,
-                conversation_id=turn.conversation_id,
-                turn_no=turn_no,
-                at=at.replace(tzinfo=timezone.utc),
-                speaker=turn.speaker,
-                event=turn.event,
-                text=turn.text,
-                clerk_id=turn.clerk_id,
-                intent=turn.intent,
-                confidence=turn.confidence,
-                form_ids=turn.form_ids,
-                channel=turn.channel,
-                flags=turn.flags,
-                source_key=turn.source_key,
-                extra=None if turn.extra_json is None else json.loads(turn.extra_json),
-                conv_prev_seq=conv_prev_seq,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+        new = StoredTurn(
+            **{**values, "at": at.replace(tzinfo=timezone.utc)},
+            form_ids=turn.form_ids,
+            channel=turn.channel,
+            flags=turn.flags,
+            extra=None if turn.extra_json is None else json.loads(turn.extra_json),
+            prev_hash=prev_hash,
+            hash=digest,
         )
+        stored.append(new)
+        if turn.source_key is not None:  # a retry within the batch is not stored twice
+            by_source[(turn.conversation_id, turn.source_key)] = new
         prev_hash = digest
     if not rows:
         return stored
     conn.execute(_INSERT_TURN, rows)
+    changed = {row["conversation_id"] for row in rows}
+    updates: List[Dict[str, Any]] = []
+    inserts: List[Dict[str, Any]] = []
     for conversation_id, (last_turn_no, last_seq, known) in counters.items():
-        first = next(r for r in rows if r["conversation_id"] == conversation_id)
+        if conversation_id not in changed:
+            continue  # only duplicates in this batch
         if known:
-            conn.execute(
-                _UPDATE_CONVERSATION,
+            updates.append(
                 {"cid": conversation_id, "last_at": at, "last_turn_no": last_turn_no,
-                 "last_seq": last_seq},
+                 "last_seq": last_seq}
             )
         else:
-            conn.execute(
-                _INSERT_CONVERSATION,
+            first = next(r for r in rows if r["conversation_id"] == conversation_id)
+            inserts.append(
                 {
                     "conversation_id": conversation_id,
                     "channel": first["channel"],
@@ -489,15 +479,38 @@ def append_in_transaction(
                     "first_seq": first["seq"],
                     "last_turn_no": last_turn_no,
                     "last_seq": last_seq,
-                },
+                }
             )
+    if updates:
+        conn.execute(_UPDATE_CONVERSATION, updates)
+    if inserts:
+        conn.execute(_INSERT_CONVERSATION, inserts)
     conn.execute(_UPDATE_HEAD, {"seq": seq, "hash": prev_hash, "at": at})
     return stored
 
 
-def _find_by_source(conn: Connection, conversation_id: str, source_key: str) -> Optional[StoredTurn]:
-    row = conn.execute(_FIND_BY_SOURCE, {"cid": conversation_id, "key": source_key}).first()
-    return None if row is None else stored_from_row(row)
+def find_by_sources(
+    conn: Connection, pairs: Sequence[Tuple[str, str]]
+) -> Dict[Tuple[str, str], StoredTurn]:
+    """The stored turns of ``(conversation_id, source_key)`` pairs, in one query."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    rows = conn.execute(
+        _FIND_BY_SOURCES,
+        {"cids": sorted({cid for cid, _ in wanted}), "keys": sorted({key for _, key in wanted})},
+    )
+    found = {}
+    for row in rows:
+        if (row.conversation_id, row.source_key) in wanted:
+            found[(row.conversation_id, row.source_key)] = stored_from_row(row)
+    return found
+
+
+def _conversation_counters(conn: Connection, cids: set) -> Dict[str, Tuple[int, int]]:
+    """last_turn_no and last_seq of each known conversation of ``cids``, in one query."""
+    rows = conn.execute(_CONVERSATION_COUNTERS, {"cids": sorted(cids)})
+    return {row.conversation_id: (row.last_turn_no, int(row.last_seq)) for row in rows}
 
 
 def stored_from_row(row: Any) -> StoredTurn:

@@ -123,6 +123,9 @@ def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> E
         max_overflow=int(os.environ.get("ARCHIVE_PG_MAX_OVERFLOW", "10")),
         isolation_level="READ COMMITTED",
         connect_args={"connect_timeout": 5, "application_name": "e-functionar"},
+        # An executemany of UPDATEs (a saved batch's conversations) in one round trip
+        # too, not one per row; INSERTs already go as one multi-row VALUES.
+        executemany_mode="values_plus_batch",
         future=True,
     )
 
@@ -291,6 +294,22 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             yield conn
+
+
+@contextlib.contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for a unit of work made of one ``SELECT`` (a tracker load).
+
+    One statement is consistent by itself, so on PostgreSQL it runs in autocommit
+    mode: no ``BEGIN`` and ``COMMIT``, two round trips to the server less. On SQLite
+    those are local calls, and the statement keeps its transaction.
+    """
+    if is_sqlite(engine):
+        with engine.connect() as conn, conn.begin():
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config(connection: Optional[Connection] = None) -> "alembic.config.Config":  # noqa: F821

@@ -26,7 +26,7 @@ import itertools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -37,7 +37,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Connection
 
 from archive_store import db
-from archive_store.archive import Archive, append_in_transaction, tracker_events_t, turns_t
+from archive_store.archive import (
+    Archive,
+    append_in_transaction,
+    find_by_sources,
+    tracker_events_t,
+)
 from archive_store.errors import ArchiveUnavailable
 from archive_store.turns import (
     BOT_ARCHIVE_METADATA,
@@ -77,9 +82,6 @@ _SESSION_EVENTS = _ALL_EVENTS.where(
 )
 _COUNT_SESSION_EVENTS = sa.select(sa.func.count()).select_from(
     _SESSION_EVENTS.order_by(None).subquery()
-)
-_ARCHIVED_SEQ = sa.select(turns_t.c.seq).where(
-    turns_t.c.conversation_id == sa.bindparam("cid"), turns_t.c.source_key == sa.bindparam("key")
 )
 
 #: source_key prefix of the citizen turns this store archives itself.
@@ -130,17 +132,19 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     @contextlib.contextmanager
     def session_scope(self, write: bool = False) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on error.
+        """One unit of work: committed on success, rolled back on error.
 
         ``write=True`` takes the archive's write lock at the start (SQLite) so the
-        archive chain can be extended in the same transaction.
+        archive chain can be extended in the same transaction. Without it, the unit is
+        a one-statement read, which on PostgreSQL runs without a transaction of its
+        own (``db.read_connection``).
         """
         engine = self.archive.engine
         if write:
             with db.write_transaction(engine) as conn:
                 yield conn
         else:
-            with engine.connect() as conn, conn.begin():
+            with db.read_connection(engine) as conn:
                 yield conn
 
     # --- TrackerStore -------------------------------------------------------------
@@ -197,7 +201,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         with db.db_errors(f"save conversation {names}"):
             with self.session_scope(write=True) as conn:
                 rows: List[Dict[str, Any]] = []
-                turns: List[TurnIn] = []
+                new: List[Tuple[DialogueStateTracker, List[Event]]] = []
                 for tracker in trackers:
                     stored = _stored_events(tracker)
                     if stored is None:
@@ -209,8 +213,13 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                     )
                     counts.append((tracker, stored + len(new_events)))
                     rows += [_event_row(tracker.sender_id, event) for event in new_events]
-                    if new_events and self.archive_turns:
-                        turns += self.turns_to_archive(conn, tracker, new_events)
+                    if new_events:
+                        new.append((tracker, new_events))
+                turns: List[TurnIn] = []
+                if new and self.archive_turns:
+                    archived = _archived_seqs(conn, new)
+                    for tracker, new_events in new:
+                        turns += self.turns_to_archive(archived, tracker, new_events)
                 if rows:
                     conn.execute(tracker_events_t.insert(), rows)
                 if turns:
@@ -220,9 +229,15 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
             _remember_stored(tracker, count)
 
     def turns_to_archive(
-        self, conn: Connection, tracker: DialogueStateTracker, new_events: List[Event]
+        self,
+        archived: Mapping[Tuple[Text, Text], int],
+        tracker: DialogueStateTracker,
+        new_events: List[Event],
     ) -> List[TurnIn]:
         """The archive turns for ``new_events``.
+
+        ``archived`` holds the seq of the turns stored under the source keys that
+        matter here (see :func:`_archived_seqs`), by (conversation id, source key).
 
         A channel that archives its own turns (the website channel of handoff/ does,
         before acknowledging or delivering them) archives the citizen's message with
@@ -235,10 +250,11 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         turns itself.
         """
         sender_id = tracker.sender_id
-        archived = _ArchivedLookup(conn, sender_id)
         latest = tracker.latest_message
         channel_archives = bool(
-            latest is not None and latest.message_id and archived(latest.message_id) is not None
+            latest is not None
+            and latest.message_id
+            and (sender_id, latest.message_id) in archived
         )
         channel = tracker.get_latest_input_channel()
         turns: List[TurnIn] = []
@@ -252,13 +268,13 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         return turns
 
     def _citizen_turns(
-        self, archived: "_ArchivedLookup", sender_id: Text, event: UserUttered
+        self, archived: Mapping[Tuple[Text, Text], int], sender_id: Text, event: UserUttered
     ) -> List[TurnIn]:
         intent = (event.intent or {}).get("name") or None
         confidence = (event.intent or {}).get("confidence")
         form_ids = _form_entities(event)
         if event.message_id:
-            archived_seq = archived(event.message_id)
+            archived_seq = archived.get((sender_id, event.message_id))
             if archived_seq is not None:
                 if intent is None:
                     return []
@@ -423,20 +439,23 @@ def _event_row(sender_id: Text, event: Event) -> Dict[str, Any]:
     }
 
 
-class _ArchivedLookup:
-    """seq of the turn archived under a source_key in one conversation (memoised)."""
+def _archived_seqs(
+    conn: Connection, new: Sequence[Tuple[DialogueStateTracker, List[Event]]]
+) -> Dict[Tuple[Text, Text], int]:
+    """Which citizen messages of these trackers a channel archived itself, in one query.
 
-    def __init__(self, conn: Connection, sender_id: Text) -> None:
-        self.conn, self.sender_id = conn, sender_id
-        self.seen: Dict[Text, Optional[int]] = {}
-
-    def __call__(self, source_key: Text) -> Optional[int]:
-        if source_key not in self.seen:
-            seq = self.conn.execute(
-                _ARCHIVED_SEQ, {"cid": self.sender_id, "key": source_key}
-            ).scalar()
-            self.seen[source_key] = None if seq is None else int(seq)
-        return self.seen[source_key]
+    Looks up, for each tracker, its latest message and the messages among its new
+    events, by Rasa ``message_id`` as ``source_key``: the seq of each one found.
+    """
+    pairs = set()
+    for tracker, new_events in new:
+        latest = tracker.latest_message
+        if latest is not None and latest.message_id:
+            pairs.add((tracker.sender_id, latest.message_id))
+        for event in new_events:
+            if isinstance(event, UserUttered) and event.message_id:
+                pairs.add((tracker.sender_id, event.message_id))
+    return {pair: turn.seq for pair, turn in find_by_sources(conn, sorted(pairs)).items()}
 
 
 def _form_entities(event: UserUttered) -> List[str]:

@@ -268,6 +268,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=8, help="messages per conversation (e2e)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per variant (e2e)")
     parser.add_argument("--e2e-only", action="store_true", help="skip the write-cost part")
+    parser.add_argument("--variants", default="off,rasa-sql,state,sqlite,postgresql",
+                        help="comma-separated e2e variants to run (default: all); "
+                             "'off' is always run, as the reference")
     args = parser.parse_args()
 
     results: Dict[str, Dict] = {"write": {}, "e2e": {}}
@@ -302,6 +305,11 @@ def main() -> int:
                             ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}")]
                     if pg:
                         runs.append(("postgresql", "archive on, PostgreSQL", store, pg))
+                    chosen = {"off", *args.variants.split(",")}
+                    unknown = chosen - {key for key, *_ in runs} - {"postgresql"}
+                    if unknown:
+                        parser.error(f"unknown --variants {sorted(unknown)}")
+                    runs = [run for run in runs if run[0] in chosen]
                     # Rounds interleave the variants, so that a slow spell of the machine
                     # does not fall on one variant only; each figure is the median round.
                     rounds: Dict[str, List[Dict[str, float]]] = {label: [] for _, label, _, _ in runs}

@@ -80,6 +80,35 @@ def test_retry_with_the_same_source_key_is_stored_once(archive):
     assert not other.duplicate and archive.head()[0] == 2
 
 
+def test_one_batch_of_known_new_and_repeated_turns(archive):
+    """append_many reads what it needs once for the batch; the result is as if turn by turn."""
+    known = archive.append(TurnIn("known", "citizen", "prima", source_key="k-1"))
+    stored = archive.append_many(
+        [
+            TurnIn("known", "bot", "răspuns"),
+            TurnIn("new", "citizen", "salut", source_key="n-1"),
+            TurnIn("known", "citizen", "prima", source_key="k-1"),  # stored before
+            TurnIn("new", "citizen", "salut", source_key="n-1"),  # earlier in this batch
+            TurnIn("only-repeats", "citizen", "x", source_key="k-1"),
+            TurnIn("new", "bot", "Bună ziua!"),
+        ]
+    )
+    assert [(t.conversation_id, t.turn_no, t.duplicate) for t in stored] == [
+        ("known", 2, False),
+        ("new", 1, False),
+        ("known", 1, True),
+        ("new", 1, True),
+        ("only-repeats", 1, False),
+        ("new", 2, False),
+    ]
+    assert stored[2].seq == known.seq and stored[3].seq == stored[1].seq
+    assert [t.text for t in archive.conversation("known")] == ["prima", "răspuns"]
+    assert [t.text for t in archive.conversation("new")] == ["salut", "Bună ziua!"]
+    assert archive.append(TurnIn("new", "citizen", "încă")).turn_no == 3
+    assert archive.append(TurnIn("known", "citizen", "încă")).turn_no == 3
+    assert archive.verify().ok
+
+
 def test_append_many_is_all_or_nothing(archive):
     good = TurnIn("c", "citizen", "bună")
     with pytest.raises(InvalidTurn):

@@ -273,6 +273,42 @@ async def test_conversations_saved_together_share_one_transaction(store):
     assert store.archive.verify().ok
 
 
+async def test_a_shared_transaction_costs_as_many_statements_as_one_save(store):
+    """Lookups and conversation updates go once per transaction, not once per save:
+    that is what makes a group commit cheaper than the saves one by one."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    async def statements_to_save(senders):
+        trackers = []
+        for n, sender in enumerate(senders):
+            tracker = await store.get_or_create_tracker(sender)
+            tracker.update(user(f"mesajul {n}", "greet", f"{sender}-m{n}"))
+            tracker.update(bot(f"Bună ziua, {n}!"))
+            trackers.append(tracker)
+        counted = []
+
+        def count(*args):
+            counted.append(args[2])
+
+        sa.event.listen(store.archive.engine, "before_cursor_execute", count)
+        try:
+            await asyncio.gather(*(store.save(t) for t in trackers))
+        finally:
+            sa.event.remove(store.archive.engine, "before_cursor_execute", count)
+        return len(counted)
+
+    # Each save once with a conversation that is new, then again with one it knows.
+    one = await statements_to_save(["alone"])
+    five = await statements_to_save([f"c{n}" for n in range(5)])
+    assert five == one
+    one_known = await statements_to_save(["alone"])
+    five_known = await statements_to_save([f"c{n}" for n in range(5)])
+    assert five_known == one_known
+    assert store.archive.verify().ok
+
+
 async def test_one_bad_save_in_a_shared_transaction_fails_alone(store):
     import asyncio
 

@@ -36,6 +36,8 @@ DATABASE_URL_ENV = "DATABASE_URL"
 VERSION_TABLE = "alembic_version_archive"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+#: Seconds a pooled PostgreSQL connection may sit idle and still be used unchecked.
+PG_PING_AFTER_IDLE = 5.0
 #: Seconds a writer waits for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT = 30.0
 #: Any fixed number: the PostgreSQL advisory lock that serialises concurrent upgrades.
@@ -116,9 +118,8 @@ def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> E
     parsed = resolve_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed, create=create)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
-        pool_pre_ping=True,
         pool_size=int(os.environ.get("ARCHIVE_PG_POOL_SIZE", "5")),
         max_overflow=int(os.environ.get("ARCHIVE_PG_MAX_OVERFLOW", "10")),
         isolation_level="READ COMMITTED",
@@ -128,6 +129,37 @@ def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> E
         executemany_mode="values_plus_batch",
         future=True,
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use if it sat idle a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip for
+    every tracker load and save. A connection used less than
+    :data:`PG_PING_AFTER_IDLE` seconds ago is handed out as is; an older one is pinged
+    and, if the server closed it (a restart, an idle timeout), replaced by a new one.
+    If the server goes away while connections are in use, the statement that finds out
+    fails with :class:`ArchiveUnavailable` (the sender is told and can send again),
+    SQLAlchemy drops every pooled connection, and the next unit of work reconnects.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PG_PING_AFTER_IDLE:
+            return  # new, or in use a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.dbapi.Error as e:
+            raise sa.exc.DisconnectionError(f"pooled connection failed its ping: {e}") from e
+        if not alive:
+            raise sa.exc.DisconnectionError("the server closed a pooled connection")
 
 
 def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from archive_store import Archive, ArchiveNotInitialised, ArchiveUnavailable, db
+from archive_store import Archive, ArchiveNotInitialised, ArchiveUnavailable, TurnIn, db
 from archive_store.models import Base
 
 from .conftest import raw_sql
@@ -147,3 +147,56 @@ async def test_database_work_runs_on_the_loop_for_sqlite_and_in_a_thread_for_pos
             await db.run(engine, lambda: 1 / 0)
     finally:
         engine.dispose()
+
+
+def _close_server_side(pg_databases, url):
+    """What a PostgreSQL restart does to our pooled connections: the server ends them."""
+    from .conftest import _pg_connect
+
+    conn = _pg_connect(pg_databases.admin_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (sa.engine.make_url(url).database,),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.postgres
+def test_postgresql_connection_closed_while_idle_is_replaced_unseen(pg_databases, monkeypatch):
+    url = pg_databases.create("archive_idle_closed")
+    db.upgrade(url)
+    archive = Archive(url)
+    try:
+        archive.append(TurnIn("c", "citizen", "unu"))
+        assert _close_server_side(pg_databases, url) >= 1
+        monkeypatch.setattr(db, "PG_PING_AFTER_IDLE", 0.0)  # every pooled connection is "idle"
+        archive.append(TurnIn("c", "citizen", "doi"))
+        assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
+    finally:
+        archive.close()
+        pg_databases.drop(url)
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_closed_in_use_fail_one_request_then_recover(pg_databases):
+    url = pg_databases.create("archive_busy_closed")
+    db.upgrade(url)
+    archive = Archive(url)
+    try:
+        archive.append(TurnIn("c", "citizen", "unu"))
+        assert _close_server_side(pg_databases, url) >= 1
+        # Used a moment ago, so not pinged: the request that finds out is told ...
+        with pytest.raises(ArchiveUnavailable):
+            archive.append(TurnIn("c", "citizen", "doi"))
+        # ... nothing of it was stored, and the next one gets a new connection.
+        archive.append(TurnIn("c", "citizen", "doi"))
+        assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
+        assert archive.verify().ok
+    finally:
+        archive.close()
+        pg_databases.drop(url)

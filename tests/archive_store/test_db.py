@@ -135,17 +135,25 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
 
 
 async def test_database_work_runs_on_the_loop_for_sqlite_and_in_a_thread_for_postgresql(db_url):
+    import sys
+
     engine = db.make_engine(db_url)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # Python's default
     try:
         here = threading.get_ident()
         ran_on = await db.run(engine, threading.get_ident)
         if engine.dialect.name == "sqlite":
             assert ran_on == here
+            assert sys.getswitchinterval() == 0.005
         else:
             assert ran_on != here
+            # the worker wins the interpreter lock back from the loop sooner
+            assert sys.getswitchinterval() == pytest.approx(db.PG_SWITCH_INTERVAL)
         with pytest.raises(ZeroDivisionError):
             await db.run(engine, lambda: 1 / 0)
     finally:
+        sys.setswitchinterval(interval)
         engine.dispose()
 
 

@@ -14,7 +14,7 @@ End to end (needs models/e-functionar.tar.gz): the Rasa server with Rasa's in-me
 tracker store, with Rasa's own ``SQLTrackerStore`` on SQLite (persistent state, no
 archive), with ``ArchiveTrackerStore`` keeping only Rasa's state (``archive_turns:
 false``), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
-conversations of 8 held-out messages over the REST webhook, every variant with the
+conversations of 16 held-out messages (``--messages``) over the REST webhook, every variant with the
 channels of credentials.yml; messages per second and p50/p99 latency side by side, the
 median of interleaved rounds. The issue's target: the archive costs at most 10% of
 throughput.
@@ -265,7 +265,8 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=300, help="appends per writer (default 300)")
     parser.add_argument("--e2e", action="store_true", help="also measure the assistant, archive on vs off")
     parser.add_argument("--conversations", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=8, help="messages per conversation (e2e)")
+    parser.add_argument("--messages", type=int, default=16,
+                        help="messages per conversation (e2e; 16: runs long enough to be steady)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per variant (e2e)")
     parser.add_argument("--e2e-only", action="store_true", help="skip the write-cost part")
     parser.add_argument("--variants", default="off,rasa-sql,state,sqlite,postgresql",

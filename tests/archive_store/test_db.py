@@ -174,37 +174,36 @@ def _close_server_side(pg_databases, url):
         conn.close()
 
 
-@pytest.mark.postgres
-def test_postgresql_connection_closed_while_idle_is_replaced_unseen(pg_databases, monkeypatch):
-    url = pg_databases.create("archive_idle_closed")
+@pytest.fixture
+def pg_archive(pg_databases):
+    """An Archive on a new PostgreSQL database, and that database's URL."""
+    url = pg_databases.create("archive_connections")
     db.upgrade(url)
     archive = Archive(url)
-    try:
-        archive.append(TurnIn("c", "citizen", "unu"))
-        assert _close_server_side(pg_databases, url) >= 1
-        monkeypatch.setattr(db, "PG_PING_AFTER_IDLE", 0.0)  # every pooled connection is "idle"
-        archive.append(TurnIn("c", "citizen", "doi"))
-        assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
-    finally:
-        archive.close()
-        pg_databases.drop(url)
+    yield archive, url
+    archive.close()
+    pg_databases.drop(url)
 
 
 @pytest.mark.postgres
-def test_postgresql_connections_closed_in_use_fail_one_request_then_recover(pg_databases):
-    url = pg_databases.create("archive_busy_closed")
-    db.upgrade(url)
-    archive = Archive(url)
-    try:
-        archive.append(TurnIn("c", "citizen", "unu"))
-        assert _close_server_side(pg_databases, url) >= 1
-        # Used a moment ago, so not pinged: the request that finds out is told ...
-        with pytest.raises(ArchiveUnavailable):
-            archive.append(TurnIn("c", "citizen", "doi"))
-        # ... nothing of it was stored, and the next one gets a new connection.
+def test_postgresql_connection_closed_while_idle_is_replaced_unseen(pg_archive, pg_databases, monkeypatch):
+    archive, url = pg_archive
+    archive.append(TurnIn("c", "citizen", "unu"))
+    assert _close_server_side(pg_databases, url) >= 1
+    monkeypatch.setattr(db, "PG_PING_AFTER_IDLE", 0.0)  # every pooled connection is "idle"
+    archive.append(TurnIn("c", "citizen", "doi"))
+    assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_closed_in_use_fail_one_request_then_recover(pg_archive, pg_databases):
+    archive, url = pg_archive
+    archive.append(TurnIn("c", "citizen", "unu"))
+    assert _close_server_side(pg_databases, url) >= 1
+    # Used a moment ago, so not pinged: the request that finds out is told ...
+    with pytest.raises(ArchiveUnavailable):
         archive.append(TurnIn("c", "citizen", "doi"))
-        assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
-        assert archive.verify().ok
-    finally:
-        archive.close()
-        pg_databases.drop(url)
+    # ... nothing of it was stored, and the next one gets a new connection.
+    archive.append(TurnIn("c", "citizen", "doi"))
+    assert [t.text for t in archive.conversation("c")] == ["unu", "doi"]
+    assert archive.verify().ok

@@ -191,9 +191,6 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         _remember_stored(tracker, len(events))
         return tracker
 
-    def _save(self, tracker: DialogueStateTracker) -> None:
-        self._save_many([tracker])
-
     def _save_many(self, trackers: Sequence[DialogueStateTracker]) -> None:
         """Stores the new events and turns of ``trackers`` in one transaction."""
         names = ", ".join(repr(t.sender_id) for t in trackers)
@@ -317,44 +314,36 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 class _GroupCommit:
     """Saves of several conversations that arrive together, in one transaction.
 
-    On SQLite, ``save`` queues the tracker and schedules one flush for the current turn
-    of the event loop; the saves of every conversation whose turn ends in the meantime
-    join it, and the flush runs on the loop (see ``db.run``). On PostgreSQL the flush
-    runs in a worker thread, and the saves that arrive while it runs make up the next
-    one. One transaction means one ``BEGIN``, one pass over the chain head and one
-    commit (one fsync) for all of them. When the shared transaction fails, each save is
-    tried again alone, so one conversation's bad turn never costs another its save.
+    ``save`` queues the tracker and, unless a flush is under way, starts one as a task.
+    The flush hands the queued saves to ``db.run``: on SQLite that runs them on the
+    loop, straight through, so a flush takes every save queued before it starts; on
+    PostgreSQL it runs them in a worker thread, and the saves that arrive meanwhile make
+    up the next flush. One transaction means one ``BEGIN``, one pass over the chain
+    head and one commit (one fsync) for all of them. When the shared transaction fails,
+    each save is tried again alone, so one conversation's bad turn never costs another
+    its save.
     """
 
     def __init__(self, store: "ArchiveTrackerStore") -> None:
         self.store = store
         self.pending: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
-        self.on_loop = db.is_sqlite(store.archive.engine)
-        # The PostgreSQL flush under way, if any (kept: the loop holds tasks weakly).
+        # The flush under way, if any (kept: the loop holds tasks weakly).
         self.task: Optional["asyncio.Task[None]"] = None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         loop = asyncio.get_running_loop()
         future: "asyncio.Future[None]" = loop.create_future()
         self.pending.append((tracker, future))
-        if self.on_loop:
-            if len(self.pending) == 1:
-                loop.call_soon(self._flush_here)
-        elif self.task is None or self.task.done():
-            self.task = loop.create_task(self._flush_in_thread())
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._flush())
         await future
 
-    def _flush_here(self) -> None:
-        jobs, self.pending = self.pending, []
-        for (_, future), error in zip(jobs, self._run(jobs)):
-            _settle(future, error)
-
-    async def _flush_in_thread(self) -> None:
+    async def _flush(self) -> None:
         jobs: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
         try:
             while self.pending:
                 jobs, self.pending = self.pending, []
-                errors = await asyncio.to_thread(self._run, jobs)
+                errors = await db.run(self.store.archive.engine, self._run, jobs)
                 for (_, future), error in zip(jobs, errors):
                     _settle(future, error)
                 jobs = []
@@ -376,7 +365,7 @@ class _GroupCommit:
         errors: List[Optional[BaseException]] = []
         for tracker in trackers:
             try:
-                self.store._save(tracker)
+                self.store._save_many([tracker])
                 errors.append(None)
             except Exception as alone:  # noqa: BLE001
                 errors.append(alone)

@@ -14,8 +14,8 @@ End to end (needs models/e-functionar.tar.gz): the Rasa server with Rasa's in-me
 tracker store, with Rasa's own ``SQLTrackerStore`` on SQLite (persistent state, no
 archive), with ``ArchiveTrackerStore`` keeping only Rasa's state (``archive_turns:
 false``), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
-conversations of 16 held-out messages (``--messages``) over the REST webhook, every variant with the
-channels of credentials.yml; messages per second and p50/p99 latency side by side, the
+conversations of 16 held-out messages (``--messages``) over the REST webhook, every
+variant with the channels of credentials.yml; messages per second and p50/p99 latency side by side, the
 median of interleaved rounds. The issue's target: the archive costs at most 10% of
 throughput.
 

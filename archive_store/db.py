@@ -37,12 +37,12 @@ DATABASE_URL_ENV = "DATABASE_URL"
 VERSION_TABLE = "alembic_version_archive"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-#: Seconds a thread may hold the interpreter lock while a PostgreSQL worker waits for it
-#: (Python's default is 0.005). Each statement a worker runs releases the lock for the
-#: round trip and must win it back from the busy event loop: with 50 conversations at
-#: once, 1 ms against 5 ms took the archive on PostgreSQL from 86 % to 90 % of the
-#: in-memory throughput (bench/README.md).
-PG_SWITCH_INTERVAL = 0.001
+#: Seconds a thread may hold the interpreter lock while a database worker waits for it
+#: (Python's default is 0.005). Each statement a worker runs releases the lock (for the
+#: round trip, or SQLite's own work) and must win it back from the busy event loop:
+#: with 50 conversations at once, 1 ms against 5 ms took the archive on PostgreSQL from
+#: 86 % to 90 % of the in-memory throughput (bench/README.md).
+WORKER_SWITCH_INTERVAL = 0.001
 #: Seconds a pooled PostgreSQL connection may sit idle and still be used unchecked.
 PG_PING_AFTER_IDLE = 5.0
 #: Seconds a writer waits for SQLite's write lock before giving up.
@@ -93,20 +93,34 @@ def is_sqlite(engine_or_conn: Union[Engine, Connection]) -> bool:
 async def run(engine: Engine, work: Callable[..., T], *args: Any) -> T:
     """Runs blocking database ``work`` for a coroutine of the Rasa server.
 
-    On SQLite the work runs right here, on the event loop's thread: its statements
-    take microseconds, the database takes one writer at a time anyway, and handing
-    them to a worker thread costs more than it saves. The worker must win the GIL back
-    from the busy event loop after every statement (each waits up to the 5 ms switch
-    interval), so with 50 conversations at once the chained writes queued behind one
-    another: 51 messages/s against 65 on the loop (bench/README.md). The handoff
-    store already works this way. On PostgreSQL the work goes to a worker thread, so
-    that network waits and another instance's row lock never stall the loop; the
-    interpreter's switch interval is shortened to :data:`PG_SWITCH_INTERVAL` for it.
+    On SQLite the work runs right here, on the event loop's thread: a read or a
+    single append takes well under a millisecond, a WAL reader never waits for a
+    writer, and handing each of them to a worker thread costs more than it saves (the
+    worker must win the GIL back from the busy event loop after every statement: 51
+    messages/s against 65 on the loop, bench/README.md). On PostgreSQL the work goes
+    to a worker thread (:func:`run_in_worker`), so that network waits and another
+    instance's row lock never stall the loop.
+
+    The tracker store's group commit is the exception: it always calls
+    :func:`run_in_worker`.
     """
     if is_sqlite(engine):
         return work(*args)
-    if sys.getswitchinterval() > PG_SWITCH_INTERVAL:
-        sys.setswitchinterval(PG_SWITCH_INTERVAL)
+    return await run_in_worker(work, *args)
+
+
+async def run_in_worker(work: Callable[..., T], *args: Any) -> T:
+    """Runs blocking database ``work`` in a worker thread, whatever the database.
+
+    For the tracker store's group commit: while one transaction is committed in the
+    worker (SQLite's own work and its fsync release the GIL and use the other core),
+    the loop goes on handling messages, and the saves they queue make up the next,
+    larger transaction. On SQLite that took the archive from 121-122 to 126-133
+    messages/s in three paired runs (bench/README.md). The interpreter's switch
+    interval is shortened to :data:`WORKER_SWITCH_INTERVAL` for it.
+    """
+    if sys.getswitchinterval() > WORKER_SWITCH_INTERVAL:
+        sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
     return await asyncio.to_thread(work, *args)
 
 

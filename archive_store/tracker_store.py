@@ -315,13 +315,11 @@ class _GroupCommit:
     """Saves of several conversations that arrive together, in one transaction.
 
     ``save`` queues the tracker and, unless a flush is under way, starts one as a task.
-    The flush hands the queued saves to ``db.run``: on SQLite that runs them on the
-    loop, straight through, so a flush takes every save queued before it starts; on
-    PostgreSQL it runs them in a worker thread, and the saves that arrive meanwhile make
-    up the next flush. One transaction means one ``BEGIN``, one pass over the chain
-    head and one commit (one fsync) for all of them. When the shared transaction fails,
-    each save is tried again alone, so one conversation's bad turn never costs another
-    its save.
+    The flush runs the queued saves in a worker thread (``db.run_in_worker``), on
+    SQLite as on PostgreSQL, and the saves that arrive meanwhile make up the next
+    flush. One transaction means one ``BEGIN``, one pass over the chain head and one
+    commit (one fsync) for all of them. When the shared transaction fails, each save is
+    tried again alone, so one conversation's bad turn never costs another its save.
     """
 
     def __init__(self, store: "ArchiveTrackerStore") -> None:
@@ -343,7 +341,7 @@ class _GroupCommit:
         try:
             while self.pending:
                 jobs, self.pending = self.pending, []
-                errors = await db.run(self.store.archive.engine, self._run, jobs)
+                errors = await db.run_in_worker(self._run, jobs)
                 for (_, future), error in zip(jobs, errors):
                     _settle(future, error)
                 jobs = []

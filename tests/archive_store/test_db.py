@@ -149,12 +149,26 @@ async def test_database_work_runs_on_the_loop_for_sqlite_and_in_a_thread_for_pos
         else:
             assert ran_on != here
             # the worker wins the interpreter lock back from the loop sooner
-            assert sys.getswitchinterval() == pytest.approx(db.PG_SWITCH_INTERVAL)
+            assert sys.getswitchinterval() == pytest.approx(db.WORKER_SWITCH_INTERVAL)
         with pytest.raises(ZeroDivisionError):
             await db.run(engine, lambda: 1 / 0)
     finally:
         sys.setswitchinterval(interval)
         engine.dispose()
+
+
+async def test_run_in_worker_always_uses_a_thread_with_a_short_switch_interval():
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    try:
+        assert await db.run_in_worker(threading.get_ident) != threading.get_ident()
+        assert sys.getswitchinterval() == pytest.approx(db.WORKER_SWITCH_INTERVAL)
+        with pytest.raises(ZeroDivisionError):
+            await db.run_in_worker(lambda: 1 / 0)
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def _close_server_side(pg_databases, url):

@@ -273,6 +273,46 @@ async def test_conversations_saved_together_share_one_transaction(store):
     assert store.archive.verify().ok
 
 
+async def test_saves_that_arrive_during_a_flush_make_up_the_next_one(store):
+    """The flush runs in a worker thread on both databases: the loop goes on meanwhile,
+    and what it queues is committed together next."""
+    import asyncio
+    import threading
+
+    trackers = []
+    for n in range(4):
+        tracker = await store.get_or_create_tracker(f"c{n}")
+        tracker.update(user(f"mesajul {n}", "greet", f"m{n}"))
+        trackers.append(tracker)
+    release = threading.Event()
+    transactions, threads = [], []
+    real = store._save_many
+
+    def held_first(batch):
+        threads.append(threading.get_ident())
+        transactions.append(len(batch))
+        if len(transactions) == 1:
+            assert release.wait(10)
+        return real(batch)
+
+    store._save_many = held_first
+    first = asyncio.ensure_future(store.save(trackers[0]))
+    for _ in range(1000):
+        if transactions:
+            break
+        await asyncio.sleep(0.001)
+    rest = [asyncio.ensure_future(store.save(t)) for t in trackers[1:]]
+    await asyncio.sleep(0.01)
+    assert not first.done()  # still held in the worker, while the loop ran on
+    release.set()
+    await asyncio.gather(first, *rest)
+    assert transactions == [1, 3]
+    assert threading.get_ident() not in threads
+    for n, tracker in enumerate(trackers):
+        assert await _stored_events(store, f"c{n}") == list(tracker.events)
+    assert store.archive.verify().ok
+
+
 async def test_a_shared_transaction_costs_as_many_statements_as_one_save(store):
     """Lookups and conversation updates go once per transaction, not once per save:
     that is what makes a group commit cheaper than the saves one by one."""

@@ -52,6 +52,8 @@ _PG_MIGRATION_LOCK = 7_245_001
 
 # Execution option that makes a transaction take SQLite's write lock at BEGIN.
 WRITE_OPTION = "archive_write"
+# Execution option of a connection that runs one statement, outside any transaction.
+ONE_STATEMENT_OPTION = "archive_one_statement"
 
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> str:
@@ -243,8 +245,11 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
     def _on_begin(conn: Connection) -> None:
         # A writer takes the write lock at BEGIN, so the chain head it reads cannot
         # change before it commits; readers stay deferred and never block (WAL).
-        immediate = conn.get_execution_options().get(WRITE_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # A one-statement read (read_connection) needs no transaction of its own.
+        options = conn.get_execution_options()
+        if options.get(ONE_STATEMENT_OPTION):
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
 
     return engine
 
@@ -356,16 +361,16 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def read_connection(engine: Engine) -> Iterator[Connection]:
     """A connection for a unit of work made of one ``SELECT`` (a tracker load).
 
-    One statement is consistent by itself, so on PostgreSQL it runs in autocommit
-    mode: no ``BEGIN`` and ``COMMIT``, two round trips to the server less. On SQLite
-    those are local calls, and the statement keeps its transaction.
+    One statement is consistent by itself, so it runs without ``BEGIN`` and
+    ``COMMIT``: on PostgreSQL in autocommit mode (two round trips to the server less),
+    on SQLite in the driver's own autocommit mode (no ``BEGIN`` from ``_on_begin``;
+    SQLAlchemy's closing rollback finds no transaction and does nothing).
     """
-    if is_sqlite(engine):
-        with engine.connect() as conn, conn.begin():
-            yield conn
-        return
     with engine.connect() as conn:
-        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        if is_sqlite(engine):
+            yield conn.execution_options(**{ONE_STATEMENT_OPTION: True})
+        else:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config(connection: Optional[Connection] = None) -> "alembic.config.Config":  # noqa: F821

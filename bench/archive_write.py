@@ -15,9 +15,11 @@ tracker store, with Rasa's own ``SQLTrackerStore`` on SQLite (persistent state, 
 archive), with ``ArchiveTrackerStore`` keeping only Rasa's state (``archive_turns:
 false``), and with ``ArchiveTrackerStore`` on SQLite (and on PostgreSQL), 50 concurrent
 conversations of 16 held-out messages (``--messages``) over the REST webhook, every
-variant with the channels of credentials.yml; messages per second and p50/p99 latency side by side, the
-median of interleaved rounds. The issue's target: the archive costs at most 10% of
-throughput.
+variant with the channels of credentials.yml; messages per second and p50/p99 latency
+side by side. Every variant's server starts once and stays up; each round drives every
+variant in turn, seconds apart, and the archive's cost is the median of the rounds'
+ratios to the in-memory drive of the same round. The issue's target: the archive costs
+at most 10% of throughput.
 
 Results go to bench/out/archive_write.json. Only 127.0.0.1 is contacted; every loop is
 bounded in count.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -37,7 +40,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -210,8 +213,10 @@ async def drive(webhook: str, conversations: int, per_conversation: int) -> Dict
     return result
 
 
-def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], work: Path,
-        conversations: int, per_conversation: int) -> Dict[str, float]:
+@contextlib.contextmanager
+def serve(label: str, tracker_store: Optional[str], database_url: Optional[str],
+          work: Path) -> Iterator[str]:
+    """Starts the Rasa server (and its action server) of one variant; yields its webhook."""
     actions_port, rasa_port = free_port(), free_port()
     endpoints = work / f"endpoints-{label}.yml"
     text = "action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n"
@@ -246,8 +251,7 @@ def e2e(label: str, tracker_store: Optional[str], database_url: Optional[str], w
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0])
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes[1])
-        return asyncio.run(drive(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                                 conversations, per_conversation))
+        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     finally:
         for process in processes:
             process.terminate()
@@ -267,7 +271,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--messages", type=int, default=16,
                         help="messages per conversation (e2e; 16: runs long enough to be steady)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per variant (e2e)")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds per variant (e2e)")
     parser.add_argument("--e2e-only", action="store_true", help="skip the write-cost part")
     parser.add_argument("--variants", default="off,rasa-sql,state,sqlite,postgresql",
                         help="comma-separated e2e variants to run (default: all); "
@@ -311,17 +315,24 @@ def main() -> int:
                     if unknown:
                         parser.error(f"unknown --variants {sorted(unknown)}")
                     runs = [run for run in runs if run[0] in chosen]
-                    # Rounds interleave the variants, so that a slow spell of the machine
-                    # does not fall on one variant only; each figure is the median round.
+                    # Every variant's server is started once and kept running (idle
+                    # while another is measured); each round then drives every variant
+                    # in turn, starting with a different one each round. Drives seconds
+                    # apart see the machine at nearly the same speed, so their ratio is
+                    # far steadier than runs minutes apart (this 2-core VM's speed drifts
+                    # by 20 % and more over minutes).
                     rounds: Dict[str, List[Dict[str, float]]] = {label: [] for _, label, _, _ in runs}
-                    for round_no in range(args.rounds):
+                    with contextlib.ExitStack() as servers:
+                        webhooks = {}
                         for key, label, tracker_store, url in runs:
-                            if url and url.startswith("sqlite:///"):
-                                for stale in work.glob(Path(url[len("sqlite:///"):]).name + "*"):
-                                    stale.unlink()
-                            print(f"e2e round {round_no + 1}/{args.rounds}: {label} …", flush=True)
-                            rounds[label].append(e2e(key, tracker_store, url, work,
-                                                     args.conversations, args.messages))
+                            print(f"starting: {label} …", flush=True)
+                            webhooks[label] = servers.enter_context(serve(key, tracker_store, url, work))
+                        for round_no in range(args.rounds):
+                            shift = round_no % len(runs)
+                            for key, label, _, _ in runs[shift:] + runs[:shift]:
+                                print(f"e2e round {round_no + 1}/{args.rounds}: {label} …", flush=True)
+                                rounds[label].append(asyncio.run(drive(
+                                    webhooks[label], args.conversations, args.messages)))
                     off = [r["msgs_per_s"] for r in rounds["archive off (in-memory)"]]
                     for label, measured in rounds.items():
                         # The variants of one round ran back to back: their ratio to the

@@ -273,6 +273,26 @@ async def test_conversations_saved_together_share_one_transaction(store):
     assert store.archive.verify().ok
 
 
+async def test_a_tracker_load_is_one_statement_without_a_transaction(store):
+    import sqlalchemy as sa
+
+    await converse(store, "c", user("unu", "greet", "m1"))
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    sa.event.listen(store.archive.engine, "before_cursor_execute", count)
+    try:
+        tracker = await store.retrieve("c")
+    finally:
+        sa.event.remove(store.archive.engine, "before_cursor_execute", count)
+    assert tracker is not None and tracker.latest_message.text == "unu"
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("SELECT")
+    with store.archive.engine.connect() as conn:  # the pooled connection is left clean
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+
+
 async def test_saves_that_arrive_during_a_flush_make_up_the_next_one(store):
     """The flush runs in a worker thread on both databases: the loop goes on meanwhile,
     and what it queues is committed together next."""

@@ -4,6 +4,7 @@ Nothing here touches the database, so the rules are testable on their own.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -368,6 +369,14 @@ _FOLD = str.maketrans({"ş": "s", "ţ": "t", "Ş": "s", "Ţ": "t"})
 
 def fold(text: str) -> str:
     """Lower case without diacritics: what search compares ("ședință" → "sedinta")."""
+    if text.isascii():  # nothing to decompose; casefold is lower for ASCII
+        return text.lower()
+    return _fold_unicode(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_unicode(text: str) -> str:
+    # Cached: the bot's answers come back word for word, turn after turn.
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold()

@@ -399,13 +399,11 @@ def _stored_events(tracker: DialogueStateTracker) -> Optional[int]:
 
 
 def _install_speedups() -> None:
-    """Rasa's hot-path fixes (handoff/speedups.py): every tracker load deserialises
-    events, which is where one of them saves most of the time."""
-    try:
-        from handoff import speedups
-    except ImportError:  # archive_store used without handoff/
-        return
-    speedups.install()
+    """Rasa's hot-path fixes (rasa_speedups/): every tracker load deserialises events,
+    which is where one of them saves most of the time."""
+    import rasa_speedups
+
+    rasa_speedups.install()
 
 
 def _truthy(value: Any) -> bool:

@@ -256,9 +256,9 @@ class WebsiteChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteChannel":
-        from handoff import speedups
+        import rasa_speedups
 
-        speedups.install()  # Rasa's per-action schema check, built once (handoff/speedups.py)
+        rasa_speedups.install()  # Rasa's per-action schema check, built once
         return cls(ChannelSettings.from_credentials(credentials))
 
     def __init__(self, settings: Optional[ChannelSettings] = None) -> None:

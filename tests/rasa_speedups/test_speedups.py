@@ -3,7 +3,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from handoff import speedups
+import rasa_speedups as speedups
 
 VALID = {
     "events": [{"event": "slot", "name": "form", "value": "casatorie", "timestamp": None}],

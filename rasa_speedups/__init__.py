@@ -1,5 +1,7 @@
-"""Two fixes to Rasa 3.6's hot path, installed when the website channel or the archive
-tracker store is created (whichever comes first; installing twice changes nothing).
+"""Two fixes to Rasa 3.6's hot path, installed when the website channel (handoff/) or the
+archive tracker store (archive_store/) is created, whichever comes first; installing
+twice changes nothing. Neither package owns them: both need them, and either may be
+deployed without the other.
 
 1. Rasa 3.6.21 checks every reply of the action server with ``jsonschema.validate`` in
    ``RemoteAction._validate_action_result``. That function re-validates the schema
@@ -85,7 +87,7 @@ def install() -> bool:
         if not hasattr(RemoteAction, "_validate_action_result") or not hasattr(
             Event, "resolve_by_type"
         ):
-            logger.warning("handoff.speedups: this Rasa lacks the patched methods; not patched")
+            logger.warning("rasa_speedups: this Rasa lacks the patched methods; not patched")
             return False
         RemoteAction._validate_action_result = _cached_validate_action_result
         _rasa_resolve_by_type = Event.resolve_by_type

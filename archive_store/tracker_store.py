@@ -160,12 +160,16 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         await self._group_commit.save(tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await db.run(self.archive.engine, self._retrieve, sender_id, False)
+        # Only the query goes to the database worker (on PostgreSQL a thread); the rows
+        # are parsed here, on the loop, without contending for the GIL with it.
+        rows = await db.run(self.archive.engine, self._read_events, sender_id, False)
+        return self._tracker_from(sender_id, rows)
 
     async def retrieve_full_tracker(
         self, conversation_id: Text
     ) -> Optional[DialogueStateTracker]:
-        return await db.run(self.archive.engine, self._retrieve, conversation_id, True)
+        rows = await db.run(self.archive.engine, self._read_events, conversation_id, True)
+        return self._tracker_from(conversation_id, rows)
 
     async def keys(self) -> Iterable[Text]:
         def read() -> List[Text]:
@@ -178,15 +182,19 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     # --- implementation -----------------------------------------------------------
 
-    def _retrieve(self, sender_id: Text, all_sessions: bool) -> Optional[DialogueStateTracker]:
+    def _read_events(self, sender_id: Text, all_sessions: bool) -> List[Text]:
+        """The stored events of a conversation (its latest session unless
+        ``all_sessions``), as the JSON texts of their rows."""
         query = _ALL_EVENTS if all_sessions else _SESSION_EVENTS
         with db.db_errors(f"retrieve conversation {sender_id!r}"):
             with self.session_scope() as conn:
-                rows = conn.execute(query, {"sender_id": sender_id}).all()
+                return conn.execute(query, {"sender_id": sender_id}).scalars().all()
+
+    def _tracker_from(self, sender_id: Text, rows: List[Text]) -> Optional[DialogueStateTracker]:
         if not rows:
             return None
         # One parse of all rows is markedly cheaper than one per row.
-        events = json.loads("[" + ",".join(row.data for row in rows) + "]")
+        events = json.loads("[" + ",".join(rows) + "]")
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         _remember_stored(tracker, len(events))
         return tracker

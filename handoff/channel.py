@@ -21,7 +21,6 @@ prefix is ``/`` and each route carries its full path:
 """
 
 import asyncio
-import gc
 import json
 import logging
 import re
@@ -34,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+import rasa_speedups
 from archive_store.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
 from handoff import audit_console, console
 from handoff.service import HandoffError, HandoffService
@@ -232,21 +232,6 @@ def _static(name: str) -> HTTPResponse:
     )
 
 
-def freeze_startup_objects_now() -> None:
-    """Keeps what the server loaded at start out of Python's garbage collections.
-
-    The model, TensorFlow and the libraries are millions of objects that live as long
-    as the server. Every full collection scanned them all: a pause of about 280 ms of
-    the event loop, every few seconds under load, for every conversation at once
-    (bench/README.md). ``gc.freeze`` moves the objects alive now out of the
-    collector's generations, so later collections scan only what conversations
-    allocate. Called once the server has started (the agent is loaded by then).
-    """
-    gc.collect()  # leave no garbage of the start-up in the frozen set
-    gc.freeze()
-    logger.debug("handoff: %d start-up objects frozen for the garbage collector", gc.get_freeze_count())
-
-
 class WebsiteChannel(InputChannel):
     """The citizens' live chat on the city hall's website, with clerk takeover."""
 
@@ -256,8 +241,6 @@ class WebsiteChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteChannel":
-        import rasa_speedups
-
         rasa_speedups.install()  # Rasa's per-action schema check, built once
         return cls(ChannelSettings.from_credentials(credentials))
 
@@ -289,7 +272,7 @@ class WebsiteChannel(InputChannel):
 
         @bp.listener("after_server_start")
         async def freeze_startup_objects(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-            freeze_startup_objects_now()
+            rasa_speedups.freeze_startup_objects_now()
 
         @bp.listener("before_server_stop")
         async def stop(app: Any, loop: asyncio.AbstractEventLoop) -> None:

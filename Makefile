@@ -78,7 +78,7 @@ bench: $(STAMP)
 
 clerk: $(STAMP)
 	@test -n "$(USERNAME)" || { echo 'usage: make clerk USERNAME=ana.popescu NAME="Ana Popescu"'; exit 2; }
-	$(PY) -m handoff create-clerk "$(USERNAME)" --name "$(NAME)"
+	$(PY) -m livechat create-clerk "$(USERNAME)" --name "$(NAME)"
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

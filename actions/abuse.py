@@ -3,7 +3,7 @@
 The bot never answers in kind. Every conversation is recorded; the third insult in one
 conversation pauses it for the citizen for ``INSULT_PAUSE_MINUTES`` (default 15) and
 flags it for the auditors. The pause itself is enforced by the website channel
-(handoff/), which receives the custom ``{"handoff": {"action": "pause", …}}`` message.
+(livechat/), which receives the custom ``{"handoff": {"action": "pause", …}}`` message.
 """
 
 import os
@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
-from handoff.trigger import PAUSE_ACTION
+from livechat.protocol import pause_payload
 INSULTS_BEFORE_PAUSE = 3
 
 LAST_WARNING = (
@@ -78,13 +78,6 @@ class ActionHandleInsult(Action):
                 text=PAUSED.format(minutes=minutes_text(minutes), email=registratura().email)
             )
             dispatcher.utter_message(
-                json_message={
-                    "handoff": {
-                        "action": PAUSE_ACTION,
-                        "minutes": minutes,
-                        "reason": "insult",
-                        "flag": "limbaj_jignitor",
-                    }
-                }
+                json_message=pause_payload(minutes, reason="insult", flag="limbaj_jignitor")
             )
         return []

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from handoff.schedule import ScheduleError, current_schedule, format_moment
+from livechat.schedule import ScheduleError, current_schedule, format_moment
 
 SCHEDULE_UNREADABLE = (
     "Programul cu publicul nu îl pot afișa acum. Vă rugăm să îl verificați la telefon sau la "

@@ -15,7 +15,7 @@ from forms_catalog import Department, load_catalog
 
 
 INFRASTRUCTURE_INTENT = "out_of_scope_infrastructure"
-# The archive's flag for a refused out-of-scope question (archive_store/turns.py).
+# The archive's flag for a refused out-of-scope question (archive/turns.py).
 ARCHIVE_FLAG = "out_of_scope"
 # A procedure question whose message also scores this high for infrastructure mixes
 # the two ("ce acte trebuie pentru AC? și când asfaltați strada?").
@@ -81,7 +81,7 @@ def email_button(department: Department) -> Dict[Text, Text]:
 def archive_note(department: Department, mixed: bool) -> Dict[Text, Any]:
     """What the archive records with the redirect, for auditors to count and search.
 
-    Sent as the ``archive`` metadata of the message (archive_store.turns.BOT_ARCHIVE_METADATA):
+    Sent as the ``archive`` metadata of the message (archive.turns.BOT_ARCHIVE_METADATA):
     the website channel and the tracker store archive it with the bot's turn, and the
     citizen never sees it. ``out_of_scope`` is the flag the archive gives the clerk's
     redirect hint too; ``topic`` is the department's id, as in that hint.

@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
-from archive_store import Archive, TurnIn, db  # noqa: E402
+from archive import Archive, TurnIn  # noqa: E402
+from storage import db  # noqa: E402
 from bench.assistant_speed import sample_messages  # noqa: E402
 from tests.integration.servers import free_port, wait_until_up  # noqa: E402
 
@@ -116,7 +117,7 @@ def bench_tracker_save(url: str, writers: int, per_writer: int) -> Dict[str, flo
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-    from archive_store.tracker_store import ArchiveTrackerStore
+    from archive.tracker_store import ArchiveTrackerStore
 
     domain = Domain.empty()
     stores: List[ArchiveTrackerStore] = []
@@ -302,7 +303,7 @@ def main() -> int:
                 if not MODEL.exists():
                     print(f"\nno model at {MODEL}: run `make model` for the end-to-end comparison")
                 else:
-                    store = "archive_store.tracker_store.ArchiveTrackerStore"
+                    store = "archive.tracker_store.ArchiveTrackerStore"
                     runs = [("off", "archive off (in-memory)", None, None),
                             ("rasa-sql", "Rasa SQLTrackerStore, SQLite", "sql", str(work / "rasa-sql.db")),
                             ("state", "state only, SQLite", f"{store}:state-only",

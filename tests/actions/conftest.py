@@ -4,13 +4,9 @@ import pytest
 
 
 @pytest.fixture
-def handoff_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh, migrated handoff database (no clerk) that the actions use via DATABASE_URL."""
-    from handoff.db import make_engine, migrate
-
-    url = f"sqlite:///{tmp_path / 'handoff.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
-    return url
+def no_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DATABASE_URL names a file that does not exist: an action that opened the database
+    would fail or create it (the test checks it does not appear)."""
+    path = tmp_path / "never.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    return path

@@ -11,16 +11,19 @@ def user_event(
     intent: str,
     entities: Iterable[Dict[str, Any]] = (),
     ranking: Optional[Dict[str, float]] = None,
+    input_channel: Optional[str] = "website",
 ) -> Dict[str, Any]:
     """A user event as the Rasa server sends it to the action server.
 
-    ``ranking`` gives the other intents' confidences (intent_ranking) if they matter.
+    ``ranking`` gives the other intents' confidences (intent_ranking) if they matter;
+    ``input_channel`` is the channel the message came through (``rest``, ``website``).
     """
     ranked = [{"name": intent, "confidence": 0.9}]
     ranked += [{"name": name, "confidence": c} for name, c in (ranking or {}).items()]
     return {
         "event": "user",
         "text": text,
+        "input_channel": input_channel,
         "parse_data": {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},

@@ -24,10 +24,20 @@ async def test_first_fallback_asks_to_rephrase_with_topics() -> None:
     assert events == []
 
 
-async def test_second_fallback_in_a_row_hands_over_or_gives_the_email(handoff_db) -> None:
+async def test_second_fallback_in_a_row_asks_the_website_channel_for_a_person(no_database) -> None:
     tracker = tracker_after(user_event("xyz", "nlu_fallback"), user_event("abc", "nlu_fallback"))
     messages, _ = await run_action(ActionHandleFallback(), tracker)
     assert messages[0]["text"] == SECOND_FALLBACK
-    # No clerk is present in a fresh database: the hours and the registratură e-mail.
+    assert messages[1]["custom"]["handoff"] == {"action": "request", "form": None, "intent": "nlu_fallback"}
+
+
+async def test_second_fallback_in_a_row_over_rest_gives_the_email(no_database) -> None:
+    tracker = tracker_after(
+        user_event("xyz", "nlu_fallback", input_channel="rest"),
+        user_event("abc", "nlu_fallback", input_channel="rest"),
+    )
+    messages, _ = await run_action(ActionHandleFallback(), tracker)
+    assert messages[0]["text"] == SECOND_FALLBACK
+    # REST has no live chat: the hours and the registratură e-mail.
     assert registratura().email in messages[1]["text"]
     assert messages[1]["buttons"][0]["url"].startswith("mailto:")

@@ -51,7 +51,7 @@ def test_follow_up_keeps_the_form_of_the_conversation(assistant) -> None:
 
 
 def test_infrastructure_question_is_redirected_by_email(assistant) -> None:
-    from archive_store.archive import Archive
+    from archive.archive import Archive
 
     replies = say(assistant, "infra", "strada mea din Pruni e plina de gropi")
     assert "@primariamagurele.ro" in texts(replies)
@@ -85,7 +85,7 @@ def test_odd_input_gets_a_reply_never_a_server_error(assistant, text: str) -> No
 
 
 def test_every_turn_is_archived_in_a_verifiable_chain(assistant) -> None:
-    from archive_store.archive import Archive
+    from archive.archive import Archive
 
     say(assistant, "archived", "cat costa certificatul fiscal?")
     with Archive(assistant.database_url) as archive:

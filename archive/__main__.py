@@ -1,0 +1,153 @@
+"""Command line of the archive: ``python -m archive COMMAND``.
+
+    upgrade                      create or migrate the schema
+    verify                       check the whole hash chain (exit 1 if broken)
+    purge --older-than DAYS      retention purge (default: $ARCHIVE_RETENTION_DAYS)
+    users add|list|passwd|disable   clerk, auditor and admin accounts
+
+The database is ``--database-url``, else ``$DATABASE_URL``, else var/efunctionar.db.
+"""
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from typing import List, Optional
+
+from storage import db
+from archive.archive import Archive
+from archive.errors import ArchiveError
+
+RETENTION_ENV = "ARCHIVE_RETENTION_DAYS"
+
+
+def _days(value: str) -> int:
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 day: {days}")
+    return days
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m archive", description="e-funcționar archive maintenance"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="database URL (default: $DATABASE_URL, else sqlite:///var/efunctionar.db)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("upgrade", help="create or migrate the archive schema")
+
+    commands.add_parser("verify", help="check the hash chain of the whole archive")
+
+    purge = commands.add_parser("purge", help="delete turns older than the retention period")
+    purge.add_argument(
+        "--older-than",
+        type=_days,
+        metavar="DAYS",
+        help=f"retention period in days (default: ${RETENTION_ENV})",
+    )
+    purge.add_argument("--by", default=None, help="who runs the purge (default: $USER)")
+
+    users = commands.add_parser("users", help="clerk, auditor and admin accounts")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser("add", help="create an account (password asked)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("clerk", "auditor", "admin"))
+    add.add_argument("--name", help="name shown in transcripts (default: the username)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    user_commands.add_parser("list", help="list accounts")
+    passwd = user_commands.add_parser("passwd", help="set a new password (asked)")
+    passwd.add_argument("username")
+    passwd.add_argument("--password-stdin", action="store_true")
+    disable = user_commands.add_parser("disable", help="disable an account")
+    disable.add_argument("username")
+    return parser
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Parola: ")
+    if getpass.getpass("Parola, încă o dată: ") != first:
+        raise SystemExit("error: parolele nu coincid")
+    return first
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        url = db.resolve_url(args.database_url)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    shown = url.render_as_string(hide_password=True)
+    try:
+        if args.command == "upgrade":
+            db.upgrade(url)
+            print(f"Archive schema at {db.head_revision()} in {shown}")
+            return 0
+        with Archive(url) as archive:
+            if args.command == "verify":
+                report = archive.verify()
+                print(report.describe())
+                return 0 if report.ok else 1
+            if args.command == "purge":
+                days = args.older_than
+                if days is None:
+                    setting = os.environ.get(RETENTION_ENV, "").strip()
+                    if not setting:
+                        print(
+                            f"error: give --older-than DAYS or set {RETENTION_ENV}",
+                            file=sys.stderr,
+                        )
+                        return 2
+                    try:
+                        days = _days(setting)
+                    except argparse.ArgumentTypeError as e:
+                        print(f"error: {RETENTION_ENV}: {e}", file=sys.stderr)
+                        return 2
+                by = args.by or os.environ.get("USER") or "cli"
+                print(archive.purge(days, by=by).describe())
+                return 0
+            if args.command == "users":
+                return _users(archive, args)
+    except ArchiveError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _users(archive: Archive, args: argparse.Namespace) -> int:
+    from archive.users import Users
+
+    users = Users(archive)
+    if args.users_command == "add":
+        user = users.create(
+            args.username, _password(args.password_stdin), args.role, display_name=args.name
+        )
+        print(f"Created {user.role} {user.username} ({user.display_name})")
+    elif args.users_command == "list":
+        for user in users.list():
+            state = "" if user.active else "  (disabled)"
+            print(f"{user.username:24} {user.role:8} {user.display_name}{state}")
+    elif args.users_command == "passwd":
+        users.set_password(args.username, _password(args.password_stdin))
+        print(f"Password of {args.username} changed")
+    elif args.users_command == "disable":
+        users.set_active(args.username, False)
+        print(f"Disabled {args.username}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The website channel: citizen websocket, widget, demo page, blank PDFs and the console.
+
+Named in credentials.yml by its module path, as Rasa loads custom channels::
+
+    livechat.channel.WebsiteChannel:
+      session_ttl_minutes: 480
+
+Rasa mounts a channel's blueprint at ``/webhooks/<url_prefix>``; this channel serves a
+whole site (demo page, ``/formulare/<id>.pdf`` links the bot sends, the console), so its
+prefix is ``/`` and each route carries its full path:
+
+=================================  ===================================================
+``GET  /webhooks/website/``        health: ``{"status": "ok"}``
+``WS   /webhooks/website/ws``      citizen websocket (JSON frames, see README.md)
+``GET  /webhooks/website/static/`` ``widget.js``, ``widget.css``, ``demo.css``
+``GET  /demo``                     demo page of the city hall with the widget
+``GET  /formulare/<id>.pdf``       blank interactive PDF of a catalog form
+``/console/…``                     clerk console (handoff/console.py)
+``/console/audit/…``               auditors' archive view (handoff/audit_console.py)
+=================================  ===================================================
+"""
+
+import asyncio
+import json
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from websockets.exceptions import ConnectionClosed
+
+import rasa_patches
+from archive.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
+from livechat.runtime import build_service, housekeeping_loop
+from livechat.service import HandoffError, HandoffService
+from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_PATH = "/webhooks/website"
+# A frame bigger than this cannot hold a valid message (2,000 characters of text).
+MAX_FRAME_BYTES = 64 * 1024
+_SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/(?!/))", re.IGNORECASE)
+
+
+def clean_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """Buttons as the widget shows them: a payload to send, or a link (http(s), mailto, tel,
+    or a path on this server). Anything else is dropped, with a log line."""
+    cleaned = []
+    for button in buttons or []:
+        title = str(button.get("title") or "").strip()
+        url = button.get("url")
+        if button.get("type") == "web_url" or url:
+            url = str(url or button.get("payload") or "")
+            if not title or not _SAFE_URL.match(url):
+                logger.warning("handoff: link button %r dropped (unsafe or empty)", button)
+                continue
+            cleaned.append({"title": title, "url": url})
+        elif title and button.get("payload"):
+            cleaned.append({"title": title, "payload": str(button["payload"])})
+        else:
+            logger.warning("handoff: button %r dropped (no title or payload)", button)
+    return cleaned
+
+
+# What the widget may get in a bot message; archive metadata may not use these names.
+_BOT_DATA_KEYS = ("buttons", "attachment", "image", "custom", "form_id")
+
+
+def archive_fields(recipient_id: Text, kwargs: Dict[Text, Any]) -> Dict[str, Any]:
+    """The archive-only part of a bot message: ``flags`` and ``archive_extra``.
+
+    Rasa passes the keyword arguments an action gave ``utter_message`` beyond text,
+    buttons, … to the output channel; ``archive`` (e.g. the flag and department of a
+    refused infrastructure question, actions/scope.py) is for the audit archive and is
+    never sent to the citizen. Malformed parts are dropped with a warning.
+    """
+    flags, extra = bot_archive_metadata(
+        kwargs.get(BOT_ARCHIVE_METADATA), reserved=_BOT_DATA_KEYS, conversation_id=recipient_id
+    )
+    return {"flags": flags, "archive_extra": extra}
+
+
+class WebsiteOutput(OutputChannel):
+    """Sends the bot's messages to the citizen's websocket(s), archived and stored first."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "website"
+
+    def __init__(self, service: HandoffService) -> None:
+        self.service = service
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.service.bot_message(recipient_id, text, {}, **archive_fields(recipient_id, kwargs))
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.service.bot_message(
+            recipient_id, text or "", {"buttons": clean_buttons(buttons)},
+            **archive_fields(recipient_id, kwargs),
+        )  # fmt: skip
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        await self.service.bot_custom(recipient_id, json_message, **archive_fields(recipient_id, kwargs))
+
+    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+        data: Dict[str, Any] = {}
+        if _SAFE_URL.match(str(attachment)):
+            data["attachment"] = str(attachment)
+        else:
+            logger.warning("handoff: attachment %r dropped (not a safe link)", attachment)
+            return
+        await self.service.bot_message(recipient_id, "", data, **archive_fields(recipient_id, kwargs))
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        if _SAFE_URL.match(str(image)):
+            await self.service.bot_message(
+                recipient_id, "", {"image": str(image)}, **archive_fields(recipient_id, kwargs)
+            )
+
+    async def send_elements(
+        self, recipient_id: Text, elements: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.service.bot_message(
+            recipient_id, "", {"custom": {"elements": elements}}, **archive_fields(recipient_id, kwargs)
+        )
+
+
+def _frame(data: Dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def parse_frame(raw: Any) -> Dict[str, Any]:
+    """A citizen's frame as a dict with a string ``type``, or HandoffError("malformed")."""
+    if isinstance(raw, bytes):
+        raise HandoffError("malformed", "Serverul primește doar mesaje text (JSON).")
+    if raw is None or len(raw) > MAX_FRAME_BYTES:
+        raise HandoffError(
+            "too_long",
+            f"Mesajul este prea lung; limita este de {MAX_MESSAGE_CHARS} de caractere.",
+            status=413,
+        )
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise HandoffError("malformed", "Mesajul primit nu este JSON valid; nu a fost trimis.") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise HandoffError("malformed", "Mesajul primit nu are câmpul „type”; nu a fost trimis.")
+    return frame
+
+
+def _client_id(frame: Dict[str, Any]) -> Optional[str]:
+    value = frame.get("client_id")
+    return value[:64] if isinstance(value, str) else None
+
+
+async def citizen_session(service: HandoffService, ws: Any) -> None:
+    """Serve one citizen websocket until it closes.
+
+    Floods are refused per conversation by the service (``citizen_messages_per_minute``).
+    """
+    conversation_id: Optional[str] = None
+    try:
+        while True:
+            raw = await ws.recv()
+            try:
+                frame = parse_frame(raw)
+            except HandoffError as error:
+                await ws.send(_frame(error.frame()))
+                continue
+            kind, client_id = frame["type"], _client_id(frame)
+            try:
+                if kind == "ping":
+                    await ws.send(_frame({"type": "pong"}))
+                elif kind == "hello":
+                    if conversation_id is not None:
+                        raise HandoffError("already_started", "Conversația este deja deschisă.")
+                    requested = frame.get("conversation_id")
+                    welcome = await service.open_citizen(requested or None, ws)
+                    conversation_id = welcome["conversation_id"]
+                    await ws.send(_frame(welcome))
+                elif conversation_id is None:
+                    raise HandoffError(
+                        "not_started", "Conexiunea nu este încă pregătită; reîncercați imediat."
+                    )
+                elif kind == "message":
+                    message = await service.citizen_message(
+                        conversation_id, frame.get("text"), frame.get("payload"), ws
+                    )
+                    await ws.send(
+                        _frame({"type": "ack", "client_id": client_id, "message": message.as_json()})
+                    )
+                elif kind == "leave_queue":
+                    await service.leave_queue(conversation_id)
+                else:
+                    raise HandoffError("unknown_type", f"Tip de mesaj necunoscut: „{kind[:40]}”.")
+            except HandoffError as error:
+                await ws.send(_frame(error.frame(client_id=client_id)))
+    except ConnectionClosed:
+        pass
+    finally:
+        if conversation_id is not None:
+            await service.close_citizen(conversation_id, ws)
+
+
+class WebsiteChannel(InputChannel):
+    """The citizens' live chat on the city hall's website, with clerk takeover."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "website"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteChannel":
+        rasa_patches.install()  # Rasa's per-action schema check, built once
+        return cls(ChannelSettings.from_credentials(credentials))
+
+    def __init__(self, settings: Optional[ChannelSettings] = None) -> None:
+        self.settings = settings or ChannelSettings()
+
+    def url_prefix(self) -> Text:
+        # Rasa joins this to "/webhooks/": "/" mounts the blueprint at the site root.
+        return "/"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        bp = Blueprint("handoff_website", __name__)
+        settings = self.settings
+
+        @bp.listener("before_server_start")
+        async def start(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            service = build_service(settings)
+            service.attach_bot(
+                on_new_message,
+                lambda _conversation_id: WebsiteOutput(service),
+                parse=lambda text: parse_with_agent(app, text),
+            )
+            app.ctx.handoff = service
+            await service.hub.start()
+            app.ctx.handoff_housekeeping = loop.create_task(housekeeping_loop(service))
+            logger.info("handoff: website channel ready (demo page at /demo, console at /console/)")
+
+        @bp.listener("after_server_start")
+        async def freeze_startup_objects(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            rasa_patches.freeze_startup_objects_now()
+
+        @bp.listener("before_server_stop")
+        async def stop(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            task = getattr(app.ctx, "handoff_housekeeping", None)
+            if task is not None:
+                task.cancel()
+            service = getattr(app.ctx, "handoff", None)
+            if service is not None:
+                await service.hub.stop()
+                service.store.engine.dispose()
+
+        @bp.route(f"{CHANNEL_PATH}/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.websocket(f"{CHANNEL_PATH}/ws")
+        async def citizen_socket(request: Request, ws: Any) -> None:
+            await citizen_session(request.app.ctx.handoff, ws)
+
+        return bp
+
+
+async def parse_with_agent(app: Any, text: str) -> Dict[str, Any]:
+    """The NLU result of ``text`` from the model the Rasa server has loaded, without
+    touching any tracker (``Agent.parse_message``); ``{}`` while no model is ready."""
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        logger.warning("handoff: no model loaded yet; a clerk's conversation is not classified")
+        return {}
+    return await agent.parse_message(text)

@@ -1,0 +1,39 @@
+"""The live chat's runtime on the Rasa server: the service and its housekeeping.
+
+Built by the website channel in a ``before_server_start`` listener (nothing at import).
+"""
+
+import asyncio
+import logging
+
+from livechat.archive import load_sink
+from livechat.hub import Hub, RedisHub
+from livechat.schedule import current_schedule
+from livechat.service import HandoffService
+from livechat.settings import ChannelSettings
+from livechat.store import HandoffStore
+from storage import db
+
+logger = logging.getLogger(__name__)
+
+
+def build_service(settings: ChannelSettings) -> HandoffService:
+    """The service with its database (migrated to the latest schema) and archive sink."""
+    current_schedule()  # a broken schedule file stops the server start with its message
+    db.upgrade()
+    engine = db.make_engine()
+    sink = load_sink(settings.turn_sink)
+    hub = RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url else Hub()
+    return HandoffService(HandoffStore(engine), settings, sink, hub)
+
+
+async def housekeeping_loop(service: HandoffService) -> None:
+    """Run :meth:`HandoffService.housekeeping` every ``housekeeping_seconds``, forever."""
+    while True:
+        await asyncio.sleep(service.settings.housekeeping_seconds)
+        try:
+            await service.housekeeping()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed round is retried next round, and must be visible
+            logger.exception("handoff: housekeeping round failed")

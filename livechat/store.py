@@ -1,0 +1,657 @@
+"""Conversations, transcript, clerks, sessions and the queue, in the database.
+
+Every state change is one conditional ``UPDATE … WHERE state = …`` and reports whether it
+happened: of two clerks taking the same conversation at once exactly one gets ``True``,
+whichever process or database (SQLite, PostgreSQL) they use. Each method is one short
+unit of work on its own connection; nothing is kept in memory between calls.
+"""
+
+import datetime as dt
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Dict, Iterator, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from livechat import auth
+from livechat.tables import (
+    ACTIVE,
+    BOT,
+    CLERK,
+    CLOSED,
+    FLAG_REASONS,
+    PRESENCES,
+    QUEUED,
+    SENDERS,
+    UTCDateTime,
+    clerks,
+    conversations,
+    messages,
+    sessions,
+    utcnow,
+)
+
+
+class ClerkExistsError(ValueError):
+    """A clerk with this username already exists."""
+
+
+class UnknownClerkError(LookupError):
+    """No clerk with this username or id."""
+
+
+@dataclass(frozen=True)
+class Clerk:
+    id: int
+    username: str
+    display_name: str
+    presence: str
+    last_seen_at: Optional[dt.datetime]
+    disabled: bool
+
+    def as_json(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
+            "presence": self.presence,
+        }
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    state: str
+    clerk_id: Optional[int]
+    topic: Optional[str]
+    form_id: Optional[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    queued_at: Optional[dt.datetime]
+    taken_at: Optional[dt.datetime]
+    citizen_seen_at: Optional[dt.datetime]
+    paused_until: Optional[dt.datetime] = None
+    flag: Optional[str] = None
+    flag_note: Optional[str] = None
+    flagged_at: Optional[dt.datetime] = None
+
+    def paused_at(self, now: dt.datetime) -> bool:
+        """Whether the citizen's messages are held back from the bot at ``now``."""
+        return self.paused_until is not None and self.paused_until > now
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: str
+    sender: str
+    text: str
+    data: Dict[str, Any]
+    clerk_id: Optional[int]
+    author: Optional[str]
+    created_at: dt.datetime
+
+    @property
+    def clerk_only(self) -> bool:
+        """A note for the clerk (a redirect hint), never shown to the citizen."""
+        return bool(self.data.get("hint"))
+
+    def as_json(self) -> Dict[str, Any]:
+        """The frame a widget or console shows (also the history sent on reconnect)."""
+        frame: Dict[str, Any] = {
+            "type": "message",
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "sender": self.sender,
+            "name": self.author,
+            "text": self.text,
+            "ts": self.created_at.isoformat(),
+        }
+        for key in ("buttons", "attachment", "image", "custom", "hint"):
+            if self.data.get(key):
+                frame[key] = self.data[key]
+        return frame
+
+
+def _clerk(row: Any) -> Clerk:
+    return Clerk(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        presence=row.presence,
+        last_seen_at=row.last_seen_at,
+        disabled=bool(row.disabled),
+    )
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(**{column.name: getattr(row, column.name) for column in conversations.c})
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        sender=row.sender,
+        text=row.text,
+        data=row.data or {},
+        clerk_id=row.clerk_id,
+        author=row.author,
+        created_at=row.created_at,
+    )
+
+
+_CLERK_COLUMNS = [
+    clerks.c.id, clerks.c.username, clerks.c.display_name, clerks.c.presence,
+    clerks.c.last_seen_at, clerks.c.disabled,
+]  # fmt: skip
+
+
+class HandoffStore:
+    """The handoff's tables, one short transaction per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Connection]:
+        """One unit of work: commits on success, rolls back on error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    # -- clerks -------------------------------------------------------------------------
+
+    def create_clerk(
+        self, username: str, display_name: str, password: str, now: Optional[dt.datetime] = None
+    ) -> Clerk:
+        """Create a clerk account (presence "indisponibil").
+
+        Raises:
+            ClerkExistsError: the username is taken.
+            auth.PasswordPolicyError: the password is too weak.
+        """
+        username = username.strip().lower()
+        if not username or not display_name.strip():
+            raise ValueError("username and display name are required")
+        auth.check_password_policy(password, username)
+        password_hash = auth.hash_password(password)
+        with self.session_scope() as connection:
+            exists = connection.execute(
+                sa.select(clerks.c.id).where(clerks.c.username == username)
+            ).first()
+            if exists:
+                raise ClerkExistsError(f"clerk '{username}' already exists")
+            connection.execute(
+                clerks.insert().values(
+                    username=username,
+                    display_name=display_name.strip(),
+                    password_hash=password_hash,
+                    created_at=now or utcnow(),
+                )
+            )
+        clerk = self.clerk_by_username(username)
+        assert clerk is not None
+        return clerk
+
+    def set_password(self, username: str, password: str) -> None:
+        auth.check_password_policy(password, username)
+        with self.session_scope() as connection:
+            result = connection.execute(
+                clerks.update()
+                .where(clerks.c.username == username.strip().lower())
+                .values(password_hash=auth.hash_password(password))
+            )
+            if result.rowcount != 1:
+                raise UnknownClerkError(f"no clerk '{username}'")
+            # A new password ends every open session of that clerk.
+            connection.execute(
+                sessions.delete().where(
+                    sessions.c.clerk_id
+                    == sa.select(clerks.c.id)
+                    .where(clerks.c.username == username.strip().lower())
+                    .scalar_subquery()
+                )
+            )
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        with self.session_scope() as connection:
+            result = connection.execute(
+                clerks.update()
+                .where(clerks.c.username == username.strip().lower())
+                .values(disabled=disabled, presence="indisponibil")
+            )
+            if result.rowcount != 1:
+                raise UnknownClerkError(f"no clerk '{username}'")
+
+    def clerk(self, clerk_id: int) -> Optional[Clerk]:
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(*_CLERK_COLUMNS).where(clerks.c.id == clerk_id)
+            ).first()
+        return _clerk(row) if row else None
+
+    def clerk_by_username(self, username: str) -> Optional[Clerk]:
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(*_CLERK_COLUMNS).where(clerks.c.username == username.strip().lower())
+            ).first()
+        return _clerk(row) if row else None
+
+    def list_clerks(self) -> List[Clerk]:
+        with self.session_scope() as connection:
+            rows = connection.execute(sa.select(*_CLERK_COLUMNS).order_by(clerks.c.username))
+            return [_clerk(row) for row in rows]
+
+    def authenticate(self, username: str, password: str) -> Optional[Clerk]:
+        """The clerk whose username and password these are, or None (same time either way)."""
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(clerks).where(clerks.c.username == username.strip().lower())
+            ).first()
+        if row is None or row.disabled:
+            auth.burn_verification_time(password)
+            return None
+        if not auth.verify_password(row.password_hash, password):
+            return None
+        if auth.needs_rehash(row.password_hash):
+            with self.session_scope() as connection:
+                connection.execute(
+                    clerks.update()
+                    .where(clerks.c.id == row.id)
+                    .values(password_hash=auth.hash_password(password))
+                )
+        return _clerk(row)
+
+    def set_presence(self, clerk_id: int, presence: str, now: dt.datetime) -> None:
+        if presence not in PRESENCES:
+            raise ValueError(f"presence must be one of {PRESENCES}, not {presence!r}")
+        with self.session_scope() as connection:
+            connection.execute(
+                clerks.update()
+                .where(clerks.c.id == clerk_id)
+                .values(presence=presence, last_seen_at=now)
+            )
+
+    def touch_clerks(self, clerk_ids: List[int], now: dt.datetime) -> None:
+        """Record that these clerks are still connected (console open)."""
+        if not clerk_ids:
+            return
+        with self.session_scope() as connection:
+            connection.execute(
+                clerks.update().where(clerks.c.id.in_(clerk_ids)).values(last_seen_at=now)
+            )
+
+    def active_clerks(self, now: dt.datetime, grace: dt.timedelta) -> List[Clerk]:
+        """Clerks set "activ" and seen within ``grace`` (their console is open)."""
+        with self.session_scope() as connection:
+            rows = connection.execute(
+                sa.select(*_CLERK_COLUMNS)
+                .where(clerks.c.presence == ACTIVE)
+                .where(clerks.c.disabled == sa.false())
+                .where(clerks.c.last_seen_at >= now - grace)
+                .order_by(clerks.c.display_name)
+            )
+            return [_clerk(row) for row in rows]
+
+    def vanished_clerks(self, now: dt.datetime, grace: dt.timedelta) -> List[Clerk]:
+        """Clerks not seen within ``grace`` who are still "activ" or hold conversations."""
+        holding = sa.select(conversations.c.clerk_id).where(conversations.c.state == CLERK)
+        with self.session_scope() as connection:
+            rows = connection.execute(
+                sa.select(*_CLERK_COLUMNS)
+                .where(
+                    sa.or_(clerks.c.last_seen_at.is_(None), clerks.c.last_seen_at < now - grace)
+                )
+                .where(sa.or_(clerks.c.presence == ACTIVE, clerks.c.id.in_(holding)))
+            )
+            return [_clerk(row) for row in rows]
+
+    # -- console sessions ---------------------------------------------------------------
+
+    def create_session(self, clerk_id: int, now: dt.datetime, ttl: dt.timedelta) -> str:
+        token = auth.new_session_token()
+        with self.session_scope() as connection:
+            connection.execute(
+                sessions.insert().values(
+                    token_hash=auth.token_digest(token),
+                    clerk_id=clerk_id,
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            )
+            connection.execute(sessions.delete().where(sessions.c.expires_at < now))
+        return token
+
+    def session_clerk(self, token: str, now: dt.datetime) -> Optional[Clerk]:
+        """The clerk of an unexpired session token, or None."""
+        if not token:
+            return None
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(*_CLERK_COLUMNS)
+                .select_from(sessions.join(clerks, sessions.c.clerk_id == clerks.c.id))
+                .where(sessions.c.token_hash == auth.token_digest(token))
+                .where(sessions.c.expires_at > now)
+                .where(clerks.c.disabled == sa.false())
+            ).first()
+        return _clerk(row) if row else None
+
+    def delete_session(self, token: str) -> None:
+        with self.session_scope() as connection:
+            connection.execute(
+                sessions.delete().where(sessions.c.token_hash == auth.token_digest(token))
+            )
+
+    # -- conversations ------------------------------------------------------------------
+
+    def create_conversation(self, now: dt.datetime) -> Conversation:
+        conversation_id = uuid.uuid4().hex
+        with self.session_scope() as connection:
+            connection.execute(
+                conversations.insert().values(
+                    id=conversation_id, state=BOT, created_at=now, updated_at=now,
+                    citizen_seen_at=now,
+                )  # fmt: skip
+            )
+        conversation = self.conversation(conversation_id)
+        assert conversation is not None
+        return conversation
+
+    def conversation(self, conversation_id: str) -> Optional[Conversation]:
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(conversations).where(conversations.c.id == conversation_id)
+            ).first()
+        return _conversation(row) if row else None
+
+    def citizen_seen(self, conversation_id: str, now: dt.datetime) -> None:
+        with self.session_scope() as connection:
+            connection.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id)
+                .values(citizen_seen_at=now)
+            )
+
+    def citizens_seen(self, conversation_ids: List[str], now: dt.datetime) -> None:
+        """Record that these citizens still have the chat open (one statement)."""
+        if not conversation_ids:
+            return
+        with self.session_scope() as connection:
+            connection.execute(
+                conversations.update()
+                .where(conversations.c.id.in_(conversation_ids))
+                .values(citizen_seen_at=now)
+            )
+
+    def _transition(
+        self, conversation_id: str, where: List[Any], values: Dict[str, Any], now: dt.datetime
+    ) -> bool:
+        with self.session_scope() as connection:
+            result = connection.execute(
+                conversations.update()
+                .where(conversations.c.id == conversation_id, *where)
+                .values(updated_at=now, **values)
+            )
+            return result.rowcount == 1
+
+    def enqueue(
+        self,
+        conversation_id: str,
+        now: dt.datetime,
+        topic: Optional[str] = None,
+        form_id: Optional[str] = None,
+    ) -> bool:
+        """bot → queued."""
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == BOT],
+            {"state": QUEUED, "queued_at": now, "topic": topic, "form_id": form_id},
+            now,
+        )
+
+    def leave_queue(self, conversation_id: str, now: dt.datetime) -> bool:
+        """queued → bot (the citizen left the queue, or the office closed)."""
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == QUEUED],
+            {"state": BOT, "queued_at": None},
+            now,
+        )
+
+    def takeover(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
+        """queued → clerk; exactly one of several concurrent callers gets True."""
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == QUEUED],
+            {"state": CLERK, "clerk_id": clerk_id, "taken_at": now},
+            now,
+        )
+
+    def transfer(
+        self, conversation_id: str, from_clerk_id: int, to_clerk_id: int, now: dt.datetime
+    ) -> bool:
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == CLERK, conversations.c.clerk_id == from_clerk_id],
+            {"clerk_id": to_clerk_id, "taken_at": now},
+            now,
+        )
+
+    def release(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
+        """clerk → bot."""
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == CLERK, conversations.c.clerk_id == clerk_id],
+            {"state": BOT, "clerk_id": None, "queued_at": None},
+            now,
+        )
+
+    def close(
+        self,
+        conversation_id: str,
+        clerk_id: int,
+        now: dt.datetime,
+        flag: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> bool:
+        """clerk → closed; with ``flag`` (a FLAG_REASONS key) also flagged for audit."""
+        values: Dict[str, Any] = {"state": CLOSED, "clerk_id": None, "queued_at": None}
+        if flag is not None:
+            if flag not in FLAG_REASONS:
+                raise ValueError(f"flag must be one of {sorted(FLAG_REASONS)}, not {flag!r}")
+            values.update(flag=flag, flag_note=note, flagged_at=now)
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == CLERK, conversations.c.clerk_id == clerk_id],
+            values,
+            now,
+        )
+
+    def pause(
+        self, conversation_id: str, until: dt.datetime, flag: Optional[str], now: dt.datetime
+    ) -> bool:
+        """Hold the citizen's messages back from the bot until ``until``; flag it.
+
+        A pause already running longer is kept (the later end wins).
+        """
+        if flag is not None and flag not in FLAG_REASONS:
+            raise ValueError(f"flag must be one of {sorted(FLAG_REASONS)}, not {flag!r}")
+        paused_until = conversations.c.paused_until
+        later = sa.case(
+            (sa.and_(paused_until.isnot(None), paused_until > sa.literal(until, UTCDateTime)), paused_until),
+            else_=sa.literal(until, UTCDateTime),
+        )
+        values: Dict[str, Any] = {"paused_until": later}
+        if flag is not None:
+            values.update(flag=flag, flagged_at=now)
+        return self._transition(conversation_id, [], values, now)
+
+    def end_pauses(self, now: dt.datetime) -> List[str]:
+        """Clear the pauses that ended by ``now``; the ids of those this call cleared.
+
+        Each clear is conditional on the end it read, so of several instances running
+        housekeeping only one reports a given pause.
+        """
+        with self.session_scope() as connection:
+            rows = list(
+                connection.execute(
+                    sa.select(conversations.c.id, conversations.c.paused_until).where(
+                        conversations.c.paused_until <= now
+                    )
+                )
+            )
+        ended = []
+        for row in rows:
+            with self.session_scope() as connection:
+                result = connection.execute(
+                    conversations.update()
+                    .where(
+                        conversations.c.id == row.id,
+                        conversations.c.paused_until == sa.literal(row.paused_until, UTCDateTime),
+                    )
+                    .values(paused_until=None)
+                )
+            if result.rowcount == 1:
+                ended.append(row.id)
+        return ended
+
+    def reopen(self, conversation_id: str, now: dt.datetime) -> bool:
+        """closed → bot (the citizen writes again after the clerk closed)."""
+        return self._transition(
+            conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now
+        )
+
+    def requeue(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
+        """clerk → queued, keeping the original place in the queue (clerk vanished)."""
+        return self._transition(
+            conversation_id,
+            [conversations.c.state == CLERK, conversations.c.clerk_id == clerk_id],
+            {
+                "state": QUEUED,
+                "clerk_id": None,
+                "queued_at": sa.func.coalesce(
+                    conversations.c.queued_at, sa.literal(now, UTCDateTime)
+                ),
+            },
+            now,
+        )
+
+    def queue(self) -> List[Conversation]:
+        """Queued conversations, first come first served."""
+        with self.session_scope() as connection:
+            rows = connection.execute(
+                sa.select(conversations)
+                .where(conversations.c.state == QUEUED)
+                .order_by(conversations.c.queued_at, conversations.c.id)
+            )
+            return [_conversation(row) for row in rows]
+
+    def held_by(self, clerk_id: int) -> List[Conversation]:
+        with self.session_scope() as connection:
+            rows = connection.execute(
+                sa.select(conversations)
+                .where(conversations.c.state == CLERK, conversations.c.clerk_id == clerk_id)
+                .order_by(conversations.c.taken_at)
+            )
+            return [_conversation(row) for row in rows]
+
+    # -- transcript ---------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: str,
+        sender: str,
+        text: str,
+        now: dt.datetime,
+        data: Optional[Dict[str, Any]] = None,
+        author: Optional[str] = None,
+    ) -> Message:
+        """Append a citizen, bot or system message."""
+        if sender not in SENDERS:
+            raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
+        with self.session_scope() as connection:
+            return self._insert_message(
+                connection, conversation_id, sender, text, now, data, None, author
+            )
+
+    def add_clerk_message(
+        self,
+        conversation_id: str,
+        clerk: Clerk,
+        text: str,
+        now: dt.datetime,
+        data: Optional[Dict[str, Any]] = None,
+    ) -> Optional[Message]:
+        """Append a message of ``clerk`` if, and only if, the clerk holds the conversation.
+
+        The conditional update locks the conversation row until the message is written,
+        so a transfer or release cannot slip in between.
+        """
+        with self.session_scope() as connection:
+            holds = connection.execute(
+                conversations.update()
+                .where(
+                    conversations.c.id == conversation_id,
+                    conversations.c.state == CLERK,
+                    conversations.c.clerk_id == clerk.id,
+                )
+                .values(updated_at=now)
+            )
+            if holds.rowcount != 1:
+                return None
+            return self._insert_message(
+                connection, conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name
+            )
+
+    @staticmethod
+    def _insert_message(
+        connection: Connection,
+        conversation_id: str,
+        sender: str,
+        text: str,
+        now: dt.datetime,
+        data: Optional[Dict[str, Any]],
+        clerk_id: Optional[int],
+        author: Optional[str],
+    ) -> Message:
+        result = connection.execute(
+            messages.insert().values(
+                conversation_id=conversation_id, sender=sender, text=text, data=data or None,
+                clerk_id=clerk_id, author=author, created_at=now,
+            )  # fmt: skip
+        )
+        return Message(
+            id=result.inserted_primary_key[0],
+            conversation_id=conversation_id,
+            sender=sender,
+            text=text,
+            data=data or {},
+            clerk_id=clerk_id,
+            author=author,
+            created_at=now,
+        )
+
+    def message(self, conversation_id: str, message_id: Any) -> Optional[Message]:
+        """One message of the conversation, or None (also for another conversation's id)."""
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            return None
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(messages).where(
+                    messages.c.id == message_id, messages.c.conversation_id == conversation_id
+                )
+            ).first()
+        return _message(row) if row else None
+
+    def transcript(self, conversation_id: str, limit: Optional[int] = None) -> List[Message]:
+        """The conversation's messages, oldest first (the latest ``limit`` when given)."""
+        query = sa.select(messages).where(messages.c.conversation_id == conversation_id)
+        with self.session_scope() as connection:
+            if limit is None:
+                rows = list(connection.execute(query.order_by(messages.c.id)))
+            else:
+                rows = list(connection.execute(query.order_by(messages.c.id.desc()).limit(limit)))
+                rows.reverse()
+        return [_message(row) for row in rows]

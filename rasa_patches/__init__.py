@@ -1,0 +1,114 @@
+"""Two fixes to Rasa 3.6's hot path, installed when the website channel (handoff/) or the
+archive tracker store (archive/) is created, whichever comes first; installing
+twice changes nothing. Neither package owns them: both need them, and either may be
+deployed without the other. Also here: :func:`freeze_startup_objects_now`, which keeps the
+objects loaded at start out of the garbage collector.
+
+1. Rasa 3.6.21 checks every reply of the action server with ``jsonschema.validate`` in
+   ``RemoteAction._validate_action_result``. That function re-validates the schema
+   itself and rebuilds a validator on every call: about 65–90 ms per custom action on
+   this machine, against under 1 ms for a validator built once (bench/README.md). The
+   replacement validates against the same schema with a validator built once, and
+   raises the same ``ValidationError`` with the same message.
+2. ``Event.resolve_by_type`` walks the whole tree of ``Event`` subclasses (with an
+   ``inspect.isabstract`` check on each) for every event it deserialises: every time a
+   tracker is loaded, from any tracker store, and for every event an action returns.
+   For a conversation of 50 events that is about 4 ms of the 5 ms a load takes. The
+   replacement remembers the class found for each type name; a name it has not seen
+   (or an unknown one) goes to Rasa's own lookup, so errors and defaults are unchanged.
+"""
+
+import gc
+import logging
+import threading
+from typing import Any, Callable, Dict, Optional, Text
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_validator: Optional[Any] = None
+_installed = False
+
+
+def _cached_validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+    from jsonschema import ValidationError, validators
+
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    global _validator
+    if _validator is None:
+        with _lock:
+            if _validator is None:
+                spec = self.action_response_format_spec()
+                validator_class = validators.validator_for(spec)
+                validator_class.check_schema(spec)
+                _validator = validator_class(spec)
+    try:
+        _validator.validate(result)
+        return True
+    except ValidationError as e:
+        e.message += (
+            f". Failed to validate Action server response from API, "
+            f"make sure your response from the Action endpoint is valid. "
+            f"For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise e
+
+
+_event_classes: Dict[Text, Any] = {}
+_rasa_resolve_by_type: Optional[Callable[..., Any]] = None
+
+
+def _cached_resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
+    """``Event.resolve_by_type``, remembering the class found for each type name."""
+    found = _event_classes.get(type_name)
+    if found is not None:
+        return found
+    # Rasa's lookup with no default: a class it finds is remembered; the fallback (the
+    # default, None for "topic", or the ValueError) is decided by Rasa, not cached.
+    try:
+        found = _rasa_resolve_by_type(type_name)  # type: ignore[misc]
+    except ValueError:
+        found = None
+    if found is not None:
+        _event_classes[type_name] = found
+        return found
+    return _rasa_resolve_by_type(type_name, default)  # type: ignore[misc]
+
+
+def install() -> bool:
+    """Installs both replacements once per process; returns whether they are in place."""
+    global _installed, _rasa_resolve_by_type
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
+
+    with _lock:
+        if _installed:
+            return True
+        if not hasattr(RemoteAction, "_validate_action_result") or not hasattr(
+            Event, "resolve_by_type"
+        ):
+            logger.warning("rasa_patches: this Rasa lacks the patched methods; not patched")
+            return False
+        RemoteAction._validate_action_result = _cached_validate_action_result
+        _rasa_resolve_by_type = Event.resolve_by_type
+        Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
+        _installed = True
+        return True
+
+
+def freeze_startup_objects_now() -> None:
+    """Keeps what the server loaded at start out of Python's garbage collections.
+
+    The model, TensorFlow and the libraries are millions of objects that live as long
+    as the server. Every full collection scanned them all: a pause of about 280 ms of
+    the event loop, every few seconds under load, for every conversation at once
+    (bench/README.md). ``gc.freeze`` moves the objects alive now out of the
+    collector's generations, so later collections scan only what conversations
+    allocate. Called once the server has started (the agent is loaded by then): the
+    website channel does it in its ``after_server_start`` listener.
+    """
+    gc.collect()  # leave no garbage of the start-up in the frozen set
+    gc.freeze()
+    logger.debug("rasa_patches: %d start-up objects frozen for the garbage collector", gc.get_freeze_count())

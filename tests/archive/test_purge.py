@@ -1,0 +1,145 @@
+"""Retention: `purge --older-than DAYS` keeps `verify` passing and records what went."""
+
+import json
+
+import pytest
+
+from archive import ArchiveIntegrityError, InvalidQuery, TurnIn, UnknownConversation
+from archive.__main__ import main
+
+from .conftest import raw_sql
+
+
+def add_tracker_event(db_url, sender, timestamp):
+    raw_sql(
+        db_url,
+        "INSERT INTO tracker_events (sender_id, type_name, timestamp, data)"
+        " VALUES (:s, 'user', :t, '{}')",
+        s=sender,
+        t=timestamp,
+    )
+
+
+@pytest.fixture
+def aged(archive, clock, db_url):
+    """Conversation 'old' 40 days ago, 'mid' 20 days ago, 'new' today."""
+    start = clock.now
+    clock.advance(days=-40)
+    archive.append(TurnIn("old", "citizen", "Bună, vechi"))
+    archive.append(TurnIn("old", "bot", "Răspuns vechi"))
+    add_tracker_event(db_url, "old", clock.now.timestamp())
+    clock.now = start
+    clock.advance(days=-20)
+    archive.append(TurnIn("mid", "citizen", "Bună, de acum 20 de zile"))
+    add_tracker_event(db_url, "mid", clock.now.timestamp())
+    clock.now = start
+    archive.append(TurnIn("new", "citizen", "Bună, azi"))
+    add_tracker_event(db_url, "new", clock.now.timestamp())
+    return archive
+
+
+def test_purge_removes_old_turns_and_verify_still_passes(aged, db_url):
+    report = aged.purge(30, by="admin")
+    assert report.turns_deleted == 2 and report.tracker_events_deleted == 1
+    assert aged.conversation("old") == []  # known, but its turns are gone
+    assert [t.text for t in aged.conversation("mid")] == ["Bună, de acum 20 de zile"]
+    verified = aged.verify()
+    assert verified.ok, verified.describe()
+    (purge,) = verified.purges
+    assert (purge.purged_by, purge.turns_deleted, purge.through_seq) == ("admin", 2, 2)
+    assert "by admin: 2 turns (through seq 2)" in verified.describe()
+    remaining = raw_sql(db_url, "SELECT sender_id FROM tracker_events ORDER BY sender_id")
+    assert remaining == [[("mid",), ("new",)]]
+
+
+def test_the_purge_is_itself_chained(aged):
+    aged.purge(30, by="admin")
+    (record,) = aged.conversation("_archive")
+    assert (record.speaker, record.event) == ("system", "purged")
+    assert record.extra["turns_deleted"] == 2 and record.extra["purged_by"] == "admin"
+    assert "30 zile" in record.text
+
+
+def test_nothing_to_purge(aged):
+    report = aged.purge(365, by="admin")
+    assert report.record is None and report.turns_deleted == 0
+    assert aged.verify().purges == ()
+
+
+def test_purges_accumulate_and_the_chain_continues(aged, clock):
+    aged.purge(30, by="admin")
+    clock.advance(days=15)
+    aged.append(TurnIn("mid", "bot", "Răspuns mai nou"))
+    second = aged.purge(30, by="cron")
+    assert second.turns_deleted == 1  # "mid" turn 1 is now 35 days old
+    assert [t.turn_no for t in aged.conversation("mid")] == [2]
+    verified = aged.verify()
+    assert verified.ok, verified.describe()
+    assert [p.purged_by for p in verified.purges] == ["admin", "cron"]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE archive_purges SET through_seq = through_seq + 1",
+        "UPDATE archive_purges SET through_hash = 'f' || substr(through_hash, 2)",
+        "UPDATE archive_purges SET turns_deleted = 1",
+        "DELETE FROM archive_purges",
+        "DELETE FROM archive_turns WHERE conversation_id = '_archive'",
+    ],
+)
+def test_tampering_with_a_purge_is_detected(aged, db_url, tamper):
+    aged.purge(30, by="admin")
+    raw_sql(db_url, tamper)
+    assert not aged.verify().ok
+
+
+def test_a_fake_purge_cannot_hide_deleted_turns(aged, db_url):
+    # Delete the 40-day-old turns and pretend a purge did it, without its record.
+    second = aged.conversation("old")[1]
+    raw_sql(
+        db_url,
+        "DELETE FROM archive_turns WHERE seq <= 2",
+        "INSERT INTO archive_purges (purged_at, purged_by, older_than_days, cutoff, through_seq,"
+        " through_hash, turns_deleted, tracker_events_deleted, record_seq)"
+        " VALUES (:at, 'intrus', 30, :at, 2, :h, 2, 0, 3)",
+        at=second.at.replace(tzinfo=None),
+        h=second.hash,
+    )
+    report = aged.verify()
+    assert not report.ok and "purge checkpoint" in report.broken_at.reason
+
+
+def test_purge_refuses_to_destroy_a_broken_chain(aged, db_url):
+    raw_sql(db_url, "UPDATE archive_turns SET text = 'șters' WHERE seq = 1")
+    with pytest.raises(ArchiveIntegrityError, match="seq 1"):
+        aged.purge(30, by="admin")
+    assert len(raw_sql(db_url, "SELECT seq FROM archive_turns")[0]) == 4  # nothing deleted
+
+
+@pytest.mark.parametrize("days", [0, -3, 1.5, "30", True, None])
+def test_bad_retention_periods(archive, days):
+    with pytest.raises(InvalidQuery):
+        archive.purge(days, by="admin")
+
+
+def test_purge_command_line(aged, db_url, capsys, monkeypatch):
+    monkeypatch.delenv("ARCHIVE_RETENTION_DAYS", raising=False)
+    assert main(["--database-url", db_url, "purge"]) == 2
+    assert "ARCHIVE_RETENTION_DAYS" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--database-url", db_url, "purge", "--older-than", "treizeci"])
+    assert "not a whole number" in capsys.readouterr().err
+    monkeypatch.setenv("ARCHIVE_RETENTION_DAYS", "30")
+    assert main(["--database-url", db_url, "purge", "--by", "cron"]) == 0
+    # The command line runs on the real clock: every fixture turn is older than 30 days.
+    assert "by cron: 4 turns (through seq 4)" in capsys.readouterr().out
+    assert main(["--database-url", db_url, "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "Purges:" in out and "by cron" in out
+
+
+def test_unknown_conversation_after_purge_is_still_unknown(aged):
+    aged.purge(30, by="admin")
+    with pytest.raises(UnknownConversation):
+        aged.conversation("never")

@@ -1,0 +1,120 @@
+"""One migration tree: a new database gets every table; a wave-1 database (two alembic
+trees, made by the wave-1 code: tests/storage/data/) upgrades in place, rows intact."""
+
+import shutil
+from pathlib import Path
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
+
+from storage import db
+
+DATA = Path(__file__).with_name("data")
+WAVE1_TABLES = {
+    "archive_turns", "archive_head", "archive_conversations", "archive_purges",
+    "tracker_events", "archive_users", "archive_access_log",
+    "handoff_clerks", "handoff_sessions", "handoff_conversations", "handoff_messages",
+}  # fmt: skip
+OLD_VERSION_TABLES = {"alembic_version_archive", "alembic_version_handoff"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def wave1_url(request, tmp_path) -> str:
+    """A copy of the wave-1 database on the backend of this test."""
+    if request.param == "sqlite":
+        path = tmp_path / "wave1.db"
+        shutil.copyfile(DATA / "wave1.db", path)
+        return f"sqlite:///{path}"
+    databases = request.getfixturevalue("pg_databases")
+    url = databases.create("wave1")
+    dump = (DATA / "wave1_postgresql.sql").read_text(encoding="utf-8")
+    u = sa.engine.make_url(url)
+    conn = psycopg2.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(dump)
+    finally:
+        conn.close()
+    return url
+
+
+def _tables(url: str) -> set:
+    engine = db.make_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _rows(url: str, sql: str) -> list:
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def test_a_new_database_gets_every_table_and_one_version_table(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    db.upgrade(url)
+    db.upgrade(url)  # idempotent
+    tables = _tables(url)
+    assert WAVE1_TABLES <= tables
+    assert "alembic_version" in tables and not OLD_VERSION_TABLES & tables
+    assert _rows(url, "SELECT version_num FROM alembic_version") == [(db.head_revision(),)]
+
+
+def test_a_wave1_database_upgrades_in_place(wave1_url):
+    assert OLD_VERSION_TABLES <= _tables(wave1_url)  # the fixture is what wave 1 left
+    before = {
+        table: _rows(wave1_url, f"SELECT * FROM {table} ORDER BY 1")
+        for table in ("archive_turns", "handoff_messages", "handoff_conversations")
+    }
+    db.upgrade(wave1_url)
+    tables = _tables(wave1_url)
+    assert WAVE1_TABLES <= tables and not OLD_VERSION_TABLES & tables
+    assert _rows(wave1_url, "SELECT version_num FROM alembic_version") == [(db.head_revision(),)]
+    for table, rows in before.items():
+        assert rows and _rows(wave1_url, f"SELECT * FROM {table} ORDER BY 1") == rows, table
+    # The archive written by wave 1 still verifies after the upgrade.
+    from archive import Archive
+
+    with Archive(wave1_url) as archive:
+        assert archive.verify().ok
+        assert [t.speaker for t in archive.conversation(before["archive_turns"][0][1])] == [
+            "citizen", "bot",
+        ]  # fmt: skip
+
+
+def test_a_database_of_an_unknown_wave1_revision_is_refused(tmp_path):
+    path = tmp_path / "wave1.db"
+    shutil.copyfile(DATA / "wave1.db", path)
+    url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version_handoff SET version_num = '0003'"))
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="'0003'"):
+        db.upgrade(url)
+    assert OLD_VERSION_TABLES <= _tables(url)  # nothing changed
+
+
+def test_a_wave1_database_half_way_gets_the_missing_step(tmp_path):
+    """A database whose handoff tree stopped at 0001 gets 0002's columns."""
+    path = tmp_path / "wave1.db"
+    shutil.copyfile(DATA / "wave1.db", path)
+    url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_handoff_conversations_paused_until"))
+        for column in ("paused_until", "flag", "flag_note", "flagged_at"):
+            conn.execute(sa.text(f"ALTER TABLE handoff_conversations DROP COLUMN {column}"))
+        conn.execute(sa.text("UPDATE alembic_version_handoff SET version_num = '0001'"))
+    engine.dispose()
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("handoff_conversations")}
+    engine.dispose()
+    assert {"paused_until", "flag", "flag_note", "flagged_at"} <= columns

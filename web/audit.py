@@ -1,0 +1,484 @@
+"""The auditors' archive view in the console (issue 5, "Audit").
+
+Auditors and admins are accounts of ``archive.users`` (``python -m archive
+users add NAME --role auditor``), not clerks of ``handoff_clerks``: they log in at
+``/console/audit/login`` and get their own session cookie (``efc_audit``, path
+``/console/audit``, HttpOnly, SameSite=Strict, lifetime ``session_ttl_minutes``). A clerk's
+console cookie opens nothing here. Every search, transcript and export goes through
+:class:`archive.audit.AuditSession`, which records it in ``archive_access_log``
+before returning it.
+
+Audit sessions are kept in this process's memory (digest of the token → username,
+expiry): a restart logs auditors out, and with several Rasa instances an auditor's
+requests must reach the same instance. The account is re-read on every request, so a
+disabled account or a role taken away closes its sessions at once.
+
+=====================================================  ===================================
+``GET  /console/audit/login``, ``POST …/login``        login page / form or JSON login
+``POST /console/audit/logout``                         ends the session
+``GET  /console/audit/``                               the archive page
+``GET  /console/audit/static/<file>``                  its script and style
+``GET  /console/audit/api/me``                         the auditor
+``GET  /console/audit/api/search?…``                   ``since``, ``until`` (AAAA-LL-ZZ),
+                                                       ``clerk``, ``text``, ``intent``,
+                                                       ``flags`` (comma-separated),
+                                                       ``speaker``, ``limit``, ``offset``
+``GET  /console/audit/api/export/<csv|json>?…``        the whole search as a file
+``GET  /console/audit/api/conversations/<id>``         transcript (Europe/Bucharest times)
+``GET  /console/audit/api/conversations/<id>/export/<csv|json|pdf>``
+``GET  /console/audit/api/access-log``                 the latest views and exports
+=====================================================  ===================================
+
+Errors are JSON ``{"error": code, "message": "…in Romanian…"}``: 400 ``invalid_query``,
+401 ``login_required``, 403 ``forbidden``, 404 ``unknown_conversation``, 503
+``archive_unavailable``.
+"""
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from web.console import SECURITY_HEADERS, STATIC_DIR, login_failures
+from livechat.settings import ChannelSettings
+
+logger = logging.getLogger(__name__)
+
+COOKIE = "efc_audit"
+PREFIX = "/console/audit"
+AUDIT_FILES = {
+    "audit.js": "application/javascript; charset=utf-8",
+    "audit.css": "text/css; charset=utf-8",
+}
+SEARCH_KEYS = ("since", "until", "clerk", "text", "intent", "flags", "speaker")
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "pdf": "application/pdf",
+}
+LOGIN_ERROR = "Utilizator sau parolă greșită."
+FORBIDDEN = "Doar auditorii și administratorii au acces la arhivă."
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class AuditHTTPError(Exception):
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class AuditSessions:
+    """Audit logins of this process: token digest → (username, expiry)."""
+
+    def __init__(self) -> None:
+        self._sessions: Dict[str, Tuple[str, dt.datetime]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+    def create(self, username: str, ttl: dt.timedelta) -> str:
+        token = secrets.token_urlsafe(32)
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._lock:
+            self._sessions = {k: v for k, v in self._sessions.items() if v[1] > now}
+            self._sessions[self._digest(token)] = (username, now + ttl)
+        return token
+
+    def username(self, token: Optional[str]) -> Optional[str]:
+        if not token or len(token) > 200:
+            return None
+        with self._lock:
+            found = self._sessions.get(self._digest(token))
+            if found is None:
+                return None
+            if found[1] <= dt.datetime.now(dt.timezone.utc):
+                del self._sessions[self._digest(token)]
+                return None
+            return found[0]
+
+    def delete(self, token: Optional[str]) -> None:
+        if token:
+            with self._lock:
+                self._sessions.pop(self._digest(token), None)
+
+
+def _ctx(app: Any, settings: ChannelSettings) -> Any:
+    """The archive, the users and the sessions of this app (made on first use)."""
+    if not hasattr(app.ctx, "audit_sessions"):
+        app.ctx.audit_sessions = AuditSessions()
+    if not hasattr(app.ctx, "audit_archive"):
+        from archive.archive import Archive
+
+        app.ctx.audit_archive = Archive()
+    return app.ctx
+
+
+def _json(data: Any, status: int = 200) -> HTTPResponse:
+    return response.json(data, status=status, headers=SECURITY_HEADERS, ensure_ascii=False)
+
+
+def _error(code: str, message: str, status: int) -> HTTPResponse:
+    return _json({"error": code, "message": message}, status)
+
+
+def _archive_error(error: Exception) -> HTTPResponse:
+    """An archive error as the Romanian JSON error the page shows."""
+    from archive.errors import (
+        ArchiveUnavailable,
+        AuthenticationFailed,
+        InvalidQuery,
+        PermissionDenied,
+        UnknownConversation,
+        UnknownUser,
+    )
+
+    if isinstance(error, UnknownConversation):
+        return _error("unknown_conversation", str(error), 404)
+    if isinstance(error, InvalidQuery):
+        return _error("invalid_query", str(error), 400)
+    if isinstance(error, (PermissionDenied, UnknownUser)):
+        return _error("forbidden", FORBIDDEN, 403)
+    if isinstance(error, AuthenticationFailed):
+        return _error("login_required", "Sesiunea a expirat sau nu sunteți autentificat.", 401)
+    if isinstance(error, ArchiveUnavailable):
+        logger.error("audit: archive unavailable: %s", error)
+        return _error(
+            "archive_unavailable",
+            "Arhiva nu poate fi citită acum. Reîncercați peste câteva minute.",
+            503,
+        )
+    logger.error("audit: %s", error)
+    return _error("archive_error", "Operațiunea nu a putut fi făcută în arhivă.", 500)
+
+
+async def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Database and argon2 work off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(func, *args, **kwargs)
+    )
+
+
+def _current_account(request: Request, settings: ChannelSettings) -> Any:
+    """The logged-in account (any role), or None; raises archive errors."""
+    ctx = _ctx(request.app, settings)
+    username = ctx.audit_sessions.username(request.cookies.get(COOKIE))
+    if username is None:
+        return None
+    from archive.users import Users
+
+    return Users(ctx.audit_archive).get(username)
+
+
+async def _audit_session(request: Request, settings: ChannelSettings) -> Any:
+    """An AuditSession for the logged-in auditor, or AuditHTTPError (401/403)."""
+    from archive.audit import AuditSession
+    from archive.errors import UnknownUser
+
+    try:
+        account = await _run(_current_account, request, settings)
+    except UnknownUser:
+        account = None
+    if account is None:
+        raise AuditHTTPError(
+            "login_required", "Sesiunea a expirat sau nu sunteți autentificat ca auditor.", 401
+        )
+    if not account.can_audit:
+        raise AuditHTTPError("forbidden", FORBIDDEN, 403)
+    return AuditSession(_ctx(request.app, settings).audit_archive, account)
+
+
+def _criteria(request: Request) -> Dict[str, Any]:
+    criteria: Dict[str, Any] = {}
+    for key in SEARCH_KEYS:
+        value = request.args.get(key)
+        if value is not None:
+            criteria[key] = value
+    return criteria
+
+
+def _attachment(data: bytes, fmt: str, name: str) -> HTTPResponse:
+    safe = _SAFE_NAME.sub("_", name)[:80] or "arhiva"
+    headers = {
+        **SECURITY_HEADERS,
+        "Content-Disposition": f'attachment; filename="{safe}.{fmt}"',
+    }
+    return response.raw(data, content_type=EXPORT_TYPES[fmt], headers=headers)
+
+
+def _turn(turn: Any, names: Dict[str, str]) -> Dict[str, Any]:
+    from archive.audit import SPEAKER_LABELS, local_time_text
+    from archive.turns import redirect_label
+
+    d = turn.as_dict()
+    d["local_time_text"] = local_time_text(turn.at)
+    d["redirect_label"] = redirect_label(turn)
+    d["speaker_label"] = SPEAKER_LABELS.get(turn.speaker, turn.speaker)
+    d["clerk_name"] = names.get(turn.clerk_id) if turn.clerk_id else None
+    d.pop("hash", None)
+    d.pop("prev_hash", None)
+    return d
+
+
+def _clerk_names(request: Request, usernames: Any, archive_names: Dict[str, str]) -> Dict[str, str]:
+    """Display names: archive accounts first, then the handoff clerks, else the username."""
+    names = dict(archive_names)
+    service = getattr(request.app.ctx, "handoff", None)
+    for username in {u for u in usernames if u}:
+        if names.get(username, username) != username:
+            continue
+        clerk = service.store.clerk_by_username(username) if service is not None else None
+        names[username] = clerk.display_name if clerk is not None else username
+    return names
+
+
+def _page(name: str, error: Optional[str] = None, status: int = 200) -> HTTPResponse:
+    html = (STATIC_DIR / name).read_text(encoding="utf-8")
+    # Only fixed texts of this module go into the page, never request data.
+    notice = f'<p class="error" role="alert">{error}</p>' if error else ""
+    return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
+
+
+def _set_cookie(resp: HTTPResponse, token: str, settings: ChannelSettings) -> None:
+    resp.cookies[COOKIE] = token
+    cookie = resp.cookies[COOKIE]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = PREFIX
+    cookie["max-age"] = int(settings.session_ttl.total_seconds())
+    if settings.cookie_secure:
+        cookie["secure"] = True
+
+
+def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
+    """Add the archive view's pages and API to the channel's blueprint."""
+
+    def audit_api(handler: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[HTTPResponse]]:
+        @functools.wraps(handler)
+        async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            from archive.errors import ArchiveError
+
+            try:
+                session = await _audit_session(request, settings)
+                result = await handler(request, session, *args, **kwargs)
+            except AuditHTTPError as error:
+                return _error(error.code, error.message, error.status)
+            except ArchiveError as error:
+                return _archive_error(error)
+            return result if isinstance(result, HTTPResponse) else _json(result)
+
+        return wrapped
+
+    @bp.route(f"{PREFIX}/login", methods=["GET"])
+    async def audit_login_page(request: Request) -> HTTPResponse:
+        return _page("audit_login.html")
+
+    @bp.route(f"{PREFIX}/login", methods=["POST"])
+    async def audit_login(request: Request) -> HTTPResponse:
+        from archive.errors import ArchiveError, AuthenticationFailed
+        from archive.users import Users
+
+        wants_json = (request.content_type or "").startswith("application/json")
+
+        def fail(code: str, message: str, status: int) -> HTTPResponse:
+            return _error(code, message, status) if wants_json else _page(
+                "audit_login.html", message, status
+            )
+
+        if wants_json:
+            try:
+                body = request.json
+            except Exception:  # sanic raises InvalidUsage on malformed JSON
+                body = None
+            if not isinstance(body, dict):
+                return fail("malformed", "Cererea nu conține un obiect JSON valid.", 400)
+            username, password = body.get("username"), body.get("password")
+        else:
+            username, password = request.form.get("username"), request.form.get("password")
+        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+            return fail("bad_credentials", "Completați utilizatorul și parola.", 400)
+        key = "audit:" + username[:64].strip().lower()
+        if login_failures(request.app).blocked(key):
+            logger.warning("audit: logins for %r throttled", key)
+            return fail(
+                "too_many_attempts",
+                "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
+                429,
+            )
+        ctx = _ctx(request.app, settings)
+        try:
+            account = await _run(Users(ctx.audit_archive).authenticate, username[:64], password[:1024])
+        except AuthenticationFailed:
+            logger.info("audit: failed login for %r", username[:64])
+            login_failures(request.app).failed(key)
+            return fail("bad_credentials", LOGIN_ERROR, 401)
+        except ArchiveError as error:
+            resp = _archive_error(error)
+            return resp if wants_json else _page(
+                "audit_login.html", "Arhiva nu poate fi citită acum. Reîncercați mai târziu.", resp.status
+            )
+        if not account.can_audit:
+            logger.info("audit: %r (role %s) refused", account.username, account.role)
+            return fail("forbidden", FORBIDDEN, 403)
+        token = ctx.audit_sessions.create(account.username, settings.session_ttl)
+        resp = (
+            _json({"user": {"username": account.username, "display_name": account.display_name,
+                            "role": account.role}})
+            if wants_json
+            else response.redirect(f"{PREFIX}/", status=303, headers=SECURITY_HEADERS)
+        )  # fmt: skip
+        _set_cookie(resp, token, settings)
+        return resp
+
+    @bp.route(f"{PREFIX}/logout", methods=["POST"])
+    async def audit_logout(request: Request) -> HTTPResponse:
+        _ctx(request.app, settings).audit_sessions.delete(request.cookies.get(COOKIE))
+        resp = response.redirect(f"{PREFIX}/login", status=303, headers=SECURITY_HEADERS)
+        del resp.cookies[COOKIE]
+        return resp
+
+    @bp.route(PREFIX, methods=["GET"], strict_slashes=True)
+    async def audit_root(request: Request) -> HTTPResponse:
+        return response.redirect(f"{PREFIX}/")
+
+    @bp.route(f"{PREFIX}/", methods=["GET"], strict_slashes=True)
+    async def audit_page(request: Request) -> HTTPResponse:
+        from archive.errors import ArchiveError
+
+        try:
+            await _audit_session(request, settings)
+        except AuditHTTPError as error:
+            if error.status == 403:
+                return response.text(FORBIDDEN, status=403, headers=SECURITY_HEADERS)
+            return response.redirect(f"{PREFIX}/login", headers=SECURITY_HEADERS)
+        except ArchiveError as error:
+            return _archive_error(error)
+        return _page("audit.html")
+
+    @bp.route(f"{PREFIX}/static/<name>", methods=["GET"])
+    async def audit_static(request: Request, name: str) -> HTTPResponse:
+        from archive.errors import ArchiveError
+
+        try:
+            await _audit_session(request, settings)
+        except AuditHTTPError as error:
+            return response.text(error.message, status=error.status, headers=SECURITY_HEADERS)
+        except ArchiveError as error:
+            return _archive_error(error)
+        if name not in AUDIT_FILES:
+            return response.text("Fișier inexistent.", status=404, headers=SECURITY_HEADERS)
+        return response.raw(
+            (STATIC_DIR / name).read_bytes(), content_type=AUDIT_FILES[name], headers=SECURITY_HEADERS
+        )
+
+    # -- API ----------------------------------------------------------------------------
+
+    @bp.route(f"{PREFIX}/api/me", methods=["GET"])
+    @audit_api
+    async def audit_me(request: Request, session: Any) -> Any:
+        user = session.user
+        return {"user": {"username": user.username, "display_name": user.display_name,
+                         "role": user.role}}  # fmt: skip
+
+    @bp.route(f"{PREFIX}/api/search", methods=["GET"])
+    @audit_api
+    async def audit_search(request: Request, session: Any) -> Any:
+        result = await _run(
+            session.search,
+            limit=request.args.get("limit", "50"),
+            offset=request.args.get("offset", "0"),
+            **_criteria(request),
+        )
+        archive_names = await _run(session._clerk_names, result.turns)
+        names = _clerk_names(request, [t.clerk_id for t in result.turns], archive_names)
+        return {
+            "total": result.total,
+            "limit": result.limit,
+            "offset": result.offset,
+            "criteria": result.criteria.as_dict(),
+            "turns": [_turn(t, names) for t in result.turns],
+        }
+
+    @bp.route(f"{PREFIX}/api/export/<fmt>", methods=["GET"])
+    @audit_api
+    async def audit_export_search(request: Request, session: Any, fmt: str) -> Any:
+        if fmt not in ("csv", "json"):
+            raise AuditHTTPError(
+                "invalid_query", "Rezultatele unei căutări se exportă ca CSV sau JSON.", 400
+            )
+        data = await _run(session.export_search, fmt, **_criteria(request))
+        return _attachment(data, fmt, "cautare-arhiva")
+
+    @bp.route(f"{PREFIX}/api/conversations/<conversation_id>", methods=["GET"])
+    @audit_api
+    async def audit_transcript(request: Request, session: Any, conversation_id: str) -> Any:
+        transcript = await _run(session.transcript, conversation_id)
+        names = _clerk_names(
+            request,
+            [line.clerk_id for line in transcript.lines],
+            {line.clerk_id: line.clerk_name for line in transcript.lines if line.clerk_id},
+        )
+        lines = []
+        for line in transcript.lines:
+            name = names.get(line.clerk_id) if line.clerk_id else None
+            label, event_label = line.speaker_label, line.event_label
+            if name and line.clerk_name != name:
+                label = label.replace(str(line.clerk_name), name)
+                if event_label:
+                    event_label = event_label.replace(f"({line.clerk_name})", f"({name})")
+            lines.append({
+                "seq": line.seq, "turn_no": line.turn_no, "time": line.time,
+                "speaker": line.speaker, "speaker_label": label, "event": line.event,
+                "event_label": event_label, "text": line.text, "intent": line.intent,
+                "confidence": line.confidence, "form_ids": list(line.form_ids),
+                "flags": list(line.flags), "clerk_id": line.clerk_id, "clerk_name": name,
+                "redirect_label": line.redirect_label,
+            })  # fmt: skip
+        clerks = []
+        for line in lines:
+            if line["clerk_name"] and line["clerk_name"] not in clerks:
+                clerks.append(line["clerk_name"])
+        return {
+            "conversation_id": transcript.conversation_id,
+            "started": transcript.started,
+            "ended": transcript.ended,
+            "clerks": clerks,
+            "lines": lines,
+        }
+
+    @bp.route(f"{PREFIX}/api/conversations/<conversation_id>/export/<fmt>", methods=["GET"])
+    @audit_api
+    async def audit_export_conversation(
+        request: Request, session: Any, conversation_id: str, fmt: str
+    ) -> Any:
+        if fmt not in EXPORT_TYPES:
+            raise AuditHTTPError(
+                "invalid_query", "O conversație se exportă ca CSV, JSON sau PDF.", 400
+            )
+        data = await _run(session.export_conversation, conversation_id, fmt)
+        return _attachment(data, fmt, f"conversatie-{conversation_id}")
+
+    @bp.route(f"{PREFIX}/api/access-log", methods=["GET"])
+    @audit_api
+    async def audit_access_log(request: Request, session: Any) -> Any:
+        entries = await _run(session.access_log, limit=request.args.get("limit", "100"))
+        from archive.audit import local_time_text
+
+        return {
+            "entries": [
+                {"at": e.at.isoformat(), "local_time_text": local_time_text(e.at),
+                 "username": e.username, "action": e.action, "target": e.target,
+                 "result_count": e.result_count}
+                for e in entries
+            ]
+        }  # fmt: skip

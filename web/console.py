@@ -1,0 +1,360 @@
+"""The clerks' console: login, presence, queue, takeover, live updates — and its API.
+
+Every route under ``/console/`` except the login page and its style requires a valid session cookie
+(``efc_session``: random token, stored hashed, expires after ``session_ttl_minutes``).
+API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an HTTP status.
+
+=====================================================  ===================================
+``GET  /console/login``, ``POST /console/login``       login page / form or JSON login
+``GET  /console/login.css``                            the login page's style (public)
+``POST /console/logout``                               ends the session
+``GET  /console/``                                     the console page
+``GET  /console/static/<file>``                        its script and style
+``WS   /console/ws``                                   live updates (snapshot, queue, …)
+``GET  /console/api/me``                               the clerk and the whole snapshot
+``POST /console/api/presence``                         ``{"presence": "activ"}``
+``GET  /console/api/queue``                            queued conversations + transcripts
+``GET  /console/api/conversations/<id>``               one conversation (queued or own)
+``POST /console/api/conversations/<id>/takeover``      409 if another clerk was faster
+``POST /console/api/conversations/<id>/message``       ``{"text": "…"}``
+``POST /console/api/conversations/<id>/card``          ``{"form_id": "…"}`` procedure card
+``POST /console/api/conversations/<id>/pdf``           ``{"form_id": "…"}`` blank PDF link
+``POST /console/api/conversations/<id>/transfer``      ``{"to": "username"}``
+``POST /console/api/conversations/<id>/release``       back to the bot
+``POST /console/api/conversations/<id>/close``         closes it; optional ``{"flag":
+                                                       "limbaj_jignitor"|"spam"|"altul",
+                                                       "note": "…"}`` (note required for altul)
+``POST /console/api/conversations/<id>/redirect``      ``{"hint_id": n}``: sends the
+                                                       infrastructure redirect of a hint
+``GET  /console/api/forms``                            catalog forms, for the card menu
+=====================================================  ===================================
+"""
+
+import asyncio
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from websockets.exceptions import ConnectionClosed
+
+from livechat.archive import load_sink
+from livechat.tables import CLERK, QUEUED, utcnow
+from storage import db
+from livechat.hub import Hub, RedisHub
+from livechat.limits import LoginFailures
+from livechat.schedule import current_schedule
+from livechat.service import HandoffError, HandoffService
+from livechat.settings import ChannelSettings
+from livechat.store import Clerk, HandoffStore
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+COOKIE = "efc_session"
+CONSOLE_FILES = {
+    "console.js": "application/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
+LOGIN_ERROR = "Utilizator sau parolă greșită."
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def _error(error: HandoffError) -> HTTPResponse:
+    return response.json(
+        {"error": error.code, "message": error.message}, status=error.status, headers=SECURITY_HEADERS
+    )
+
+
+def _json(data: Any, status: int = 200) -> HTTPResponse:
+    return response.json(data, status=status, headers=SECURITY_HEADERS, ensure_ascii=False)
+
+
+def _body(request: Request) -> Dict[str, Any]:
+    """The JSON object of a request, or HandoffError("malformed")."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise HandoffError("malformed", "Cererea nu conține JSON valid.") from None
+    if not isinstance(body, dict):
+        raise HandoffError("malformed", "Cererea trebuie să fie un obiect JSON.")
+    return body
+
+
+def current_clerk(request: Request) -> Optional[Clerk]:
+    service: HandoffService = request.app.ctx.handoff
+    token = request.cookies.get(COOKIE)
+    clerk = service.store.session_clerk(token, utcnow()) if token else None
+    if clerk is not None:
+        service.store.touch_clerks([clerk.id], utcnow())
+    return clerk
+
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def clerk_api(handler: Callable[..., Awaitable[Any]]) -> Handler:
+    """An API route: 401 without a valid session; HandoffError becomes its JSON error."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        clerk = current_clerk(request)
+        if clerk is None:
+            return _error(
+                HandoffError(
+                    "login_required", "Sesiunea a expirat sau nu sunteți autentificat.", 401
+                )
+            )
+        try:
+            result = await handler(request, clerk, *args, **kwargs)
+        except HandoffError as error:
+            return _error(error)
+        return result if isinstance(result, HTTPResponse) else _json(result)
+
+    return wrapped
+
+
+def _page(name: str) -> HTTPResponse:
+    return response.html((STATIC_DIR / name).read_text(encoding="utf-8"), headers=SECURITY_HEADERS)
+
+
+def _login_page(error: Optional[str] = None, status: int = 200) -> HTTPResponse:
+    html = (STATIC_DIR / "login.html").read_text(encoding="utf-8")
+    # Only fixed texts of this module go into the page, never request data.
+    notice = f'<p class="error" role="alert">{error}</p>' if error else ""
+    return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
+
+
+def login_failures(app: Any) -> LoginFailures:
+    if not hasattr(app.ctx, "handoff_logins"):
+        app.ctx.handoff_logins = LoginFailures()
+    return app.ctx.handoff_logins
+
+
+def _set_session_cookie(resp: HTTPResponse, token: str, settings: ChannelSettings) -> None:
+    resp.cookies[COOKIE] = token
+    cookie = resp.cookies[COOKIE]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["path"] = "/console"
+    cookie["max-age"] = int(settings.session_ttl.total_seconds())
+    if settings.cookie_secure:
+        cookie["secure"] = True
+
+
+def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
+    """Add the console's pages, API and websocket to the channel's blueprint."""
+
+    @bp.route("/console/login", methods=["GET"])
+    async def login_page(request: Request) -> HTTPResponse:
+        if current_clerk(request) is not None:
+            return response.redirect("/console/", headers=SECURITY_HEADERS)
+        return _login_page()
+
+    @bp.route("/console/login.css", methods=["GET"])
+    async def login_style(request: Request) -> HTTPResponse:
+        return response.raw(
+            (STATIC_DIR / "login.css").read_bytes(),
+            content_type="text/css; charset=utf-8",
+            headers=SECURITY_HEADERS,
+        )
+
+    @bp.route("/console/login", methods=["POST"])
+    async def login(request: Request) -> HTTPResponse:
+        service: HandoffService = request.app.ctx.handoff
+        wants_json = (request.content_type or "").startswith("application/json")
+        if wants_json:
+            try:
+                body = _body(request)
+            except HandoffError as error:
+                return _error(error)
+            username, password = body.get("username"), body.get("password")
+        else:
+            username, password = request.form.get("username"), request.form.get("password")
+        if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+            error = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
+            return _error(error) if wants_json else _login_page(error.message, 400)
+        key = username[:64].strip().lower()
+        if login_failures(request.app).blocked(key):
+            logger.warning("handoff: console logins for %r throttled", key)
+            error = HandoffError(
+                "too_many_attempts",
+                "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
+                429,
+            )
+            return _error(error) if wants_json else _login_page(error.message, 429)
+        clerk = service.store.authenticate(username[:64], password[:1024])
+        if clerk is None:
+            logger.info("handoff: failed console login for %r", username[:64])
+            login_failures(request.app).failed(key)
+            error = HandoffError("bad_credentials", LOGIN_ERROR, 401)
+            return _error(error) if wants_json else _login_page(error.message, 401)
+        now = utcnow()
+        token = service.store.create_session(clerk.id, now, settings.session_ttl)
+        service.store.touch_clerks([clerk.id], now)
+        resp = (
+            _json({"clerk": clerk.as_json()})
+            if wants_json
+            else response.redirect("/console/", status=303, headers=SECURITY_HEADERS)
+        )
+        _set_session_cookie(resp, token, settings)
+        return resp
+
+    @bp.route("/console/logout", methods=["POST"])
+    async def logout(request: Request) -> HTTPResponse:
+        token = request.cookies.get(COOKIE)
+        if token:
+            request.app.ctx.handoff.store.delete_session(token)
+        resp = response.redirect("/console/login", status=303, headers=SECURITY_HEADERS)
+        del resp.cookies[COOKIE]
+        return resp
+
+    @bp.route("/console", methods=["GET"], strict_slashes=True)
+    async def console_root(request: Request) -> HTTPResponse:
+        return response.redirect("/console/")
+
+    @bp.route("/console/", methods=["GET"], strict_slashes=True)
+    async def console_page(request: Request) -> HTTPResponse:
+        if current_clerk(request) is None:
+            return response.redirect("/console/login", headers=SECURITY_HEADERS)
+        return _page("console.html")
+
+    @bp.route("/console/static/<name>", methods=["GET"])
+    async def console_static(request: Request, name: str) -> HTTPResponse:
+        if current_clerk(request) is None:
+            return response.text("Autentificați-vă în consolă.", status=401, headers=SECURITY_HEADERS)
+        if name not in CONSOLE_FILES:
+            return response.text("Fișier inexistent.", status=404, headers=SECURITY_HEADERS)
+        return response.raw(
+            (STATIC_DIR / name).read_bytes(), content_type=CONSOLE_FILES[name], headers=SECURITY_HEADERS
+        )
+
+    # -- API ----------------------------------------------------------------------------
+
+    @bp.route("/console/api/me", methods=["GET"])
+    @clerk_api
+    async def me(request: Request, clerk: Clerk) -> Any:
+        return request.app.ctx.handoff.console_snapshot(clerk)
+
+    @bp.route("/console/api/presence", methods=["POST"])
+    @clerk_api
+    async def presence(request: Request, clerk: Clerk) -> Any:
+        updated = await request.app.ctx.handoff.set_presence(clerk, _body(request).get("presence"))
+        return {"me": updated.as_json()}
+
+    @bp.route("/console/api/queue", methods=["GET"])
+    @clerk_api
+    async def queue(request: Request, clerk: Clerk) -> Any:
+        return {"items": request.app.ctx.handoff.queue_view()}
+
+    @bp.route("/console/api/forms", methods=["GET"])
+    @clerk_api
+    async def forms(request: Request, clerk: Clerk) -> Any:
+        from forms_catalog import load_catalog
+
+        catalog = load_catalog()
+        return {
+            "forms": [
+                {"id": form.id, "title": form.title, "category": form.category}
+                for form in sorted(catalog.forms.values(), key=lambda f: f.title)
+            ]
+        }
+
+    @bp.route("/console/api/conversations/<conversation_id>", methods=["GET"])
+    @clerk_api
+    async def conversation(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+        service: HandoffService = request.app.ctx.handoff
+        found = service._conversation(conversation_id)
+        if found.state != QUEUED and not (found.state == CLERK and found.clerk_id == clerk.id):
+            raise HandoffError(
+                "not_yours", "Puteți vedea doar conversațiile din coadă și pe ale dvs.", 403
+            )
+        return service.conversation_view(found)
+
+    def conversation_action(
+        path: str, act: Callable[[HandoffService, Clerk, str, Dict[str, Any]], Awaitable[Any]]
+    ) -> None:
+        async def handler(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+            result = await act(request.app.ctx.handoff, clerk, conversation_id, _body(request))
+            if hasattr(result, "as_json"):
+                return {"message": result.as_json()}
+            if isinstance(result, dict):
+                return {"conversation": result}
+            return {"ok": True}
+
+        handler.__name__ = f"conversation_{path}"
+        bp.route(f"/console/api/conversations/<conversation_id>/{path}", methods=["POST"])(
+            clerk_api(handler)
+        )
+
+    conversation_action("takeover", lambda s, c, cid, body: s.takeover(c, cid))
+    conversation_action("message", lambda s, c, cid, body: s.clerk_message(c, cid, body.get("text")))
+    conversation_action("card", lambda s, c, cid, body: s.send_card(c, cid, body.get("form_id")))
+    conversation_action("pdf", lambda s, c, cid, body: s.send_pdf(c, cid, body.get("form_id")))
+    conversation_action("transfer", lambda s, c, cid, body: s.transfer(c, cid, body.get("to")))
+    conversation_action("release", lambda s, c, cid, body: s.release(c, cid))
+    conversation_action(
+        "close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note"))
+    )
+    conversation_action(
+        "redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id"))
+    )
+
+    # -- live updates -------------------------------------------------------------------
+
+    @bp.websocket("/console/ws")
+    async def console_socket(request: Request, ws: Any) -> None:
+        service: HandoffService = request.app.ctx.handoff
+        clerk = current_clerk(request)
+        if clerk is None:
+            await ws.send(
+                json.dumps({"type": "error", "code": "login_required",
+                            "message": "Sesiunea a expirat; autentificați-vă din nou."})
+            )  # fmt: skip
+            await ws.close(code=4401, reason="login required")
+            return
+        service.hub.add_console(clerk.id, ws)
+        token = request.cookies.get(COOKIE)
+        try:
+            await ws.send(json.dumps(service.console_snapshot(clerk), ensure_ascii=False))
+            while True:
+                raw = await ws.recv(timeout=30)
+                if service.store.session_clerk(token, utcnow()) is None:
+                    await ws.send(
+                        json.dumps({"type": "error", "code": "login_required",
+                                    "message": "Sesiunea a expirat; autentificați-vă din nou."})
+                    )  # fmt: skip
+                    await ws.close(code=4401, reason="session expired")
+                    return
+                if raw is None:
+                    continue
+                try:
+                    frame = json.loads(raw)
+                except ValueError:
+                    frame = None
+                if isinstance(frame, dict) and frame.get("type") == "ping":
+                    await ws.send(json.dumps({"type": "pong"}))
+                else:
+                    await ws.send(
+                        json.dumps({"type": "error", "code": "malformed",
+                                    "message": "Folosiți API-ul consolei pentru acțiuni."})
+                    )  # fmt: skip
+        except ConnectionClosed:
+            pass
+        finally:
+            service.hub.remove_console(clerk.id, ws)
+            # No state change here: the clerk keeps their conversations during the grace
+            # period (a reload, a short network loss); housekeeping requeues them after.

@@ -1,7 +1,9 @@
 """Command line of the archive: ``python -m archive COMMAND``.
 
     upgrade                      create or migrate the schema
-    verify                       check the whole hash chain (exit 1 if broken)
+    verify                       check the whole hash chain and the witnessed head
+                                 (exit 1 if broken, shortened or replaced)
+    head                         print the chain head (and witness it) to record elsewhere
     purge --older-than DAYS      retention purge (default: $ARCHIVE_RETENTION_DAYS)
     users add|list|passwd|disable   clerk, auditor and admin accounts
 
@@ -17,6 +19,7 @@ from typing import List, Optional
 
 from storage import db
 from archive.archive import Archive
+from archive import witness
 from archive.errors import ArchiveError
 
 RETENTION_ENV = "ARCHIVE_RETENTION_DAYS"
@@ -45,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("upgrade", help="create or migrate the archive schema")
 
     commands.add_parser("verify", help="check the hash chain of the whole archive")
+    commands.add_parser("head", help="print the chain head and append it to the witness file")
 
     purge = commands.add_parser("purge", help="delete turns older than the retention period")
     purge.add_argument(
@@ -98,9 +102,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         with Archive(url) as archive:
             if args.command == "verify":
-                report = archive.verify()
-                print(report.describe())
-                return 0 if report.ok else 1
+                return _verify(archive, url)
+            if args.command == "head":
+                seq, head_hash = archive.head()
+                entry = witness.record(witness.witness_path(), witness.database_id(url), (seq, head_hash))
+                print(f"seq {seq} hash {head_hash} at {entry.at}")
+                print(f"(witnessed in {witness.witness_path()})", file=sys.stderr)
+                return 0
             if args.command == "purge":
                 days = args.older_than
                 if days is None:
@@ -125,6 +133,29 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _verify(archive: Archive, url: "db.URL") -> int:
+    """The chain, then the head witnessed last time; a good archive's head is witnessed."""
+    report = archive.verify()
+    print(report.describe())
+    if not report.ok:
+        return 1
+    path, database = witness.witness_path(), witness.database_id(url)
+    try:
+        witnessed = witness.last_witnessed(path, database)
+    except ValueError as error:
+        print(f"BROKEN witness file: {error}")
+        return 1
+    if witnessed is not None:
+        problems = witness.behind_witness(archive.engine, witnessed, (report.head_seq, report.head_hash))
+        if problems:
+            for problem in problems:
+                print(f"BEHIND ITS WITNESS: {problem}")
+            return 1
+        print(f"Witnessed head (seq {witnessed.seq}, {witnessed.at}) still in the archive.")
+    witness.record(path, database, (report.head_seq, report.head_hash))
+    return 0
 
 
 def _users(archive: Archive, args: argparse.Namespace) -> int:

@@ -148,6 +148,7 @@ class PurgeReport:
     tracker_events_deleted: int
     through_seq: int
     record: Optional[PurgeInfo]
+    transcript_messages_deleted: int = 0
 
     def describe(self) -> str:
         if self.record is None:
@@ -843,7 +844,8 @@ def _purge(
     events_deleted = conn.execute(
         tracker_events_t.delete().where(tracker_events_t.c.timestamp < cutoff.timestamp())
     ).rowcount
-    if turns_deleted == 0 and not events_deleted:
+    transcript_deleted = _purge_transcripts(conn, naive_cutoff)
+    if turns_deleted == 0 and not events_deleted and not transcript_deleted:
         return PurgeReport(cutoff, 0, 0, start_seq, None)
 
     details = {
@@ -851,6 +853,7 @@ def _purge(
         "through_hash": through_hash,
         "turns_deleted": turns_deleted,
         "tracker_events_deleted": events_deleted,
+        "transcript_messages_deleted": transcript_deleted,
         "older_than_days": days,
         "cutoff": cutoff.isoformat(),
         "purged_by": by,
@@ -864,7 +867,8 @@ def _purge(
             event="purged",
             text=(
                 f"Ștergere la expirarea perioadei de păstrare ({days} zile): "
-                f"{turns_deleted} ture și {events_deleted} evenimente Rasa."
+                f"{turns_deleted} ture, {events_deleted} evenimente Rasa și "
+                f"{transcript_deleted} mesaje din transcrierile chatului."
             ),
             extra=details,
         ),
@@ -899,5 +903,32 @@ def _purge(
         tracker_events_deleted=events_deleted,
         record_seq=stored.seq,
     )
-    logger.info("archive: purged %s", info)
-    return PurgeReport(cutoff, turns_deleted, events_deleted, through_seq, info)
+    logger.info("archive: purged %s (and %d transcript messages)", info, transcript_deleted)
+    return PurgeReport(cutoff, turns_deleted, events_deleted, through_seq, info, transcript_deleted)
+
+
+# The other copies of citizens' text that retention must reach: the live chat's
+# transcript, which the widget shows back on every reconnect and the console shows
+# clerks. Named here, not imported, because the live chat sits above the archive.
+_transcript_messages = sa.table(
+    "handoff_messages", sa.column("conversation_id"), sa.column("created_at")
+)
+_live_conversations = sa.table(
+    "handoff_conversations", sa.column("id"), sa.column("state"), sa.column("updated_at"),
+    sa.column("flag_note"),
+)  # fmt: skip
+
+
+def _purge_transcripts(conn: Connection, naive_cutoff: datetime) -> int:
+    """Delete transcript messages older than the cutoff, and the clerks' notes of
+    conversations untouched since then; returns how many messages went."""
+    deleted = conn.execute(
+        _transcript_messages.delete().where(_transcript_messages.c.created_at < naive_cutoff)
+    ).rowcount
+    conn.execute(
+        _live_conversations.update()
+        .where(_live_conversations.c.updated_at < naive_cutoff)
+        .where(_live_conversations.c.flag_note.isnot(None))
+        .values(flag_note=None)
+    )
+    return int(deleted or 0)

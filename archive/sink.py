@@ -67,15 +67,4 @@ class ArchiveTurnSink:
                 getattr(turn, "conversation_id", "?"),
                 error,
             )
-            raise _channel_error(error) from error
-
-
-def _channel_error(error: ArchiveError) -> Exception:
-    """The error type the channel catches, carrying the archive's message."""
-    try:
-        from livechat.archive import ArchiveError as ChannelArchiveError
-    except ImportError:
-        # Used without handoff/ (e.g. another channel): our own error is the clear one.
-        return error
-    return ChannelArchiveError(str(error))
-
+            raise

@@ -15,6 +15,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Protocol, Sequence, runtime_checkable
 
+from archive import errors as archive_errors
+
 logger = logging.getLogger(__name__)
 
 MESSAGE = "message"
@@ -35,8 +37,9 @@ PAUSE_ENDED = "pause_ended"
 RATE_LIMITED = "rate_limited"
 
 
-class ArchiveError(RuntimeError):
-    """The turn could not be archived; it must not be acknowledged or delivered."""
+# The turn could not be archived; it must not be acknowledged or delivered. A sink
+# raises it (or a subclass: the archive's own errors are).
+ArchiveError = archive_errors.ArchiveError
 
 
 @dataclass(frozen=True)

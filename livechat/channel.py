@@ -35,12 +35,15 @@ from websockets.exceptions import ConnectionClosed
 import rasa_patches
 from archive.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
 from livechat.runtime import build_service, housekeeping_loop
-from livechat.service import HandoffError, HandoffService
+from livechat.service import HandoffError, HandoffService, database_unavailable
 from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings
+from storage.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_PATH = "/webhooks/website"
+# Websocket close code 1013, "try again later".
+TRY_AGAIN_LATER = 1013
 # A frame bigger than this cannot hold a valid message (2,000 characters of text).
 MAX_FRAME_BYTES = 64 * 1024
 _SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/(?!/))", re.IGNORECASE)
@@ -188,7 +191,15 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                     if conversation_id is not None:
                         raise HandoffError("already_started", "Conversația este deja deschisă.")
                     requested = frame.get("conversation_id")
-                    welcome = await service.open_citizen(requested or None, ws)
+                    try:
+                        welcome = await service.open_citizen(requested or None, ws)
+                    except DatabaseUnavailable:
+                        # Told, then closed: the widget reconnects with back-off and
+                        # resumes by itself once the database is back.
+                        logger.error("handoff: database unavailable; citizen socket closed")
+                        await ws.send(_frame(database_unavailable().frame()))
+                        await ws.close(code=TRY_AGAIN_LATER)
+                        return
                     conversation_id = welcome["conversation_id"]
                     await ws.send(_frame(welcome))
                 elif conversation_id is None:
@@ -197,7 +208,7 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                     )
                 elif kind == "message":
                     message = await service.citizen_message(
-                        conversation_id, frame.get("text"), frame.get("payload"), ws
+                        conversation_id, frame.get("text"), frame.get("payload"), ws, client_id
                     )
                     await ws.send(
                         _frame({"type": "ack", "client_id": client_id, "message": message.as_json()})
@@ -208,11 +219,19 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                     raise HandoffError("unknown_type", f"Tip de mesaj necunoscut: „{kind[:40]}”.")
             except HandoffError as error:
                 await ws.send(_frame(error.frame(client_id=client_id)))
+            except DatabaseUnavailable:
+                # Nothing was stored, so nothing is acknowledged: the citizen sees the
+                # message as not sent, with a retry button.
+                logger.error("handoff: database unavailable; a %s frame of %s refused", kind, conversation_id)
+                await ws.send(_frame(database_unavailable().frame(client_id=client_id)))
     except ConnectionClosed:
         pass
     finally:
         if conversation_id is not None:
-            await service.close_citizen(conversation_id, ws)
+            try:
+                await service.close_citizen(conversation_id, ws)
+            except DatabaseUnavailable:
+                logger.error("handoff: database unavailable while %s left", conversation_id)
 
 
 class WebsiteChannel(InputChannel):
@@ -247,6 +266,7 @@ class WebsiteChannel(InputChannel):
                 on_new_message,
                 lambda _conversation_id: WebsiteOutput(service),
                 parse=lambda text: parse_with_agent(app, text),
+                handled=lambda cid, mid: tracker_has_message(app, cid, mid),
             )
             app.ctx.handoff = service
             await service.hub.start()
@@ -267,6 +287,15 @@ class WebsiteChannel(InputChannel):
                 await service.hub.stop()
                 service.store.engine.dispose()
 
+        @bp.exception(DatabaseUnavailable)
+        async def database_away(request: Request, error: Exception) -> HTTPResponse:
+            # Every route of the site (console, audit view): a clear 503, never a 500.
+            logger.error("handoff: %s %s: %s", request.method, request.path, error)
+            refused = database_unavailable()
+            return response.json(
+                {"error": refused.code, "message": refused.message}, status=refused.status
+            )
+
         @bp.route(f"{CHANNEL_PATH}/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
@@ -286,3 +315,20 @@ async def parse_with_agent(app: Any, text: str) -> Dict[str, Any]:
         logger.warning("handoff: no model loaded yet; a clerk's conversation is not classified")
         return {}
     return await agent.parse_message(text)
+
+
+async def tracker_has_message(app: Any, conversation_id: str, message_id: str) -> Optional[bool]:
+    """Whether Rasa's tracker of ``conversation_id`` has the user message ``message_id``
+    (it processed it before the process died); None while no model is loaded."""
+    from rasa.shared.core.events import UserUttered
+
+    agent = getattr(app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return None
+    tracker = await agent.tracker_store.retrieve(conversation_id)
+    if tracker is None:
+        return False
+    return any(
+        isinstance(event, UserUttered) and event.message_id == message_id
+        for event in tracker.events
+    )

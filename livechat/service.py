@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set
 from zoneinfo import ZoneInfo
 
-from livechat import archive
+from livechat import archive, door
 from livechat.archive import ArchiveError, Turn, TurnSink
 from livechat.tables import (
     ACTIVE,
@@ -45,6 +45,7 @@ from livechat.protocol import PAUSE_ACTION, REQUEST_ACTION
 from livechat.schedule import Schedule, ScheduleError, current_schedule
 from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings, clerk_grace
 from livechat.store import Clerk, Conversation, HandoffStore, Message
+from storage.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -110,25 +111,27 @@ class HandoffError(Exception):
         return {"type": "error", "code": self.code, "message": self.message, **self.details, **extra}
 
 
+def database_unavailable() -> HandoffError:
+    """What the citizen or clerk reads while the database is away: nothing was stored."""
+    return HandoffError(
+        "unavailable",
+        "Mesajul nu a putut fi salvat acum, de aceea nu a fost trimis. Încercați din nou "
+        "peste câteva momente.",
+        status=503,
+    )
+
+
 def local_time(moment: dt.datetime) -> str:
     """``HH:MM`` in Europe/Bucharest."""
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
 def check_text(text: Any) -> str:
-    """A message a citizen or clerk may send: a non-empty string of at most 2,000 chars."""
-    if not isinstance(text, str):
-        raise HandoffError("malformed", "Mesajul trebuie să fie text.")
-    if not text.strip():
-        raise HandoffError("empty", "Mesajul este gol; scrieți ceva înainte să-l trimiteți.")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise HandoffError(
-            "too_long",
-            f"Mesajul are {len(text)} de caractere; limita este de {MAX_MESSAGE_CHARS}. "
-            "Scurtați-l sau împărțiți-l în mai multe mesaje.",
-            status=413,
-        )
-    return text
+    """A message a citizen or clerk may send (:func:`livechat.door.check_text`)."""
+    try:
+        return door.check_text(text)
+    except door.Refused as refused:
+        raise HandoffError(refused.code, refused.message, status=refused.status) from None
 
 
 def check_flag(flag: Any, note: Any) -> "tuple[Optional[str], Optional[str]]":
@@ -176,6 +179,11 @@ OnNewMessage = Callable[[Any], Awaitable[Any]]
 OutputFactory = Callable[[str], Any]
 # The loaded model's NLU alone: text -> parse data (Agent.parse_message).
 Parser = Callable[[str], Awaitable[Dict[str, Any]]]
+# Whether Rasa's tracker of a conversation has a message id; None while no model is loaded.
+Handled = Callable[[str, str], Awaitable[Optional[bool]]]
+# A message handed to the bot and not answered this long after is handed again.
+REDRIVE_AFTER = dt.timedelta(seconds=30)
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class HandoffService:
@@ -197,19 +205,28 @@ class HandoffService:
         self.on_new_message: Optional[OnNewMessage] = None
         self.output_for: Optional[OutputFactory] = None
         self.parse: Optional[Parser] = None
+        self.handled: Optional[Handled] = None
+        # Ids of the messages this process is handing to the bot right now.
+        self._in_flight: Set[int] = set()
         self.floods = FloodGuard(settings.citizen_messages_per_minute)
         self._tasks: Set["asyncio.Task[Any]"] = set()
 
     # -- helpers ------------------------------------------------------------------------
 
     def attach_bot(
-        self, on_new_message: OnNewMessage, output_for: OutputFactory, parse: Optional[Parser] = None
+        self,
+        on_new_message: OnNewMessage,
+        output_for: OutputFactory,
+        parse: Optional[Parser] = None,
+        handled: Optional[Handled] = None,
     ) -> None:
-        """Where citizen messages go while the bot has the conversation, and the NLU that
-        classifies them while a clerk has it (for the redirect hints)."""
+        """Where citizen messages go while the bot has the conversation, the NLU that
+        classifies them while a clerk has it (for the redirect hints), and how to tell
+        whether Rasa already has a message (before handing it again after a restart)."""
         self.on_new_message = on_new_message
         self.output_for = output_for
         self.parse = parse
+        self.handled = handled
 
     async def _archive(self, turn: Turn) -> None:
         try:
@@ -381,8 +398,13 @@ class HandoffService:
         text: Any,
         payload: Any = None,
         ws: Any = None,
+        client_id: Optional[str] = None,
     ) -> Message:
         """Archive and store what the citizen wrote, then route it to the bot or the clerk.
+
+        ``client_id`` is the widget's id of the message, kept when it resends it after a
+        reconnect: a message already stored under it is acknowledged again and not
+        stored, archived or answered a second time.
 
         Returns the stored message (the caller acknowledges it). Raises HandoffError,
         having changed nothing, for bad input or when the turn cannot be archived.
@@ -392,8 +414,11 @@ class HandoffService:
             if not isinstance(payload, str) or not payload.strip() or len(payload) > 1000:
                 raise HandoffError("malformed", "Butonul trimis nu este valid.")
         conversation = self._conversation(conversation_id)
+        message_id = client_id if client_id and _CLIENT_ID.match(client_id) else uuid.uuid4().hex
+        earlier = self.store.message_by_message_id(conversation.id, message_id)
+        if earlier is not None:
+            return earlier  # a resend after a reconnect: stored once
         await self._check_flood(conversation.id)
-        message_id = uuid.uuid4().hex
         data = {"payload": payload} if payload else None
         paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
         archived = dict(data or {})
@@ -405,7 +430,12 @@ class HandoffService:
         now = self.clock()
         if conversation.state == CLOSED:
             self.store.reopen(conversation.id, now)
-        message = self.store.add_message(conversation.id, CITIZEN, text, now, data=data)
+        to_bot = conversation.state in (BOT, CLOSED) and not paused
+        message, created = self.store.add_citizen_message(
+            conversation.id, text, now, message_id, data=data, to_bot=to_bot
+        )
+        if not created:
+            return message  # the same message arrived twice at once
         await self.hub.to_citizen(conversation.id, message.as_json(), exclude=ws)
         conversation = self._conversation(conversation.id)
         if conversation.state == BOT:
@@ -413,7 +443,7 @@ class HandoffService:
                 # Kept and archived, not answered: the citizen is told until when.
                 self._spawn(self._paused_notice(conversation))
             else:
-                self._spawn(self._to_bot(conversation.id, payload or text, message_id))
+                self._bot_task(message, payload or text)
         else:
             await self._to_consoles(
                 conversation,
@@ -517,7 +547,50 @@ class HandoffService:
             {"type": "message", "conversation_id": conversation.id, "message": stored.as_json()},
         )
 
-    async def _to_bot(self, conversation_id: str, text: str, message_id: str) -> None:
+    def _bot_task(self, message: Message, text: str) -> None:
+        """Hand ``message`` to the bot in a task of its own (the citizen has their ack)."""
+        self._in_flight.add(message.id)
+        self._spawn(self._to_bot(message.conversation_id, text, message.message_id or "", message.id))
+
+    async def _to_bot(
+        self, conversation_id: str, text: str, message_id: str, row_id: Optional[int] = None
+    ) -> None:
+        try:
+            await self._ask_bot(conversation_id, text, message_id)
+            if row_id is not None:
+                try:
+                    self.store.mark_answered(row_id)
+                except DatabaseUnavailable:  # answered twice after a restart, at worst
+                    logger.error("handoff: message %s answered but not marked so", row_id)
+        finally:  # a cancelled task (the server stopping) leaves the message pending
+            if row_id is not None:
+                self._in_flight.discard(row_id)
+
+    async def redrive(self) -> int:
+        """Hand the bot again the messages it never answered: the process died between
+        the citizen's acknowledgement and the bot's answer. Returns how many."""
+        if self.handled is None:
+            return 0
+        before = self.clock() - REDRIVE_AFTER
+        count = 0
+        for message in self.store.unanswered(before):
+            if message.id in self._in_flight:
+                continue
+            handled = await self.handled(message.conversation_id, message.message_id or "")
+            if handled is None:
+                return count  # no model loaded yet: next round
+            if handled:
+                self.store.mark_answered(message.id)  # Rasa had it; only the mark was lost
+                continue
+            logger.warning(
+                "handoff: message %s of %s was acknowledged but never answered; handing it "
+                "to the bot again", message.id, message.conversation_id,
+            )  # fmt: skip
+            self._bot_task(message, (message.data or {}).get("payload") or message.text)
+            count += 1
+        return count
+
+    async def _ask_bot(self, conversation_id: str, text: str, message_id: str) -> None:
         if self.on_new_message is None or self.output_for is None:
             logger.error("handoff: no bot attached; message of %s not answered", conversation_id)
             return
@@ -1014,6 +1087,7 @@ class HandoffService:
         """Presence heartbeats, clerks gone past the grace period, closing time, pauses
         that ended."""
         now = self.clock()
+        await self.redrive()
         self.store.touch_clerks(self.hub.connected_clerks(), now)
         self.store.citizens_seen(self.hub.connected_conversations(), now)
         changed = False

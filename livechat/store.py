@@ -7,6 +7,7 @@ unit of work on its own connection; nothing is kept in memory between calls.
 """
 
 import datetime as dt
+import logging
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,13 +16,17 @@ from typing import Any, Dict, Iterator, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from storage import db
 from livechat import auth
 from livechat.tables import (
     ACTIVE,
     BOT,
+    CITIZEN,
     CLERK,
     CLOSED,
+    DONE,
     FLAG_REASONS,
+    PENDING,
     PRESENCES,
     QUEUED,
     SENDERS,
@@ -32,6 +37,8 @@ from livechat.tables import (
     sessions,
     utcnow,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ClerkExistsError(ValueError):
@@ -92,6 +99,8 @@ class Message:
     clerk_id: Optional[int]
     author: Optional[str]
     created_at: dt.datetime
+    message_id: Optional[str] = None
+    bot_status: Optional[str] = None
 
     @property
     def clerk_only(self) -> bool:
@@ -140,6 +149,8 @@ def _message(row: Any) -> Message:
         clerk_id=row.clerk_id,
         author=row.author,
         created_at=row.created_at,
+        message_id=row.message_id,
+        bot_status=row.bot_status,
     )
 
 
@@ -157,9 +168,20 @@ class HandoffStore:
 
     @contextmanager
     def session_scope(self) -> Iterator[Connection]:
-        """One unit of work: commits on success, rolls back on error."""
-        with self.engine.begin() as connection:
-            yield connection
+        """One unit of work: commits on success, rolls back on error.
+
+        Raises:
+            storage.errors.DatabaseUnavailable: the database failed, vanished or was
+                replaced (nothing was changed); the caller tells the citizen or clerk.
+        """
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except sa.exc.IntegrityError:
+            raise  # a constraint the caller expects (a resent message), not an outage
+        except sa.exc.DBAPIError as error:
+            logger.error("handoff: the live chat's tables are unavailable: %s", error)
+            raise db.unavailable("use the live chat's tables", error) from error
 
     # -- clerks -------------------------------------------------------------------------
 
@@ -605,6 +627,62 @@ class HandoffStore:
                 connection, conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name
             )
 
+    def add_citizen_message(
+        self,
+        conversation_id: str,
+        text: str,
+        now: dt.datetime,
+        message_id: str,
+        data: Optional[Dict[str, Any]] = None,
+        to_bot: bool = False,
+    ) -> "tuple[Message, bool]":
+        """Append a citizen's message once: ``(message, True)``, or the message stored
+        earlier under the same ``message_id`` and ``False`` (a resend)."""
+        earlier = self.message_by_message_id(conversation_id, message_id)
+        if earlier is not None:
+            return earlier, False
+        try:
+            with self.session_scope() as connection:
+                message = self._insert_message(
+                    connection, conversation_id, CITIZEN, text, now, data, None, None,
+                    message_id=message_id, bot_status=PENDING if to_bot else None,
+                )  # fmt: skip
+                return message, True
+        except sa.exc.IntegrityError:
+            earlier = self.message_by_message_id(conversation_id, message_id)
+            if earlier is None:
+                raise
+            return earlier, False  # the same message arrived twice at once
+
+    def message_by_message_id(self, conversation_id: str, message_id: str) -> Optional[Message]:
+        with self.session_scope() as connection:
+            row = connection.execute(
+                sa.select(messages).where(
+                    messages.c.conversation_id == conversation_id,
+                    messages.c.message_id == message_id,
+                )
+            ).first()
+        return _message(row) if row else None
+
+    def mark_answered(self, message_row_id: int) -> None:
+        """The bot has answered this message (or the citizen was told it could not)."""
+        with self.session_scope() as connection:
+            connection.execute(
+                messages.update().where(messages.c.id == message_row_id).values(bot_status=DONE)
+            )
+
+    def unanswered(self, before: dt.datetime, limit: int = 100) -> List[Message]:
+        """Citizen messages handed to the bot before ``before`` and never answered: the
+        process died between the acknowledgement and the bot's answer."""
+        with self.session_scope() as connection:
+            rows = connection.execute(
+                sa.select(messages)
+                .where(messages.c.bot_status == PENDING, messages.c.created_at < before)
+                .order_by(messages.c.id)
+                .limit(limit)
+            ).all()
+        return [_message(row) for row in rows]
+
     @staticmethod
     def _insert_message(
         connection: Connection,
@@ -615,11 +693,14 @@ class HandoffStore:
         data: Optional[Dict[str, Any]],
         clerk_id: Optional[int],
         author: Optional[str],
+        message_id: Optional[str] = None,
+        bot_status: Optional[str] = None,
     ) -> Message:
         result = connection.execute(
             messages.insert().values(
                 conversation_id=conversation_id, sender=sender, text=text, data=data or None,
-                clerk_id=clerk_id, author=author, created_at=now,
+                clerk_id=clerk_id, author=author, created_at=now, message_id=message_id,
+                bot_status=bot_status,
             )  # fmt: skip
         )
         return Message(
@@ -631,6 +712,8 @@ class HandoffStore:
             clerk_id=clerk_id,
             author=author,
             created_at=now,
+            message_id=message_id,
+            bot_status=bot_status,
         )
 
     def message(self, conversation_id: str, message_id: Any) -> Optional[Message]:

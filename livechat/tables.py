@@ -119,7 +119,17 @@ messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False, server_default=""),
     sa.Column("data", sa.JSON, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # A citizen's message: its id (the widget's client_id; unique in the conversation, so
+    # a resend is stored once) and whether the bot has answered it (pending, done).
+    sa.Column("message_id", sa.String(64), nullable=True),
+    sa.Column("bot_status", sa.String(8), nullable=True),
     sa.CheckConstraint(
         "sender IN ('citizen', 'bot', 'clerk', 'system')", name="ck_handoff_messages_sender"
     ),
+    sa.CheckConstraint("bot_status IN ('pending', 'done')", name="ck_handoff_messages_bot_status"),
+    sa.Index("ux_handoff_messages_message_id", "conversation_id", "message_id", unique=True),
+    sa.Index("ix_handoff_messages_bot_status", "bot_status"),
 )
+
+#: ``bot_status`` of a citizen message handed to the bot, and of one it answered.
+PENDING, DONE = "pending", "done"

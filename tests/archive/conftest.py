@@ -29,6 +29,11 @@ ARCHIVE_TABLES = (
     "tracker_events",
     "archive_users",
     "archive_access_log",
+    # The live chat's tables live in the same schema; purge reaches its transcript.
+    "handoff_messages",
+    "handoff_sessions",
+    "handoff_conversations",
+    "handoff_clerks",
 )
 
 
@@ -210,3 +215,11 @@ def raw_sql(url: str, *statements: str, **params) -> list:
     finally:
         engine.dispose()
     return results
+
+
+@pytest.fixture(autouse=True)
+def witness_file(tmp_path, monkeypatch):
+    """Each test's own witness file (never the project's var/archive-witness.log)."""
+    path = tmp_path / "archive-witness.log"
+    monkeypatch.setenv("ARCHIVE_WITNESS", str(path))
+    return path

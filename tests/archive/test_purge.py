@@ -143,3 +143,33 @@ def test_unknown_conversation_after_purge_is_still_unknown(aged):
     aged.purge(30, by="admin")
     with pytest.raises(UnknownConversation):
         aged.conversation("never")
+
+
+def test_purge_reaches_the_live_chats_transcript_too(aged, db_url, clock):
+    """Wave 1: purge deleted archive turns and tracker events but never the transcript
+    the widget shows back on every reconnect (handoff_messages)."""
+    from datetime import timedelta
+
+    old, recent = clock.now - timedelta(days=40), clock.now - timedelta(days=2)
+    naive = lambda moment: moment.replace(tzinfo=None)  # noqa: E731  (stored naive UTC)
+    raw_sql(
+        db_url,
+        "INSERT INTO handoff_conversations (id, state, created_at, updated_at, flag, flag_note)"
+        " VALUES ('old', 'bot', :old, :old, 'altul', 'Cetățeanul a dat CNP-ul fratelui')",
+        "INSERT INTO handoff_conversations (id, state, created_at, updated_at)"
+        " VALUES ('new', 'bot', :recent, :recent)",
+        "INSERT INTO handoff_messages (conversation_id, sender, text, created_at)"
+        " VALUES ('old', 'citizen', 'CNP-ul meu este 1960101123456', :old)",
+        "INSERT INTO handoff_messages (conversation_id, sender, text, created_at)"
+        " VALUES ('new', 'citizen', 'Bună, azi', :recent)",
+        old=naive(old), recent=naive(recent),
+    )
+    report = aged.purge(30, by="admin")
+    assert report.transcript_messages_deleted == 1
+    (remaining,) = raw_sql(db_url, "SELECT conversation_id, text FROM handoff_messages")
+    assert remaining == [("new", "Bună, azi")]
+    (notes,) = raw_sql(db_url, "SELECT id, flag, flag_note FROM handoff_conversations ORDER BY id")
+    assert notes == [("new", None, None), ("old", "altul", None)]
+    (record,) = aged.conversation("_archive")
+    assert record.extra["transcript_messages_deleted"] == 1
+    assert aged.verify().ok

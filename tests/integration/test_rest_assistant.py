@@ -1,6 +1,7 @@
 """The trained assistant behind Rasa's REST channel, as a website would call it."""
 
 import json
+import urllib.error
 import urllib.request
 from typing import Any, Dict, List
 
@@ -72,16 +73,92 @@ def test_two_misunderstandings_in_a_row_offer_a_person(assistant) -> None:
     assert any(b.get("url", "").startswith("mailto:") for r in second for b in r.get("buttons", []))
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["", "   ", "a" * 10_000, "😀😀😀", "Hello, can you help me with my tax?", "<script>alert(1)</script>"],
-    ids=["empty", "whitespace", "10k-chars", "emoji", "english", "html"],
-)
-def test_odd_input_gets_a_reply_never_a_server_error(assistant, text: str) -> None:
-    replies = say(assistant, f"odd-{len(text)}-{text[:3]}", text)
-    assert isinstance(replies, list)
+def post(assistant, body: bytes, content_type: str = "application/json") -> "tuple[int, Any]":
+    """POST raw bytes to the REST webhook; (status, parsed JSON body)."""
+    request = urllib.request.Request(
+        f"{assistant.rasa_url}/webhooks/rest/webhook", data=body,
+        headers={"Content-Type": content_type},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def stored(assistant, sender: str) -> "tuple[int, int]":
+    """(archive turns, tracker events) stored for ``sender``."""
+    import sqlalchemy as sa
+
+    from storage import db
+
+    engine = db.make_engine(assistant.database_url)
+    try:
+        with engine.connect() as conn:
+            turns = conn.execute(
+                sa.text("SELECT count(*) FROM archive_turns WHERE conversation_id = :s"), {"s": sender}
+            ).scalar_one()
+            events = conn.execute(
+                sa.text("SELECT count(*) FROM tracker_events WHERE sender_id = :s"), {"s": sender}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return turns, events
+
+
+# Issue 12: each of these got HTTP 200 with the bot's replies and nothing recorded (the
+# archive refused the turn in the tracker store's save, after Rasa had answered).
+REFUSED_AT_THE_DOOR = {
+    "20k-chars": {"sender": "door-long", "message": "a" * 20_001},
+    "2k+1-chars": {"sender": "door-2001", "message": "a" * 2_001},
+    "nul": {"sender": "door-nul", "message": "bună\x00ziua"},
+    "lone-surrogate": {"sender": "door-surrogate", "message": "Mulțumesc \ud83d"},
+    "empty": {"sender": "door-empty", "message": ""},
+    "blank": {"sender": "door-blank", "message": "   "},
+    "zero-width-only": {"sender": "door-zw", "message": "\u200b\u200b\u200d"},
+    "not-text": {"sender": "door-number", "message": 12},
+    "sender-archive": {"sender": "_archive", "message": "buna ziua"},
+    "sender-underscore": {"sender": "_x", "message": "buna ziua"},
+    "sender-300": {"sender": "s" * 300, "message": "buna ziua"},
+    "sender-newline": {"sender": "a\nb", "message": "buna ziua"},
+    "sender-space": {"sender": " ", "message": "buna ziua"},
+    "no-sender": {"message": "buna ziua"},
+}
+
+
+@pytest.mark.parametrize("body", list(REFUSED_AT_THE_DOOR.values()), ids=list(REFUSED_AT_THE_DOOR))
+def test_bad_input_is_refused_at_the_door_with_a_clear_400_and_nothing_stored(assistant, body) -> None:
+    status, answer = post(assistant, json.dumps(body).encode())
+    assert status in (400, 413), answer
+    assert isinstance(answer, dict) and answer.get("message"), answer  # says what is wrong
+    sender = body.get("sender")
+    if isinstance(sender, str) and sender.strip() and len(sender) < 255:
+        assert stored(assistant, sender) == (0, 0)
     # The server still answers normally afterwards.
-    assert say(assistant, f"after-odd-{len(text)}", "multumesc")
+    assert say(assistant, "after-door", "multumesc")
+
+
+@pytest.mark.parametrize("raw", [b"", b"[]", b"null", b"1", b"{", "\"text\"".encode()], ids=["empty", "list", "null", "one", "broken", "string"])
+def test_a_body_that_is_not_a_json_object_is_a_400_not_a_500(assistant, raw: bytes) -> None:
+    status, answer = post(assistant, raw)
+    assert status == 400 and answer.get("message"), answer
+
+
+def test_a_body_that_is_not_json_by_its_content_type_is_refused(assistant) -> None:
+    status, _ = post(assistant, json.dumps({"sender": "ct", "message": "buna"}).encode(), "text/plain")
+    assert status == 400
+
+
+@pytest.mark.parametrize(
+    "text", ["😀😀😀", "Hello, can you help me with my tax?", "<script>alert(1)</script>", "a" * 2000],
+    ids=["emoji", "english", "html", "2000-chars"],
+)
+def test_odd_but_valid_input_gets_a_reply_and_is_recorded(assistant, text: str) -> None:
+    sender = f"odd-{abs(hash(text)) % 10_000}"
+    replies = say(assistant, sender, text)
+    assert replies and all("text" in r or "buttons" in r or "custom" in r for r in replies)
+    turns, events = stored(assistant, sender)
+    assert turns >= 2 and events > 0
 
 
 def test_every_turn_is_archived_in_a_verifiable_chain(assistant) -> None:

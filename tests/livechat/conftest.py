@@ -101,13 +101,24 @@ INFRASTRUCTURE_WORDS = ("groap", "gropi", "asfalt", "canalizare", "iluminat")
 PAUSE_TEXT = "/test_pause"
 
 
+class NoTrackers:
+    """The fake agent's tracker store: it keeps no tracker, so it has seen no message."""
+
+    async def retrieve(self, conversation_id: str) -> None:
+        return None
+
+
 class FakeAgent:
     """Stands in for rasa.core.agent.Agent: echoes, asks for a person on ``/request_human``, sends the
     pause request of the insult ladder on ``/test_pause``, and has a keyword NLU."""
 
+    #: Texts the bot never finishes answering (the process "dies" mid-answer).
+    hang_on: "set[str]" = set()
+
     def __init__(self) -> None:
         self.received: List[str] = []
         self.parsed: List[str] = []
+        self.tracker_store = NoTrackers()
 
     def is_ready(self) -> bool:
         return True
@@ -124,6 +135,8 @@ class FakeAgent:
 
         self.received.append(message.text)
         out = message.output_channel
+        if message.text in FakeAgent.hang_on:
+            await asyncio.Event().wait()  # until the server stops and cancels it
         if message.text == PAUSE_TEXT:
             await out.send_text_message(message.sender_id, "Conversația este suspendată.")
             await out.send_custom_json(

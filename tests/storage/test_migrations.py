@@ -68,16 +68,21 @@ def test_a_new_database_gets_every_table_and_one_version_table(tmp_path):
 
 def test_a_wave1_database_upgrades_in_place(wave1_url):
     assert OLD_VERSION_TABLES <= _tables(wave1_url)  # the fixture is what wave 1 left
-    before = {
-        table: _rows(wave1_url, f"SELECT * FROM {table} ORDER BY 1")
-        for table in ("archive_turns", "handoff_messages", "handoff_conversations")
+    # The columns wave 1 had (later revisions may add more).
+    queries = {
+        "archive_turns": "SELECT * FROM archive_turns ORDER BY seq",
+        "handoff_messages": "SELECT id, conversation_id, sender, author, text, created_at"
+        " FROM handoff_messages ORDER BY id",
+        "handoff_conversations": "SELECT * FROM handoff_conversations ORDER BY id",
+        "handoff_clerks": "SELECT id, username, display_name, password_hash FROM handoff_clerks",
     }
+    before = {table: _rows(wave1_url, sql) for table, sql in queries.items()}
     db.upgrade(wave1_url)
     tables = _tables(wave1_url)
     assert WAVE1_TABLES <= tables and not OLD_VERSION_TABLES & tables
     assert _rows(wave1_url, "SELECT version_num FROM alembic_version") == [(db.head_revision(),)]
     for table, rows in before.items():
-        assert rows and _rows(wave1_url, f"SELECT * FROM {table} ORDER BY 1") == rows, table
+        assert rows and _rows(wave1_url, queries[table]) == rows, table
     # The archive written by wave 1 still verifies after the upgrade.
     from archive import Archive
 

@@ -1,0 +1,84 @@
+"""Every acknowledged message is answered, and a resend is stored once (issue 12).
+
+Wave 1 handed a message to the bot in a task spawned after the acknowledgement: after a
+SIGKILL, 23 of 1,744 acked messages (SQLite) were archived but never reached the bot,
+and nothing re-drove them; resends after a reconnect got a new id and were stored twice.
+"""
+
+import asyncio
+import datetime as dt
+
+import aiohttp
+import pytest
+
+from archive import Archive
+from livechat import service as service_module
+from tests.livechat.conftest import FakeAgent, open_citizen, running_site
+
+ARCHIVED = {"housekeeping_seconds": 0.2, "turn_sink": "archive.sink.ArchiveTurnSink"}
+
+
+@pytest.fixture
+def db_file(tmp_path, schedule_file, monkeypatch):
+    path = tmp_path / "efunctionar.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    return path
+
+
+def _archived(path, conversation_id):
+    with Archive(f"sqlite:///{path}") as archive:
+        return [(t.speaker, t.text) for t in archive.conversation(conversation_id)]
+
+
+async def test_a_message_resent_after_a_reconnect_is_stored_and_answered_once(db_file):
+    async with running_site(ARCHIVED) as site:
+        async with aiohttp.ClientSession() as http:
+            citizen, welcome = await open_citizen(http, site.ws_base)
+            cid = welcome["conversation_id"]
+            await citizen.send({"type": "message", "text": "Bună ziua", "client_id": "c1"})
+            first = await citizen.next("ack", client_id="c1")
+            await citizen.next("message", sender="bot")
+            await citizen.ws.close()
+            # The widget did not see the ack (the connection dropped): it resends.
+            again, _ = await open_citizen(http, site.ws_base, cid)
+            await again.send({"type": "message", "text": "Bună ziua", "client_id": "c1"})
+            second = await again.next("ack", client_id="c1")
+            assert second["message"]["id"] == first["message"]["id"]
+            await asyncio.sleep(0.3)
+            await again.ws.close()
+        transcript = [m.text for m in site.service.store.transcript(cid) if m.sender == "citizen"]
+        assert transcript == ["Bună ziua"]
+        assert site.agent.received == ["Bună ziua"]
+    assert [t for t in _archived(db_file, cid) if t[0] == "citizen"] == [("citizen", "Bună ziua")]
+
+
+async def test_an_acknowledged_message_the_bot_never_answered_is_answered_after_a_restart(
+    db_file, monkeypatch
+):
+    monkeypatch.setattr(service_module, "REDRIVE_AFTER", dt.timedelta(seconds=0))
+    monkeypatch.setattr(FakeAgent, "hang_on", {"ce acte trebuie?"})
+    async with running_site(ARCHIVED) as site:
+        async with aiohttp.ClientSession() as http:
+            citizen, welcome = await open_citizen(http, site.ws_base)
+            cid = welcome["conversation_id"]
+            await citizen.send({"type": "message", "text": "ce acte trebuie?", "client_id": "q1"})
+            await citizen.next("ack", client_id="q1")
+            await asyncio.sleep(0.5)  # housekeeping runs, but this process is still on it
+            assert site.agent.received == ["ce acte trebuie?"]
+            await citizen.ws.close()
+    # The server stopped mid-answer (its task cancelled, as a kill would end it).
+    monkeypatch.setattr(FakeAgent, "hang_on", set())
+    async with running_site(ARCHIVED) as restarted:
+        deadline = asyncio.get_running_loop().time() + 10
+        while restarted.agent.received != ["ce acte trebuie?"]:
+            assert asyncio.get_running_loop().time() < deadline, restarted.agent.received
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # later rounds must not hand it again
+        assert restarted.agent.received == ["ce acte trebuie?"]
+        bot = [m.text for m in restarted.service.store.transcript(cid) if m.sender == "bot"]
+        assert bot == ["Ecou: ce acte trebuie?"]
+        # The citizen coming back sees the answer in the history.
+        async with aiohttp.ClientSession() as http:
+            _, welcome = await open_citizen(http, restarted.ws_base, cid)
+            assert "Ecou: ce acte trebuie?" in [m["text"] for m in welcome["history"]]
+    assert ("bot", "Ecou: ce acte trebuie?") in _archived(db_file, cid)

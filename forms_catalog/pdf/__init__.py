@@ -168,7 +168,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-    from forms_catalog.pdf import appearance
+    from forms_catalog.pdf import appearance, font
     from forms_catalog.pdf.build import CHECKBOX_ON, add_object, font_resources
 
     catalog = catalog or load_catalog()
@@ -176,7 +176,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
     cleaned = _prepared(form, values)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank_pdf(form.id, catalog))))
     acro_form = writer._root_object["/AcroForm"].get_object()  # noqa: SLF001
-    font_ref = acro_form["/DR"]["/Font"].raw_get("/DejaVu")
+    font_ref = acro_form["/DR"]["/Font"].raw_get(font.RESOURCE_NAME)
     resources = font_resources(font_ref)
 
     # First compute every appearance (this is where a too-long value fails), then write.

@@ -37,7 +37,7 @@ def _num(value: float) -> str:
 
 def _wrap(text: str, width: float, size: float) -> List[str]:
     """Greedy word wrap; words longer than a line are split between characters."""
-    measure = font.metrics().string_width
+    measure = font.field_font().string_width
     lines: List[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -67,7 +67,7 @@ def text_content(value: str, width: float, height: float, multiline: bool) -> by
     """
     if not value:
         return b"/Tx BMC\nEMC\n"
-    metrics = font.metrics()
+    metrics = font.field_font()
     ascent, descent = metrics.ascent / 1000.0, metrics.descent / 1000.0
     inner_width = width - 2 * PADDING
     inner_height = height - 2 * PADDING

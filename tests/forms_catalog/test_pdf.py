@@ -124,16 +124,31 @@ def test_blank_pdf_shows_the_heading_with_diacritics(catalog: Catalog) -> None:
     assert reader.metadata.title == "Declarație de căsătorie"
 
 
-def test_field_font_is_embedded_whole_with_romanian_letters() -> None:
+def test_field_font_is_embedded_whole_as_a_type0_font_with_romanian_letters() -> None:
     reader = PdfReader(io.BytesIO(blank_pdf("petitie")))
-    font = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/DejaVu"].get_object()
-    assert font["/Subtype"] == "/TrueType" and "+" not in font["/BaseFont"]  # not a subset
-    font_file = font["/FontDescriptor"]["/FontFile2"].get_object()
+    acro_form = reader.trailer["/Root"]["/AcroForm"]
+    fonts = acro_form["/DR"]["/Font"]
+    # Named so that PDFium tries it for every typed character (forms_catalog.pdf.font).
+    font = fonts["/Wingdings"].get_object()
+    assert font["/Subtype"] == "/Type0" and font["/Encoding"] == "/Identity-H"
+    assert font["/BaseFont"] == "/DejaVuSans"  # no subset tag: the whole font
+    cid_font = font["/DescendantFonts"][0].get_object()
+    assert cid_font["/Subtype"] == "/CIDFontType2" and cid_font["/CIDToGIDMap"] == "/Identity"
+    font_file = cid_font["/FontDescriptor"]["/FontFile2"].get_object()
     assert font_file["/Length1"] == REGULAR_TTF.stat().st_size
     assert font_file.get_data() == REGULAR_TTF.read_bytes()
-    differences = [str(x) for x in font["/Encoding"]["/Differences"]]
-    for glyph in ("/uni0218", "/uni0219", "/uni021A", "/uni021B", "/uni0102", "/uni0103"):
-        assert glyph in differences
+    # The ToUnicode map gives each Romanian letter's glyph (indices read with fontTools
+    # from the TTF, not from our code) back as that letter.
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(REGULAR_TTF)) as face:
+        order, cmap = face.getGlyphOrder(), face.getBestCmap()
+    to_unicode = font["/ToUnicode"].get_object().get_data().decode("ascii")
+    for letter in "ăâîșțĂÂÎȘȚ":
+        gid = order.index(cmap[ord(letter)])
+        assert f"<{gid:04X}> <{ord(letter):04X}>" in to_unicode, letter
+    for widget in (w for _, w in widgets(blank_pdf("petitie")).values() if w["/FT"] == "/Tx"):
+        assert str(widget["/DA"]).startswith("/Wingdings ")
 
 
 def test_blank_pdf_is_cached_and_generation_is_deterministic(

@@ -82,8 +82,6 @@ def test_pdfium_typing_keeps_the_value(pdfium_typed: Dict[str, bytes], form_id: 
         assert saved[name].value.replace("\r\n", "\n") == typed, f"{form_id}.{name}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: PDFium drops ș ț Ș Ț typed with the "
-                   "simple TrueType field font (fixed in the next commit)")
 @pytest.mark.parametrize("form_id", FORM_IDS)
 def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes],
                                                     form_id: str) -> None:

@@ -102,6 +102,20 @@ def text_content(value: str, width: float, height: float, multiline: bool) -> by
     return ("\n".join(parts) + "\n").encode("ascii")
 
 
+def fitting_length(value: str, width: float, height: float, multiline: bool) -> int:
+    """How many leading characters of ``value`` fit the field (at the smallest font size),
+    so that a refusal can tell the citizen how much to cut."""
+    low, high = 0, len(value)  # value[:low] fits; value[:high + 1] does not (or is all)
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            text_content(value[:middle], width, height, multiline)
+            low = middle
+        except DoesNotFit:
+            high = middle - 1
+    return low
+
+
 def check_content(width: float, height: float) -> bytes:
     """A check mark drawn with lines, so that no symbol font is needed."""
     stroke = max(1.0, min(width, height) / 9)

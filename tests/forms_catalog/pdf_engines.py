@@ -270,3 +270,51 @@ def pdfjs_type(page: object, url: str, entries: Dict[str, str],
     import base64
 
     return base64.b64decode(page.evaluate("window.savedDocumentBase64()"))  # type: ignore
+
+
+def pdfium_lines_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float]
+                    ) -> List[str]:
+    """The text inside ``rect`` as PDFium lays it out, one string per baseline (top first)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        textpage = document[page_index].get_textpage()
+        x1, y1, x2, y2 = rect
+        rows: Dict[float, List[Tuple[float, str]]] = {}
+        for index in range(textpage.count_chars()):
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+            if char in "\r\n":
+                continue
+            origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+            pdfium_c.FPDFText_GetCharOrigin(textpage, index, origin_x, origin_y)
+            if x1 <= origin_x.value <= x2 and y1 <= origin_y.value <= y2:
+                rows.setdefault(round(origin_y.value, 1), []).append((origin_x.value, char))
+        return ["".join(c for _, c in sorted(rows[y])).strip() for y in sorted(rows, reverse=True)]
+    finally:
+        document.close()
+
+
+Image = Tuple[int, int, bytes]  # width, height, 8-bit gray pixels (rows top first)
+
+
+def poppler_render_gray(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72,
+                        page: int = 1) -> Image:
+    """One page rendered by poppler's ``pdftoppm`` in gray (what a print shows)."""
+    source = tmp_path / f"{name}.pdf"
+    source.write_bytes(pdf)
+    subprocess.run([PDFTOPPM, "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                    "-singlefile", str(source), str(tmp_path / name)], check=True, timeout=60)
+    data = (tmp_path / f"{name}.pgm").read_bytes()
+    magic, width, height, maximum, pixels = data.split(maxsplit=4)
+    assert magic == b"P5" and maximum == b"255"
+    return int(width), int(height), pixels
+
+
+def dark_pixels(image: Image, rect: object, dpi: int = 72) -> int:
+    """Dark pixels inside ``rect`` (PDF points), 2 points in from its border."""
+    width, height, pixels = image
+    scale = dpi / 72
+    x1, y1, x2, y2 = (float(v) for v in rect)  # type: ignore[attr-defined]
+    page_height = height / scale
+    columns = range(int((x1 + 2) * scale), int((x2 - 2) * scale))
+    rows = range(int((page_height - y2 + 2) * scale), int((page_height - y1 - 2) * scale))
+    return sum(1 for r in rows for c in columns if pixels[r * width + c] < 100)

@@ -20,6 +20,7 @@ from forms_catalog.check import _form_problems
 from forms_catalog.pdf import REPO_DIR, blank_pdf, blank_pdf_path, fill_pdf
 from forms_catalog.pdf.build import build_pdf
 from forms_catalog.pdf.font import REGULAR_TTF
+from tests.forms_catalog import pdf_engines as engines
 
 PDFTOPPM = shutil.which("pdftoppm")
 needs_pdftoppm = pytest.mark.skipif(
@@ -271,31 +272,10 @@ def test_value_too_long_for_its_box_is_an_error() -> None:
     with pytest.raises(FieldValidationError) as raised:
         fill_pdf("casatorie", {"sot_nume": "W" * 70})
     assert raised.value.field == "sot_nume"
-    assert "prea lung" in raised.value.message
+    assert "încap doar" in raised.value.message and "nu îl tăiem" in raised.value.message
 
 
 # --- rendering with poppler -------------------------------------------------------------
-
-
-def _render_gray(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72) -> Tuple[int, int, bytes]:
-    source = tmp_path / f"{name}.pdf"
-    source.write_bytes(pdf)
-    subprocess.run([PDFTOPPM, "-gray", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                    str(source), str(tmp_path / name)], check=True, timeout=60)
-    data = (tmp_path / f"{name}.pgm").read_bytes()
-    magic, width, height, maximum, pixels = data.split(maxsplit=4)
-    assert magic == b"P5" and maximum == b"255"
-    return int(width), int(height), pixels
-
-
-def _dark_pixels(image: Tuple[int, int, bytes], rect: Any, dpi: int = 72) -> int:
-    width, height, pixels = image
-    scale = dpi / 72
-    x1, y1, x2, y2 = (float(v) for v in rect)
-    page_height = height / scale
-    columns = range(int((x1 + 2) * scale), int((x2 - 2) * scale))
-    rows = range(int((page_height - y2 + 2) * scale), int((page_height - y1 - 2) * scale))
-    return sum(1 for r in rows for c in columns if pixels[r * width + c] < 100)
 
 
 DPI = 150
@@ -304,16 +284,16 @@ DPI = 150
 @needs_pdftoppm
 def test_rendered_page_shows_the_filled_values(filled: bytes, tmp_path: Path) -> None:
     """Poppler draws the values from our appearance streams (NeedAppearances is false)."""
-    blank = _render_gray(blank_pdf("certificat_urbanism"), tmp_path, "blank", DPI)
-    full = _render_gray(filled, tmp_path, "filled", DPI)
+    blank = engines.poppler_render_gray(blank_pdf("certificat_urbanism"), tmp_path, "blank", DPI)
+    full = engines.poppler_render_gray(filled, tmp_path, "filled", DPI)
     found = widgets(filled)
     for name in ("nume_prenume", "domiciliu", "descriere_lucrari", "scop_construire"):
         page, widget = found[name]
         assert page == 0
         rect = widget["/Rect"]
-        before, after = _dark_pixels(blank, rect, DPI), _dark_pixels(full, rect, DPI)
+        before, after = engines.dark_pixels(blank, rect, DPI), engines.dark_pixels(full, rect, DPI)
         assert before == 0 and after > 20, f"{name}: {before} → {after} dark pixels"
-    assert _dark_pixels(full, found["act_identitate"][1]["/Rect"], DPI) == 0
+    assert engines.dark_pixels(full, found["act_identitate"][1]["/Rect"], DPI) == 0
 
 
 @needs_pdftoppm

@@ -9,14 +9,15 @@ PDFium and reads the text of the field's box back.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from forms_catalog import load_catalog
-from forms_catalog.pdf import REPO_DIR, blank_pdf
+from forms_catalog import FieldValidationError, load_catalog
+from forms_catalog.pdf import REPO_DIR, blank_pdf, fill_pdf
 from tests.forms_catalog import pdf_engines as engines
 
 CATALOG = load_catalog()
@@ -106,6 +107,29 @@ def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes
     assert not problems, f"{form_id}: " + "; ".join(problems)
 
 
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_poppler_shows_what_was_typed_in_pdfium(pdfium_typed: Dict[str, bytes], form_id: str,
+                                                tmp_path: Path) -> None:
+    """The saved file as poppler (Okular, Evince, print pipelines) reads and draws it,
+    from PDFium's appearance streams, without flattening."""
+    if not (engines.PDFTOTEXT and engines.PDFTOPPM):
+        missing("pdftotext/pdftoppm (poppler-utils) are not installed")
+    saved = pdfium_typed[form_id]
+    boxes = engines.widgets(saved)
+    pages = {boxes[name].page for name in entries_for(form_id)}
+    images = {page: engines.poppler_render_gray(saved, tmp_path, f"p{page}", 100, page + 1)
+              for page in pages}
+    problems = []
+    for name, typed in entries_for(form_id).items():
+        widget = boxes[name]
+        text = engines.poppler_text_in(saved, widget.page, widget.rect, tmp_path)
+        if " ".join(text.split()) != " ".join(typed.split()):
+            problems.append(f"{name}: typed {typed!r}, poppler reads {text!r}")
+        if engines.dark_pixels(images[widget.page], widget.rect, 100) < 10 * len(typed):
+            problems.append(f"{name}: poppler draws almost nothing in the field")
+    assert not problems, f"{form_id}: " + "; ".join(problems)
+
+
 # --- pdf.js (Firefox's viewer) in Debian's chromium --------------------------------------
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -189,3 +213,67 @@ def test_pdfjs_typing_keeps_the_value_and_shows_every_letter(
             if " ".join(text.split()) != " ".join(typed.split()):
                 problems.append(f"{name}: typed {typed!r}, poppler shows {text!r}")
     assert not problems, f"{form_id}: " + "; ".join(problems)
+
+
+# --- what the server's fill_pdf writes, as the engines show it ---------------------------
+
+LONG_TEXT = (
+    "Subsemnatul Ștefan Țăranu-Îndrieș vă rog să verificați starea trotuarului din fața "
+    "școlii: mașinile își parchează roțile pe el, iar copiii trec prin șanț. ÎNȚELEG că "
+    "lucrările se aprobă în ședința consiliului; aștept răspunsul dumneavoastră în scris."
+)
+
+
+def test_fill_pdf_wraps_a_multiline_value_and_pdfium_and_poppler_show_it_whole(
+    tmp_path: Path
+) -> None:
+    form_id, name = "petitie", "continut"
+    filled = fill_pdf(form_id, {name: LONG_TEXT})
+    widget = engines.widgets(filled)[name]
+    flat = engines.pdfium_flatten(filled)
+    lines = engines.pdfium_lines_in(flat, widget.page, widget.rect)
+    assert len(lines) >= 2, lines  # wrapped, not one line running out of the box
+    assert " ".join(lines).split() == LONG_TEXT.split()  # every word, in order, inside
+    if not engines.PDFTOTEXT:
+        missing("pdftotext (poppler-utils) is not installed")
+    shown = engines.poppler_text_in(flat, widget.page, widget.rect, tmp_path)
+    assert shown.split() == LONG_TEXT.split()
+
+
+def test_pdfium_wraps_a_long_paragraph_typed_into_a_multiline_field() -> None:
+    saved = engines.pdfium_type(blank_pdf("petitie"), {"continut": LONG_TEXT})
+    widget = engines.widgets(saved)["continut"]
+    lines = engines.pdfium_lines_in(engines.pdfium_flatten(saved), widget.page, widget.rect)
+    assert len(lines) >= 2, lines
+    assert " ".join(lines).split() == LONG_TEXT.split()
+
+
+@pytest.mark.parametrize("form_id, name, value", [
+    ("casatorie", "sot_nume", "Wolfgang-Maximilian Țăranu-Îndrieș WWWWWWWWWWWWWWWWWWWWWW"),
+    ("petitie", "continut", "Rândul meu.\n" * 40),
+], ids=["single-line", "multi-line"])
+def test_fill_pdf_refuses_a_value_that_does_not_fit_and_says_how_much_fits(
+    form_id: str, name: str, value: str
+) -> None:
+    """Refused with the field's label and the number of characters that fit; and that
+    number is the real limit: that many show whole in PDFium, one more is refused."""
+    value = value.strip()
+    with pytest.raises(FieldValidationError) as raised:
+        fill_pdf(form_id, {name: value})
+    error = raised.value
+    label = CATALOG.get(form_id).field(name).label
+    assert error.field == name and error.message.startswith(f"{label}: textul are ")
+    match = re.search(r"încap doar (\d+);", error.message)
+    assert match, error.message
+    fits = int(match.group(1))
+    assert 0 < fits < len(value)
+    shortened = value[:fits]
+    filled = fill_pdf(form_id, {name: shortened})
+    widget = engines.widgets(filled)[name]
+    lines = engines.pdfium_lines_in(engines.pdfium_flatten(filled), widget.page, widget.rect)
+    assert " ".join(lines).split() == shortened.split()
+    end = fits + 1
+    while value[end - 1].isspace():  # trailing white space is stripped, so not "one more"
+        end += 1
+    with pytest.raises(FieldValidationError):
+        fill_pdf(form_id, {name: value[:end]})

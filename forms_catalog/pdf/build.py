@@ -2,10 +2,11 @@
 
 Fields (one widget each, field and widget merged):
 
-* text and date fields — ``/FT /Tx``, font ``/DejaVu`` from ``/AcroForm /DR``;
-  ``/MaxLen`` from the catalog; date fields carry Acrobat's standard date format and
-  keystroke actions (``AFDate_FormatEx("dd.mm.yyyy")``) so desktop Acrobat offers a date
-  picker, and every app shows the "zz.ll.aaaa" hint printed in the label;
+* text and date fields — ``/FT /Tx``, the field font from ``/AcroForm /DR`` (DejaVu Sans
+  under the resource name ``/Wingdings``, see :mod:`forms_catalog.pdf.font`); ``/MaxLen``
+  from the catalog; date fields carry Acrobat's standard date format and keystroke actions
+  (``AFDate_FormatEx("dd.mm.yyyy")``) so desktop Acrobat offers a date picker, and every
+  app shows the "zz.ll.aaaa" hint printed in the label;
 * check boxes — ``/FT /Btn`` with ``/Yes`` and ``/Off`` appearances (a drawn check mark);
 * the signature — ``/FT /Sig`` without a value, which Acrobat/Reader (desktop and mobile),
   Foxit, Okular, Xodo and others offer to sign.
@@ -66,8 +67,8 @@ def _stream(data: bytes, **entries: PdfObject) -> StreamObject:
 
 
 def font_dictionary(writer: PdfWriter) -> IndirectObject:
-    """The ``/DejaVu`` field font: Type0, Identity-H, the whole TrueType file embedded
-    (see :mod:`forms_catalog.pdf.font` for why)."""
+    """The field font: DejaVu Sans as Type0 / Identity-H, the whole TrueType file embedded
+    (see :mod:`forms_catalog.pdf.font` for why, and for its resource name)."""
     metrics = font.field_font()
     data, length = font.compressed_font_file()
     name = _name(f"/{metrics.postscript_name}")

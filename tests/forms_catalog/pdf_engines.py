@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import pytest
+import pypdfium2 as pdfium  # requirements.txt: a missing install is an error, not a skip
+import pypdfium2.raw as pdfium_c
 from pypdf import PdfReader
-
-pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 is in requirements.txt")
-import pypdfium2.raw as pdfium_c  # noqa: E402 - after the importorskip above
 
 PDFTOTEXT = shutil.which("pdftotext")
 PDFTOPPM = shutil.which("pdftoppm")

@@ -48,14 +48,15 @@ def widgets(pdf: bytes) -> Dict[str, Widget]:
     return found
 
 
-def pdfium_type(pdf: bytes, entries: Dict[str, str]) -> bytes:
+def pdfium_type(pdf: bytes, entries: Dict[str, str], replace: bool = False) -> bytes:
     """Open ``pdf`` in PDFium with forms, type each value into its field, save a copy.
 
     For every field: move the mouse over it and click its centre, type the text one
     character at a time (``FORM_OnChar``; a newline is the Enter key), then click on an
     empty spot of the page to leave the field — PDFium then commits the value and builds
-    the field's appearance, as Chrome's viewer does. The document is saved with
-    ``FPDF_SaveAsCopy`` (what "Save" / "Download" does in Chrome).
+    the field's appearance, as Chrome's viewer does. With ``replace`` the field's text is
+    selected first (Ctrl+A), so the typing replaces what was there. The document is saved
+    with ``FPDF_SaveAsCopy`` (what "Save" / "Download" does in Chrome).
     """
     boxes = widgets(pdf)
     document = pdfium.PdfDocument(pdf)
@@ -76,6 +77,8 @@ def pdfium_type(pdf: bytes, entries: Dict[str, str]) -> bytes:
             pdfium_c.FORM_OnLButtonDown(handle, page, 0, x, y)
             pdfium_c.FORM_OnLButtonUp(handle, page, 0, x, y)
             _assert_focused(handle, name)
+            if replace:
+                assert pdfium_c.FORM_SelectAllText(handle, page), f"{name}: nothing to select"
             for unit in _utf16_units(text):
                 if unit == 0x0A:
                     pdfium_c.FORM_OnKeyDown(handle, page, VKEY_RETURN, 0)

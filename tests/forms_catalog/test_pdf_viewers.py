@@ -249,6 +249,21 @@ def test_pdfium_wraps_a_long_paragraph_typed_into_a_multiline_field() -> None:
     assert " ".join(lines).split() == LONG_TEXT.split()
 
 
+def test_a_form_filled_by_fill_pdf_can_be_corrected_in_pdfium() -> None:
+    """The server fills a form; the citizen corrects a value and adds one in Chrome."""
+    filled = fill_pdf("petitie", {"nume_prenume": "Stefan Taranu", "subiect": "Trotuar"})
+    corrected = engines.pdfium_type(filled, {"nume_prenume": TYPED_NAME}, replace=True)
+    final = engines.pdfium_type(corrected, {"domiciliu": "Str. Școlii nr. 5, Vârteju"})
+    boxes = engines.widgets(final)
+    flat = engines.pdfium_flatten(final)
+    expected = {"nume_prenume": TYPED_NAME, "subiect": "Trotuar",
+                "domiciliu": "Str. Școlii nr. 5, Vârteju"}
+    for name, value in expected.items():
+        assert boxes[name].value == value, name
+        assert engines.pdfium_text_in(flat, boxes[name].page, boxes[name].rect).text.strip() \
+            == value, name
+
+
 @pytest.mark.parametrize("form_id, name, value", [
     ("casatorie", "sot_nume", "Wolfgang-Maximilian Țăranu-Îndrieș WWWWWWWWWWWWWWWWWWWWWW"),
     ("petitie", "continut", "Rândul meu.\n" * 40),

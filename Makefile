@@ -73,6 +73,15 @@ catalog: $(STAMP)
 	$(PY) -m forms_catalog nlu
 	$(PY) -m forms_catalog pdfs
 
+# pdf.js (Firefox's PDF viewer) for tests/forms_catalog/test_pdf_viewers.py, from its lock file.
+PDFJS_DIR := tests/forms_catalog/pdfjs
+.PHONY: pdfjs
+pdfjs: $(PDFJS_DIR)/node_modules/.package-lock.json
+
+$(PDFJS_DIR)/node_modules/.package-lock.json: $(PDFJS_DIR)/package.json $(PDFJS_DIR)/package-lock.json
+	npm ci --prefix $(PDFJS_DIR) --omit=optional --no-audit --no-fund
+	@touch $@
+
 bench: $(STAMP)
 	$(PY) bench/assistant_speed.py
 

@@ -143,6 +143,15 @@ def _prepared(form: Form, values: Mapping[str, Any]) -> Dict[str, Union[str, boo
     return cleaned
 
 
+def _characters(count: int) -> str:
+    """``count`` with "caracter(e)" as Romanian says it: 1 caracter, 19 caractere,
+    20 de caractere, 101 caractere, 120 de caractere."""
+    if count == 1:
+        return "1 caracter"
+    rest = count % 100
+    return f"{count} de caractere" if rest >= 20 or (rest == 0 and count) else f"{count} caractere"
+
+
 def _widgets(writer: Any) -> Iterator[Tuple[str, Any]]:
     for page in writer.pages:
         for ref in page.get("/Annots", []):
@@ -168,7 +177,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-    from forms_catalog.pdf import appearance
+    from forms_catalog.pdf import appearance, font
     from forms_catalog.pdf.build import CHECKBOX_ON, add_object, font_resources
 
     catalog = catalog or load_catalog()
@@ -176,7 +185,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
     cleaned = _prepared(form, values)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank_pdf(form.id, catalog))))
     acro_form = writer._root_object["/AcroForm"].get_object()  # noqa: SLF001
-    font_ref = acro_form["/DR"]["/Font"].raw_get("/DejaVu")
+    font_ref = acro_form["/DR"]["/Font"].raw_get(font.RESOURCE_NAME)
     resources = font_resources(font_ref)
 
     # First compute every appearance (this is where a too-long value fails), then write.
@@ -188,11 +197,16 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
         content = None
         if isinstance(value, str):
             x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+            width, height = x2 - x1, y2 - y1
             try:
-                content = appearance.text_content(value, x2 - x1, y2 - y1, field.multiline)
+                content = appearance.text_content(value, width, height, field.multiline)
             except appearance.DoesNotFit:
+                # Refused, never cut: a value that does not show whole would be signed as
+                # something else than what the citizen wrote.
+                fits = appearance.fitting_length(value, width, height, field.multiline)
                 raise FieldValidationError(
-                    name, f"{field.label}: textul este prea lung pentru câmp; scurtați-l."
+                    name, f"{field.label}: textul are {_characters(len(value))}, iar în câmp "
+                          f"încap doar {fits}; scurtați-l, vă rugăm (nu îl tăiem automat)."
                 ) from None
         updates.append((widget, field, value, content))
 

@@ -37,7 +37,7 @@ def _num(value: float) -> str:
 
 def _wrap(text: str, width: float, size: float) -> List[str]:
     """Greedy word wrap; words longer than a line are split between characters."""
-    measure = font.metrics().string_width
+    measure = font.field_font().string_width
     lines: List[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -67,7 +67,7 @@ def text_content(value: str, width: float, height: float, multiline: bool) -> by
     """
     if not value:
         return b"/Tx BMC\nEMC\n"
-    metrics = font.metrics()
+    metrics = font.field_font()
     ascent, descent = metrics.ascent / 1000.0, metrics.descent / 1000.0
     inner_width = width - 2 * PADDING
     inner_height = height - 2 * PADDING
@@ -100,6 +100,20 @@ def text_content(value: str, width: float, height: float, multiline: bool) -> by
         parts.append(f"<{font.encode(line).hex().upper()}> Tj")
     parts += ["ET", "Q", "EMC"]
     return ("\n".join(parts) + "\n").encode("ascii")
+
+
+def fitting_length(value: str, width: float, height: float, multiline: bool) -> int:
+    """How many leading characters of ``value`` fit the field (at the smallest font size),
+    so that a refusal can tell the citizen how much to cut."""
+    low, high = 0, len(value)  # value[:low] fits; value[:high + 1] does not (or is all)
+    while low < high:
+        middle = (low + high + 1) // 2
+        try:
+            text_content(value[:middle], width, height, multiline)
+            low = middle
+        except DoesNotFit:
+            high = middle - 1
+    return low
 
 
 def check_content(width: float, height: float) -> bytes:

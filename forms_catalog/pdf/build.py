@@ -2,10 +2,11 @@
 
 Fields (one widget each, field and widget merged):
 
-* text and date fields — ``/FT /Tx``, font ``/DejaVu`` from ``/AcroForm /DR``;
-  ``/MaxLen`` from the catalog; date fields carry Acrobat's standard date format and
-  keystroke actions (``AFDate_FormatEx("dd.mm.yyyy")``) so desktop Acrobat offers a date
-  picker, and every app shows the "zz.ll.aaaa" hint printed in the label;
+* text and date fields — ``/FT /Tx``, the field font from ``/AcroForm /DR`` (DejaVu Sans
+  under the resource name ``/Wingdings``, see :mod:`forms_catalog.pdf.font`); ``/MaxLen``
+  from the catalog; date fields carry Acrobat's standard date format and keystroke actions
+  (``AFDate_FormatEx("dd.mm.yyyy")``) so desktop Acrobat offers a date picker, and every
+  app shows the "zz.ll.aaaa" hint printed in the label;
 * check boxes — ``/FT /Btn`` with ``/Yes`` and ``/Off`` appearances (a drawn check mark);
 * the signature — ``/FT /Sig`` without a value, which Acrobat/Reader (desktop and mobile),
   Foxit, Okular, Xodo and others offer to sign.
@@ -21,7 +22,6 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
-    DecodedStreamObject,
     DictionaryObject,
     FloatObject,
     IndirectObject,
@@ -56,51 +56,60 @@ def _name(value: str) -> NameObject:
     return NameObject(value)
 
 
+def _stream(data: bytes, **entries: PdfObject) -> StreamObject:
+    """A stream whose ``data`` is already deflated (done once per process, not per PDF)."""
+    stream = StreamObject()
+    stream[_name("/Filter")] = _name("/FlateDecode")
+    for key, value in entries.items():
+        stream[_name(f"/{key}")] = value
+    stream.set_data(data)
+    return stream
+
+
 def font_dictionary(writer: PdfWriter) -> IndirectObject:
-    """The ``/DejaVu`` field font: simple TrueType, full font file embedded."""
-    metrics = font.metrics()
+    """The field font: DejaVu Sans as Type0 / Identity-H, the whole TrueType file embedded
+    (see :mod:`forms_catalog.pdf.font` for why, and for its resource name)."""
+    metrics = font.field_font()
     data, length = font.compressed_font_file()
-    # A plain StreamObject writes its data as given: the file is deflated once per process
-    # (font.compressed_font_file) instead of once per PDF.
-    font_file = StreamObject()
-    font_file[_name("/Filter")] = _name("/FlateDecode")
-    font_file[_name("/Length1")] = NumberObject(length)
-    font_file.set_data(data)
+    name = _name(f"/{metrics.postscript_name}")
     descriptor = DictionaryObject({
         _name("/Type"): _name("/FontDescriptor"),
-        _name("/FontName"): _name(f"/{metrics.postscript_name}"),
-        _name("/Flags"): NumberObject(32),  # nonsymbolic: glyphs found by name via (3,1) cmap
+        _name("/FontName"): name,
+        _name("/Flags"): NumberObject(32),  # nonsymbolic (Latin text)
         _name("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in metrics.bbox]),
-        _name("/ItalicAngle"): NumberObject(0),
+        _name("/ItalicAngle"): FloatObject(metrics.italic_angle),
         _name("/Ascent"): FloatObject(round(metrics.ascent)),
         _name("/Descent"): FloatObject(round(metrics.descent)),
         _name("/CapHeight"): FloatObject(round(metrics.cap_height)),
         _name("/StemV"): NumberObject(int(metrics.stem_v)),
-        _name("/FontFile2"): add_object(writer, font_file),
+        _name("/FontFile2"): add_object(writer, _stream(data, Length1=NumberObject(length))),
     })
-    differences = ArrayObject()
-    for code in sorted(font.OVERRIDES):
-        differences += [NumberObject(code), _name(font.glyph_name(font.CODE_TO_CHAR[code]))]
-    to_unicode = DecodedStreamObject()
-    to_unicode.set_data(font.to_unicode_cmap())
     widths = ArrayObject(
-        FloatObject(round(metrics.widths.get(code, 0.0), 2))
-        for code in range(font.FIRST_CODE, font.LAST_CODE + 1)
+        ArrayObject(NumberObject(w) for w in item) if isinstance(item, list)
+        else NumberObject(item)
+        for item in font.width_array()
     )
+    descendant = DictionaryObject({
+        _name("/Type"): _name("/Font"),
+        _name("/Subtype"): _name("/CIDFontType2"),
+        _name("/BaseFont"): name,
+        _name("/CIDSystemInfo"): DictionaryObject({
+            _name("/Registry"): TextStringObject("Adobe"),
+            _name("/Ordering"): TextStringObject("Identity"),
+            _name("/Supplement"): NumberObject(0),
+        }),
+        _name("/FontDescriptor"): add_object(writer, descriptor),
+        _name("/CIDToGIDMap"): _name("/Identity"),
+        _name("/DW"): NumberObject(metrics.widths[0]),
+        _name("/W"): add_object(writer, widths),
+    })
     return add_object(writer, DictionaryObject({
         _name("/Type"): _name("/Font"),
-        _name("/Subtype"): _name("/TrueType"),
-        _name("/BaseFont"): _name(f"/{metrics.postscript_name}"),
-        _name("/FirstChar"): NumberObject(font.FIRST_CODE),
-        _name("/LastChar"): NumberObject(font.LAST_CODE),
-        _name("/Widths"): add_object(writer, widths),
-        _name("/FontDescriptor"): add_object(writer, descriptor),
-        _name("/Encoding"): DictionaryObject({
-            _name("/Type"): _name("/Encoding"),
-            _name("/BaseEncoding"): _name("/WinAnsiEncoding"),
-            _name("/Differences"): differences,
-        }),
-        _name("/ToUnicode"): add_object(writer, to_unicode.flate_encode()),
+        _name("/Subtype"): _name("/Type0"),
+        _name("/BaseFont"): name,
+        _name("/Encoding"): _name("/Identity-H"),
+        _name("/DescendantFonts"): ArrayObject([add_object(writer, descendant)]),
+        _name("/ToUnicode"): add_object(writer, _stream(font.compressed_to_unicode())),
     }))
 
 

@@ -20,6 +20,7 @@ from forms_catalog.check import _form_problems
 from forms_catalog.pdf import REPO_DIR, blank_pdf, blank_pdf_path, fill_pdf
 from forms_catalog.pdf.build import build_pdf
 from forms_catalog.pdf.font import REGULAR_TTF
+from tests.forms_catalog import pdf_engines as engines
 
 PDFTOPPM = shutil.which("pdftoppm")
 needs_pdftoppm = pytest.mark.skipif(
@@ -124,16 +125,31 @@ def test_blank_pdf_shows_the_heading_with_diacritics(catalog: Catalog) -> None:
     assert reader.metadata.title == "Declarație de căsătorie"
 
 
-def test_field_font_is_embedded_whole_with_romanian_letters() -> None:
+def test_field_font_is_embedded_whole_as_a_type0_font_with_romanian_letters() -> None:
     reader = PdfReader(io.BytesIO(blank_pdf("petitie")))
-    font = reader.trailer["/Root"]["/AcroForm"]["/DR"]["/Font"]["/DejaVu"].get_object()
-    assert font["/Subtype"] == "/TrueType" and "+" not in font["/BaseFont"]  # not a subset
-    font_file = font["/FontDescriptor"]["/FontFile2"].get_object()
+    acro_form = reader.trailer["/Root"]["/AcroForm"]
+    fonts = acro_form["/DR"]["/Font"]
+    # Named so that PDFium tries it for every typed character (forms_catalog.pdf.font).
+    font = fonts["/Wingdings"].get_object()
+    assert font["/Subtype"] == "/Type0" and font["/Encoding"] == "/Identity-H"
+    assert font["/BaseFont"] == "/DejaVuSans"  # no subset tag: the whole font
+    cid_font = font["/DescendantFonts"][0].get_object()
+    assert cid_font["/Subtype"] == "/CIDFontType2" and cid_font["/CIDToGIDMap"] == "/Identity"
+    font_file = cid_font["/FontDescriptor"]["/FontFile2"].get_object()
     assert font_file["/Length1"] == REGULAR_TTF.stat().st_size
     assert font_file.get_data() == REGULAR_TTF.read_bytes()
-    differences = [str(x) for x in font["/Encoding"]["/Differences"]]
-    for glyph in ("/uni0218", "/uni0219", "/uni021A", "/uni021B", "/uni0102", "/uni0103"):
-        assert glyph in differences
+    # The ToUnicode map gives each Romanian letter's glyph (indices read with fontTools
+    # from the TTF, not from our code) back as that letter.
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(REGULAR_TTF)) as face:
+        order, cmap = face.getGlyphOrder(), face.getBestCmap()
+    to_unicode = font["/ToUnicode"].get_object().get_data().decode("ascii")
+    for letter in "ăâîșțĂÂÎȘȚ":
+        gid = order.index(cmap[ord(letter)])
+        assert f"<{gid:04X}> <{ord(letter):04X}>" in to_unicode, letter
+    for widget in (w for _, w in widgets(blank_pdf("petitie")).values() if w["/FT"] == "/Tx"):
+        assert str(widget["/DA"]).startswith("/Wingdings ")
 
 
 def test_blank_pdf_is_cached_and_generation_is_deterministic(
@@ -256,31 +272,10 @@ def test_value_too_long_for_its_box_is_an_error() -> None:
     with pytest.raises(FieldValidationError) as raised:
         fill_pdf("casatorie", {"sot_nume": "W" * 70})
     assert raised.value.field == "sot_nume"
-    assert "prea lung" in raised.value.message
+    assert "încap doar" in raised.value.message and "nu îl tăiem" in raised.value.message
 
 
 # --- rendering with poppler -------------------------------------------------------------
-
-
-def _render_gray(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72) -> Tuple[int, int, bytes]:
-    source = tmp_path / f"{name}.pdf"
-    source.write_bytes(pdf)
-    subprocess.run([PDFTOPPM, "-gray", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                    str(source), str(tmp_path / name)], check=True, timeout=60)
-    data = (tmp_path / f"{name}.pgm").read_bytes()
-    magic, width, height, maximum, pixels = data.split(maxsplit=4)
-    assert magic == b"P5" and maximum == b"255"
-    return int(width), int(height), pixels
-
-
-def _dark_pixels(image: Tuple[int, int, bytes], rect: Any, dpi: int = 72) -> int:
-    width, height, pixels = image
-    scale = dpi / 72
-    x1, y1, x2, y2 = (float(v) for v in rect)
-    page_height = height / scale
-    columns = range(int((x1 + 2) * scale), int((x2 - 2) * scale))
-    rows = range(int((page_height - y2 + 2) * scale), int((page_height - y1 - 2) * scale))
-    return sum(1 for r in rows for c in columns if pixels[r * width + c] < 100)
 
 
 DPI = 150
@@ -289,16 +284,16 @@ DPI = 150
 @needs_pdftoppm
 def test_rendered_page_shows_the_filled_values(filled: bytes, tmp_path: Path) -> None:
     """Poppler draws the values from our appearance streams (NeedAppearances is false)."""
-    blank = _render_gray(blank_pdf("certificat_urbanism"), tmp_path, "blank", DPI)
-    full = _render_gray(filled, tmp_path, "filled", DPI)
+    blank = engines.poppler_render_gray(blank_pdf("certificat_urbanism"), tmp_path, "blank", DPI)
+    full = engines.poppler_render_gray(filled, tmp_path, "filled", DPI)
     found = widgets(filled)
     for name in ("nume_prenume", "domiciliu", "descriere_lucrari", "scop_construire"):
         page, widget = found[name]
         assert page == 0
         rect = widget["/Rect"]
-        before, after = _dark_pixels(blank, rect, DPI), _dark_pixels(full, rect, DPI)
+        before, after = engines.dark_pixels(blank, rect, DPI), engines.dark_pixels(full, rect, DPI)
         assert before == 0 and after > 20, f"{name}: {before} → {after} dark pixels"
-    assert _dark_pixels(full, found["act_identitate"][1]["/Rect"], DPI) == 0
+    assert engines.dark_pixels(full, found["act_identitate"][1]["/Rect"], DPI) == 0
 
 
 @needs_pdftoppm

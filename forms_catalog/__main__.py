@@ -15,6 +15,7 @@
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -107,6 +108,7 @@ def _fill(args: argparse.Namespace) -> int:
     from forms_catalog.loader import load_catalog
     from forms_catalog.seal import document_sha256, fill_and_seal, load_seal
 
+    _quiet_pyhanko()
     try:
         if not args.out.parent.is_dir():
             raise _BadInput(f"{args.out}: directorul {args.out.parent} nu există.")
@@ -136,9 +138,17 @@ def _fill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_pyhanko() -> None:
+    """pyHanko logs a warning with a traceback for each certificate path it cannot build;
+    the commands say why a file fails in one sentence, so those stay out of the output."""
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _verify_pdf(args: argparse.Namespace) -> int:
     from forms_catalog.seal import verify_seal
 
+    _quiet_pyhanko()
     try:
         data = args.file.read_bytes()
     except OSError as error:

@@ -291,7 +291,7 @@ def verify_seal(pdf: bytes, trust_roots: Optional[Tuple[Any, ...]] = None,
     if not status.trusted:
         return SealCheck(False, f"Sigiliul nu este al primăriei: certificatul „{signer}” nu "
                                 f"provine de la o autoritate de încredere "
-                                f"({status.trust_problem_indic}).", **found)
+                                f"({getattr(status.trust_problem_indic, 'name', 'fără lanț de certificare')}).", **found)
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         return SealCheck(False, "Marca temporală a sigiliului nu este validă sau nu provine de "
                                 "la o autoritate de încredere.", **found)

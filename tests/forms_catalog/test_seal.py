@@ -415,3 +415,65 @@ def test_sealing_twice_is_refused(seal_env, sealed) -> None:
     with pytest.raises(ValueError, match="are deja sigiliul"):
         load_seal(seal_env).seal_pdf(sealed["pdf"])
 
+
+
+# --- PAdES B-T: with a time-stamping authority ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tsa(tmp_path_factory: pytest.TempPathFactory):
+    """A local TSA under its own test root; yields (server, path of that root)."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    from forms_catalog.pki import issue, new_root, write_cert
+    from tests.forms_catalog.tsa_server import serve
+
+    root = new_root("e-funcționar TEST TSA Root")
+    # pyHanko's DummyTimeStamper signs with RSA only.
+    unit = issue(root, "e-funcționar TEST TSA", "e-funcționar TEST PKI", purpose="tsa", kind="rsa")
+    root_file = write_cert(tmp_path_factory.mktemp("tsa") / "tsa-root.pem", root)
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(unit.cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=translate_pyca_cryptography_key_to_asn1(unit.key),
+    )
+    for server in serve(stamper):
+        yield server, root_file
+
+
+def test_with_a_tsa_the_seal_is_pades_b_t(tsa, sealed, cli_env, tmp_path: Path) -> None:
+    server, tsa_root = tsa
+    env = {**cli_env, "SEAL_TSA_URL": server.url,
+           "SEAL_TRUST_ROOTS": f"{cli_env['SEAL_TRUST_ROOTS']}{os.pathsep}{tsa_root}"}
+    out = tmp_path / "bt.pdf"
+    before = len(server.requests)
+    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
+                     env)
+    assert result.returncode == 0, result.stderr
+    assert "PAdES B-T" in result.stdout
+    # pyHanko asks once for a dummy token (to size the signature), then for the real one.
+    assert set(server.requests[before:]) == {"application/timestamp-query"}
+    verified = run_cli(["verify-pdf", str(out)], env)
+    assert verified.returncode == 0, verified.stderr
+    assert "Sigiliu valid (PAdES B-T)" in verified.stdout
+    # A time-stamp from a TSA the city hall does not trust is not accepted.
+    untrusted = run_cli(["verify-pdf", str(out)], cli_env)
+    assert untrusted.returncode == 1
+    assert "Marca temporală" in untrusted.stderr
+
+
+def test_an_unreachable_tsa_fails_fill_and_writes_nothing(sealed, cli_env,
+                                                          tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a free port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "out.pdf"
+    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
+                     {**cli_env, "SEAL_TSA_URL": f"http://127.0.0.1:{port}/tsa"})
+    assert result.returncode == 2
+    assert "SEAL_TSA_URL" in result.stderr and "did not answer" in result.stderr
+    assert not out.exists()

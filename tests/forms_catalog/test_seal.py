@@ -18,6 +18,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
 
+from forms_catalog import load_catalog
 from forms_catalog.__main__ import main
 from forms_catalog.pki import create_dev_pki
 from forms_catalog.seal import SEAL_FIELD, SealConfigError, load_seal, verify_seal
@@ -477,3 +478,50 @@ def test_an_unreachable_tsa_fails_fill_and_writes_nothing(sealed, cli_env,
     assert result.returncode == 2
     assert "SEAL_TSA_URL" in result.stderr and "did not answer" in result.stderr
     assert not out.exists()
+
+
+# --- every form of the catalog ----------------------------------------------------------
+
+SAMPLES = {"cnp": "1800101221144", "email": "ana@exemplu.ro", "phone": "0721234567",
+           "postal_code": "077125", "cadastral_number": "51234", "iban":
+           "RO49AAAA1B31007593840000", "vin": "WVWZZZ1JZXW000001", "integer": "3",
+           "amount": "100"}
+
+
+def _required_values(form) -> Dict[str, object]:
+    values: Dict[str, object] = {}
+    for field in form.fields:
+        if not field.required:
+            continue
+        if field.type == "checkbox":
+            values[field.name] = True
+        elif field.type == "date":
+            values[field.name] = "05.03.2025"
+        else:
+            values[field.name] = SAMPLES.get(field.validator or "", "Țară")
+    return values
+
+
+@pytest.mark.parametrize("form_id", sorted(load_catalog().forms))
+def test_every_form_fills_stamps_and_seals(form_id, seal_env, catalog) -> None:
+    from forms_catalog.seal import fill_and_seal
+
+    assert len(catalog.forms) == 19  # an empty parametrisation would test nothing
+    form = catalog.get(form_id)
+    pdf = fill_and_seal(form_id, _required_values(form), signature_png(),
+                        seal=load_seal(seal_env), catalog=catalog)
+    check = verify_seal(pdf, environ=seal_env)
+    assert check.ok, check.message
+    reader = PdfReader(io.BytesIO(pdf))
+    fields = reader.get_fields()
+    assert SEAL_FIELD in fields and "/V" not in fields["semnatura"]
+    # The image went onto the page that holds the signature box (one image XObject there).
+    pages_with_images = [
+        index for index, page in enumerate(reader.pages)
+        if any(xobject.get_object().get("/Subtype") == "/Image"
+               for xobject in page["/Resources"].get("/XObject", {}).values())
+    ]
+    signature_page = next(index for index, page in enumerate(reader.pages)
+                          for ref in page.get("/Annots", [])
+                          if ref.get_object().get("/T") == "semnatura")
+    assert pages_with_images == [signature_page]

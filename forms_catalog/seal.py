@@ -5,16 +5,17 @@ certification signature (baseline B-B; B-T when ``SEAL_TSA_URL`` names a time-st
 authority) over the whole file, made with the city hall's key. Any later change to the
 file is detectable: :func:`verify_seal` (``python -m forms_catalog verify-pdf FILE``)
 accepts a file only if the seal is intact, made by a certificate that chains to
-``SEAL_TRUST_ROOTS`` and covers every byte. The certification allows form filling and
-signing (DocMDP level 2), so the citizen can still add a qualified signature in the form's
-own ``/Sig`` field — after which the seal no longer covers the whole file, which is what
-``verify-pdf`` reports.
+``SEAL_TRUST_ROOTS`` and names the subject of ``SEAL_CERT``, and covers every byte. The
+certification allows form filling and signing (DocMDP level 2), so the citizen can still
+add a qualified signature in the form's own ``/Sig`` field — after which the seal no
+longer covers the whole file, which is what ``verify-pdf`` reports.
 
 Settings (environment variables; ``make seal-dev`` writes test values to var/seal/seal.env):
 
 ==========================  ============================================================
 ``SEAL_KEY``                private key of the seal, PEM or DER (PKCS#8, PKCS#1 or SEC1)
-``SEAL_CERT``               its certificate, PEM or DER
+``SEAL_CERT``               its certificate, PEM or DER (verification: the subject a
+                            seal must name)
 ``SEAL_KEY_PASSPHRASE``     passphrase of an encrypted ``SEAL_KEY`` (never logged)
 ``SEAL_CHAIN``              optional: intermediate CA certificates to embed
 ``SEAL_TSA_URL``            optional: RFC 3161 time-stamping URL → PAdES B-T
@@ -149,7 +150,6 @@ def load_seal(environ: Optional[Mapping[str, str]] = None) -> Seal:
             contains the passphrase.
     """
     from cryptography.hazmat.primitives import serialization
-    from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -159,15 +159,7 @@ def load_seal(environ: Optional[Mapping[str, str]] = None) -> Seal:
     cert_path = _required_file(environ, ENV_CERT, "the seal's certificate (PEM or DER)")
     passphrase = environ.get(ENV_PASSPHRASE) or None
 
-    try:
-        certs = list(load_certs_from_pemder_data(cert_path.read_bytes()))
-        if len(certs) != 1:
-            raise ValueError(f"{len(certs)} certificates")
-        cert = certs[0]
-        cert.native  # noqa: B018 - parse now, so that a broken file fails here
-    except (OSError, ValueError, TypeError) as error:
-        raise SealConfigError(f"{ENV_CERT}: {cert_path} must hold exactly one PEM/DER "
-                              f"certificate ({type(error).__name__})") from None
+    cert = _load_certificate(cert_path)
 
     data = key_path.read_bytes()
     load = (serialization.load_pem_private_key if b"-----BEGIN" in data
@@ -188,7 +180,6 @@ def load_seal(environ: Optional[Mapping[str, str]] = None) -> Seal:
                                   f"{ENV_PASSPHRASE} (wrong passphrase?) or is not a "
                                   f"private key") from None
         raise SealConfigError(f"{ENV_KEY}: {key_path} is not a PEM/DER private key") from None
-    del passphrase
 
     public = key.public_key().public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -224,6 +215,10 @@ def load_seal(environ: Optional[Mapping[str, str]] = None) -> Seal:
 # --- verification -----------------------------------------------------------------------
 
 
+def _name_cn(name: Any) -> str:
+    return str(name.native.get("common_name") or name.human_friendly)
+
+
 @dataclass(frozen=True)
 class SealCheck:
     """The outcome of :func:`verify_seal`.
@@ -243,24 +238,50 @@ class SealCheck:
     level: Optional[str] = None
 
 
-def verify_seal(pdf: bytes, trust_roots: Optional[Tuple[Any, ...]] = None,
-                environ: Optional[Mapping[str, str]] = None) -> SealCheck:
+def _load_certificate(path: Path) -> Any:
+    from pyhanko.keys import load_certs_from_pemder_data
+
+    try:
+        certs = list(load_certs_from_pemder_data(path.read_bytes()))
+        if len(certs) != 1:
+            raise ValueError(f"{len(certs)} certificates")
+        certs[0].native  # noqa: B018 - parse now, so that a broken file fails here
+    except (OSError, ValueError, TypeError) as error:
+        raise SealConfigError(f"{ENV_CERT}: {path} must hold exactly one PEM/DER "
+                              f"certificate ({type(error).__name__})") from None
+    return certs[0]
+
+
+def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
+                trust_roots: Optional[Tuple[Any, ...]] = None,
+                seal_subject: Any = None) -> SealCheck:
     """Check the city hall's seal of ``pdf``.
 
+    The seal must chain to a trusted root *and* name the city hall: its certificate's
+    subject must be that of ``SEAL_CERT``. A trusted root of a qualified provider also
+    certifies citizens and other institutions; the subject tells the city hall's seal
+    apart, and survives the renewal of the certificate (the provider vouches for it).
+
     Args:
-        trust_roots: asn1crypto certificates to trust; by default those of
-            ``SEAL_TRUST_ROOTS``.
+        environ: where the settings are read (default ``os.environ``).
+        trust_roots: asn1crypto certificates to trust instead of ``SEAL_TRUST_ROOTS``.
+        seal_subject: asn1crypto ``Name`` expected instead of ``SEAL_CERT``'s subject.
 
     Raises:
-        SealConfigError: ``trust_roots`` not given and ``SEAL_TRUST_ROOTS`` unset or wrong.
+        SealConfigError: ``SEAL_TRUST_ROOTS`` or ``SEAL_CERT`` needed and unset or wrong.
     """
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
+    environ = os.environ if environ is None else environ
     if trust_roots is None:
         trust_roots = trust_roots_from_env(ENV_TRUST_ROOTS, environ,
                                            " of the city hall's seal (and of its TSA)")
+    if seal_subject is None:
+        seal_subject = _load_certificate(_required_file(
+            environ, ENV_CERT, "the seal's certificate (PEM or DER), whose subject a seal "
+                               "must name")).subject
     try:
         signatures = read_signatures(pdf)
     except ValueError as error:
@@ -292,6 +313,9 @@ def verify_seal(pdf: bytes, trust_roots: Optional[Tuple[Any, ...]] = None,
         return SealCheck(False, f"Sigiliul nu este al primăriei: certificatul „{signer}” nu "
                                 f"provine de la o autoritate de încredere "
                                 f"({getattr(status.trust_problem_indic, 'name', 'fără lanț de certificare')}).", **found)
+    if status.signing_cert.subject != seal_subject:
+        return SealCheck(False, f"Sigiliul nu este al primăriei: documentul este sigilat de "
+                                f"„{signer}”, nu de „{_name_cn(seal_subject)}”.", **found)
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         return SealCheck(False, "Marca temporală a sigiliului nu este validă sau nu provine de "
                                 "la o autoritate de încredere.", **found)
@@ -334,4 +358,8 @@ def fill_and_seal(form_id: str, values: Mapping[str, Any], signature_png: Option
     pdf = fill_pdf(form.id, values, catalog)
     if signature_png is not None:
         pdf = stamp_signature_image(pdf, signature_png, form)
-    return seal.seal_pdf(pdf)
+    sealed = seal.seal_pdf(pdf)
+    # No value is logged: they are a citizen's personal data.
+    logger.info("filled and sealed form %s (PAdES %s, %d bytes, sha256 %s)", form.id,
+                seal.level, len(sealed), document_sha256(sealed))
+    return sealed

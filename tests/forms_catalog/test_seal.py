@@ -227,6 +227,41 @@ def test_a_seal_from_an_untrusted_key_fails(seal_env, tmp_path: Path) -> None:
     assert "nu este al primăriei" in check.message
 
 
+def _pki_files(directory: Path, root, seal, name: str) -> Dict[str, str]:
+    from forms_catalog.pki import write_cert, write_key
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        "SEAL_KEY": str(write_key(directory / f"{name}-key.pem", seal.key, None)),
+        "SEAL_CERT": str(write_cert(directory / f"{name}.pem", seal)),
+        "SEAL_TRUST_ROOTS": str(write_cert(directory / "root.pem", root)),
+    }
+
+
+def test_a_seal_must_name_the_city_hall_not_just_chain_to_a_trusted_root(tmp_path) -> None:
+    """A qualified provider's root also certifies citizens and other institutions."""
+    from forms_catalog.pki import CITY_HALL, issue, new_root
+    from forms_catalog.seal import fill_and_seal
+
+    root = new_root("TEST Prestator Calificat")
+    city_hall = issue(root, f"{CITY_HALL} — sigiliu", CITY_HALL, purpose="signing")
+    renewed = issue(root, f"{CITY_HALL} — sigiliu", CITY_HALL, purpose="signing")
+    someone = issue(root, "Altă Instituție — sigiliu", "Altă Instituție", purpose="signing")
+    official = _pki_files(tmp_path, root, city_hall, "city-hall")
+
+    by_someone = fill_and_seal(FORM_ID, VALUES,
+                               seal=load_seal(_pki_files(tmp_path, root, someone, "someone")))
+    check = verify_seal(by_someone, environ=official)
+    assert not check.ok
+    assert check.message == ("Sigiliul nu este al primăriei: documentul este sigilat de "
+                             "„Altă Instituție — sigiliu”, nu de „Primăria Orașului Măgurele "
+                             "— sigiliu”.")
+    # A renewed certificate of the city hall (same subject, new key) still verifies.
+    by_renewed = fill_and_seal(FORM_ID, VALUES,
+                               seal=load_seal(_pki_files(tmp_path, root, renewed, "renewed")))
+    assert verify_seal(by_renewed, environ=official).ok
+
+
 def test_an_unsealed_file_and_a_non_pdf_fail(seal_settings, tmp_path: Path,
                                              capsys: pytest.CaptureFixture) -> None:
     from forms_catalog.pdf import fill_pdf
@@ -243,12 +278,13 @@ def test_an_unsealed_file_and_a_non_pdf_fail(seal_settings, tmp_path: Path,
     assert "nu poate fi citit" in capsys.readouterr().err
 
 
-def test_verify_pdf_without_trust_roots_names_the_setting(sealed, seal_settings,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture) -> None:
-    monkeypatch.delenv("SEAL_TRUST_ROOTS")
+@pytest.mark.parametrize("setting", ["SEAL_TRUST_ROOTS", "SEAL_CERT"])
+def test_verify_pdf_without_a_setting_names_it(setting, sealed, seal_settings,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.delenv(setting)
     assert main(["verify-pdf", str(sealed["path"])]) == 2
-    assert "SEAL_TRUST_ROOTS is not set" in capsys.readouterr().err
+    assert f"{setting} is not set" in capsys.readouterr().err
 
 
 # --- bad input: exit 2, the field named, nothing written -------------------------------

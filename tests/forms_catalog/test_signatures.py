@@ -54,17 +54,19 @@ def pki() -> Dict[str, Issued]:
     }
 
 
-def sign_as(pdf: bytes, person: Issued, *chain: Issued) -> bytes:
-    """Sign ``pdf`` in the form's own /Sig field, as the citizen's signing app would."""
+def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura") -> bytes:
+    """Sign ``pdf`` in the form's own /Sig field, as the citizen's signing app would
+    (or in a new ``field``)."""
     registry = SimpleCertificateStore()
     registry.register_multiple([asn1(c) for c in chain])
     signer = signers.SimpleSigner(signing_cert=asn1(person),
                                   signing_key=translate_pyca_cryptography_key_to_asn1(person.key),
                                   cert_registry=registry)
-    meta = signers.PdfSignatureMetadata(field_name="semnatura", md_algorithm="sha256",
+    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer, existing_fields_only=True).getvalue()
+    return signers.sign_pdf(writer, meta, signer=signer,
+                            existing_fields_only=field == "semnatura").getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -133,6 +135,13 @@ def test_a_field_changed_in_an_appended_update_is_invalid(citizen_signed, pki) -
     check = check_citizen_signature(changed, trusted(pki))
     assert check.verdict is Verdict.INVALID
     assert "modificat după semnare" in check.message
+
+
+def test_the_last_signature_is_the_one_judged(citizen_signed, pki) -> None:
+    """Someone unknown signing after the citizen is what the clerk must hear about."""
+    cosigned = sign_as(citizen_signed, pki["stranger"], field="semnatura_2")
+    check = check_citizen_signature(cosigned, trusted(pki))
+    assert check.verdict is Verdict.UNKNOWN_SIGNER and check.signer == STRANGER
 
 
 def test_a_file_with_only_the_seal_is_unsigned(sealed_form, pki) -> None:

@@ -136,7 +136,9 @@ def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = N
         return SignatureCheck(Verdict.INVALID, f"Documentul a fost modificat după semnare "
                                                f"{who}; cereți solicitantului să îl "
                                                f"semneze din nou.", **found)
-    if ts is not None and not ts_ok:
+    # A broken time-stamp is a broken signature; an intact one from a TSA nobody
+    # configured only means the time is the signer's claim (``timestamped`` False).
+    if ts is not None and not (ts.intact and ts.valid):
         return SignatureCheck(Verdict.INVALID, f"Marca temporală a semnăturii nu este "
                                                f"validă {who}.", **found)
     if not status.trusted:

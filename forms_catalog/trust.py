@@ -9,7 +9,7 @@ requests): revocation is checked only from what the file embeds ("soft-fail").
 import io
 import os
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from asn1crypto import x509
 
@@ -86,7 +86,7 @@ def common_name(cert: x509.Certificate) -> str:
 
 
 def validation_context(roots: Sequence[x509.Certificate],
-                       other_certs: Sequence[x509.Certificate] = ()):
+                       other_certs: Sequence[x509.Certificate] = ()) -> Any:
     """A pyhanko-certvalidator context trusting only ``roots``, with no network access."""
     from pyhanko_certvalidator import ValidationContext
 
@@ -94,7 +94,7 @@ def validation_context(roots: Sequence[x509.Certificate],
                              allow_fetching=False, revocation_mode="soft-fail")
 
 
-def read_signatures(pdf: bytes):
+def read_signatures(pdf: bytes) -> List[Any]:
     """The embedded signatures of ``pdf`` (pyhanko ``EmbeddedPdfSignature`` objects).
 
     Raises:
@@ -107,7 +107,7 @@ def read_signatures(pdf: bytes):
         raise ValueError("fișierul nu este un PDF.")
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        return reader.embedded_signatures
+        return list(reader.embedded_signatures)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as error:
         raise ValueError(f"fișierul PDF este deteriorat și nu poate fi citit "
                          f"({type(error).__name__}).") from None

@@ -24,7 +24,6 @@ from forms_catalog.pki import create_dev_pki
 from forms_catalog.seal import SEAL_FIELD, SealConfigError, load_seal, verify_seal
 from tests.forms_catalog.seal_fixtures import (  # noqa: F401 - fixtures
     FORM_ID,
-    INK,
     PASSPHRASE,
     VALUES,
     cli_env,

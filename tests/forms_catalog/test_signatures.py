@@ -54,7 +54,8 @@ def pki() -> Dict[str, Issued]:
     }
 
 
-def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura") -> bytes:
+def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura",
+            timestamper=None) -> bytes:
     """Sign ``pdf`` in the form's own /Sig field, as the citizen's signing app would
     (or in a new ``field``)."""
     registry = SimpleCertificateStore()
@@ -65,7 +66,7 @@ def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura"
     meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer,
+    return signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper,
                             existing_fields_only=field == "semnatura").getvalue()
 
 
@@ -142,6 +143,30 @@ def test_the_last_signature_is_the_one_judged(citizen_signed, pki) -> None:
     cosigned = sign_as(citizen_signed, pki["stranger"], field="semnatura_2")
     check = check_citizen_signature(cosigned, trusted(pki))
     assert check.verdict is Verdict.UNKNOWN_SIGNER and check.signer == STRANGER
+
+
+def test_a_time_stamp_counts_only_from_a_trusted_tsa(sealed_form, pki) -> None:
+    import datetime as dt
+
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    tsa_root = new_root("TEST TSA Root", kind="rsa")
+    unit = issue(tsa_root, "TEST TSA", "TEST Prestator", purpose="tsa", kind="rsa")
+    # Within the test certificates' validity (they start an hour ago).
+    moment = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).replace(
+        second=0, microsecond=0)
+    stamper = DummyTimeStamper(tsa_cert=asn1(unit), fixed_dt=moment,
+                               tsa_key=translate_pyca_cryptography_key_to_asn1(unit.key))
+    signed = sign_as(sealed_form, pki["citizen"], pki["trusted_ca"], timestamper=stamper)
+
+    with_tsa = check_citizen_signature(signed, trusted(pki) + [asn1(tsa_root)])
+    assert with_tsa.valid and with_tsa.timestamped and with_tsa.signed_at == moment
+    assert f"la {moment.day:02d}.{moment.month:02d}.{moment.year} {moment.hour:02d}:" \
+           f"{moment.minute:02d} UTC" in with_tsa.message
+    # A TSA nobody configured: still the citizen's valid signature, but the time is only
+    # what the signer's computer claimed.
+    without = check_citizen_signature(signed, trusted(pki))
+    assert without.valid and not without.timestamped and without.signed_at != moment
 
 
 def test_a_file_with_only_the_seal_is_unsigned(sealed_form, pki) -> None:

@@ -37,6 +37,7 @@ from forms_catalog.trust import (
     SealConfigError,
     common_name,
     load_certificates,
+    local_time,
     read_signatures,
     trust_roots_from_env,
     validation_context,
@@ -310,9 +311,10 @@ def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
     if not status.valid:
         return SealCheck(False, "Semnătura sigiliului nu este validă.", **found)
     if not status.trusted:
+        problem = getattr(status.trust_problem_indic, "name", "NO_CERTIFICATE_CHAIN_FOUND")
         return SealCheck(False, f"Sigiliul nu este al primăriei: certificatul „{signer}” nu "
-                                f"provine de la o autoritate de încredere "
-                                f"({getattr(status.trust_problem_indic, 'name', 'fără lanț de certificare')}).", **found)
+                                f"provine de la o autoritate de încredere ({problem}).",
+                         **found)
     if status.signing_cert.subject != seal_subject:
         return SealCheck(False, f"Sigiliul nu este al primăriei: documentul este sigilat de "
                                 f"„{signer}”, nu de „{_name_cn(seal_subject)}”.", **found)
@@ -323,7 +325,7 @@ def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
         return SealCheck(False, "Documentul a fost modificat după sigilare: sigiliul nu mai "
                                 "acoperă tot fișierul (a fost adăugată o actualizare).",
                          **found)
-    when = f", la {signed_at:%d.%m.%Y %H:%M} UTC" if signed_at else ""
+    when = f", la {local_time(signed_at)}" if signed_at else ""
     return SealCheck(True, f"Sigiliu valid (PAdES {level}): aplicat de „{signer}”{when}; "
                            f"acoperă tot fișierul.", **found)
 

@@ -22,6 +22,7 @@ from typing import Any, Mapping, Optional, Sequence
 from forms_catalog.seal import SEAL_FIELD
 from forms_catalog.trust import (
     common_name,
+    local_time,
     read_signatures,
     trust_roots_from_env,
     validation_context,
@@ -151,7 +152,7 @@ def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = N
                               f"Semnătura este intactă, dar semnatarul „{signer}” nu poate "
                               f"fi confirmat: certificatul său nu provine de la un prestator "
                               f"de încredere configurat.", **found)
-    when = f" la {signed_at:%d.%m.%Y %H:%M} UTC" if signed_at else ""
+    when = f" la {local_time(signed_at)}" if signed_at else ""
     return SignatureCheck(Verdict.VALID, f"Semnătură validă: documentul a fost semnat de "
                                          f"„{signer}”{when} și nu a fost modificat de atunci.",
                           **found)

@@ -6,17 +6,26 @@ Certificate validation never fetches anything from the network (no OCSP, CRL or 
 requests): revocation is checked only from what the file embeds ("soft-fail").
 """
 
+import datetime as _dt
 import io
 import os
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+from zoneinfo import ZoneInfo
+
 from asn1crypto import x509
 
-__all__ = ["SealConfigError", "common_name", "load_certificates", "read_signatures", "trust_roots_from_env",
+__all__ = ["LOCAL_TZ", "SealConfigError", "common_name", "local_time", "load_certificates", "read_signatures", "trust_roots_from_env",
            "validation_context"]
 
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+LOCAL_TZ = ZoneInfo("Europe/Bucharest")  # every time a clerk reads is Romania's
+
+
+def local_time(moment: _dt.datetime) -> str:
+    """``moment`` as a clerk reads it: "05.03.2026, 11:30 (ora României)"."""
+    return f"{moment.astimezone(LOCAL_TZ):%d.%m.%Y, %H:%M} (ora României)"
 
 
 class SealConfigError(Exception):

@@ -8,6 +8,7 @@ own /Sig field with pyHanko, as a signing app would.
 
 import io
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Dict
 
 import pytest
@@ -161,8 +162,9 @@ def test_a_time_stamp_counts_only_from_a_trusted_tsa(sealed_form, pki) -> None:
 
     with_tsa = check_citizen_signature(signed, trusted(pki) + [asn1(tsa_root)])
     assert with_tsa.valid and with_tsa.timestamped and with_tsa.signed_at == moment
-    assert f"la {moment.day:02d}.{moment.month:02d}.{moment.year} {moment.hour:02d}:" \
-           f"{moment.minute:02d} UTC" in with_tsa.message
+    in_romania = moment.astimezone(ZoneInfo("Europe/Bucharest"))  # the clerk's time
+    assert (f"la {in_romania.day:02d}.{in_romania.month:02d}.{in_romania.year}, "
+            f"{in_romania.hour:02d}:{in_romania.minute:02d} (ora României)") in with_tsa.message
     # A TSA nobody configured: still the citizen's valid signature, but the time is only
     # what the signer's computer claimed.
     without = check_citizen_signature(signed, trusted(pki))

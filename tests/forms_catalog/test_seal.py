@@ -101,6 +101,27 @@ def test_sealed_file_keeps_the_values_and_the_fields(sealed) -> None:
     assert fields[SEAL_FIELD]["/FT"] == "/Sig" and "/V" in fields[SEAL_FIELD]
 
 
+def test_the_seal_is_a_certification_that_still_allows_filling_and_signing(sealed) -> None:
+    """DocMDP P=2 (read with pypdf): the citizen may still add a qualified signature."""
+    root = PdfReader(io.BytesIO(sealed["pdf"])).trailer["/Root"]
+    docmdp = root["/Perms"]["/DocMDP"].get_object()
+    assert docmdp["/SubFilter"] == "/ETSI.CAdES.detached"
+    reference = docmdp["/Reference"][0].get_object()
+    assert reference["/TransformMethod"] == "/DocMDP"
+    assert reference["/TransformParams"]["/P"] == 2
+
+
+def test_without_seal_chain_the_intermediate_is_missing_and_the_seal_untrusted(seal_env) -> None:
+    """SEAL_CHAIN is what lets a verifier that trusts only the root build the path."""
+    from forms_catalog.pdf import fill_pdf
+
+    pdf = fill_pdf(FORM_ID, VALUES)
+    without = {k: v for k, v in seal_env.items() if k != "SEAL_CHAIN"}
+    check = verify_seal(load_seal(without).seal_pdf(pdf), environ=seal_env)
+    assert not check.ok and "nu provine de la o autoritate de încredere" in check.message
+    assert verify_seal(load_seal(seal_env).seal_pdf(pdf), environ=seal_env).ok
+
+
 @needs_poppler
 def test_poppler_confirms_the_seal_covers_the_whole_file(sealed) -> None:
     """An independent PAdES implementation (poppler + NSS) checks the same file."""

@@ -85,6 +85,8 @@ def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = N
                             environ: Optional[Mapping[str, str]] = None) -> SignatureCheck:
     """Validate the citizen's signature of an uploaded PDF.
 
+    Blocking (pyHanko runs its own event loop): from async code, call it in an executor.
+
     Args:
         pdf: the uploaded file.
         trust_roots: asn1crypto certificates to trust; by default those of

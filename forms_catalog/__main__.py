@@ -112,6 +112,8 @@ def _fill(args: argparse.Namespace) -> int:
     try:
         if not args.out.parent.is_dir():
             raise _BadInput(f"{args.out}: directorul {args.out.parent} nu există.")
+        if args.out.is_dir():
+            raise _BadInput(f"{args.out}: este un director; dați numele fișierului PDF.")
         values = _read_values(args.values)
         png = None
         if args.signature is not None:
@@ -124,10 +126,7 @@ def _fill(args: argparse.Namespace) -> int:
         form = catalog.get(args.form_id)
         seal = load_seal()
         pdf = fill_and_seal(form.id, values, png, seal=seal, catalog=catalog)
-    except _BadInput as error:
-        print(error, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UnknownFormError as error:
+    except (_BadInput, UnknownFormError) as error:
         print(error, file=sys.stderr)
         return EXIT_BAD_INPUT
     except FieldValidationError as error:

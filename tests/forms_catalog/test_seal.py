@@ -372,6 +372,18 @@ def test_fill_rejects_an_unknown_form_and_bad_json_as_a_real_process(cli_env,
     assert not out.exists()
 
 
+def test_fill_refuses_an_output_in_a_missing_directory_or_a_directory(seal_settings, tmp_path,
+                                                                     capsys) -> None:
+    values_file = tmp_path / "values.json"
+    values_file.write_text(json.dumps(VALUES), encoding="utf-8")
+    assert main(["fill", FORM_ID, "--values", str(values_file),
+                 "--out", str(tmp_path / "lipsa" / "out.pdf")]) == 2
+    assert "nu există" in capsys.readouterr().err
+    assert main(["fill", FORM_ID, "--values", str(values_file), "--out", str(tmp_path)]) == 2
+    assert "este un director" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["values.json"]
+
+
 def test_an_existing_output_is_left_alone_on_bad_input(seal_settings, tmp_path: Path) -> None:
     out = tmp_path / "out.pdf"
     out.write_bytes(b"previous")

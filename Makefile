@@ -94,3 +94,9 @@ lock:
 
 clean:
 	rm -rf $(MODEL_DIR) var .pytest_cache
+
+# A TEST CA and seal certificate for development under var/seal/ (never committed);
+# then `set -a; . var/seal/seal.env; set +a`. FORCE=1 replaces an existing one.
+.PHONY: seal-dev
+seal-dev: $(STAMP)
+	$(PY) -m forms_catalog seal-dev $(if $(FORCE),--force)

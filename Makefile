@@ -55,7 +55,7 @@ model: $(MODEL)
 run: $(MODEL)
 	@scripts/run-assistant
 
-test: $(MODEL)
+test: $(MODEL) pdfjs
 	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
 	$(PY) -m forms_catalog check
 	$(PY) -m pytest

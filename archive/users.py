@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from storage import db
+from storage import db, passwords
 from archive.archive import Archive
 from archive.errors import AuthenticationFailed, UnknownUser, UserError, db_errors
 from archive.models import User
@@ -24,8 +24,8 @@ from archive.models import User
 ROLES = ("clerk", "auditor", "admin")
 #: Roles that may search, read and export the archive.
 AUDIT_ROLES = ("auditor", "admin")
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
+MAX_PASSWORD_LENGTH = passwords.MAX_PASSWORD_LENGTH
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -62,12 +62,11 @@ def normalize_username(username: str) -> str:
 
 
 def check_password_policy(password: str, username: str = "") -> None:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Parola trebuie să aibă cel puțin {MIN_PASSWORD_LENGTH} caractere.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"Parola poate avea cel mult {MAX_PASSWORD_LENGTH} caractere.")
-    if username and password.strip().lower() == username.strip().lower():
-        raise UserError("Parola nu poate fi numele de utilizator.")
+    """The one password policy (:mod:`storage.passwords`), as a :class:`UserError`."""
+    try:
+        passwords.check_password_policy(password, username)
+    except passwords.PasswordPolicyError as error:
+        raise UserError(str(error)) from None
 
 
 def _check_role(role: str) -> str:

@@ -17,7 +17,7 @@ import re
 import sys
 from typing import List, Optional
 
-from livechat.auth import PasswordPolicyError
+from storage.passwords import PasswordPolicyError
 from storage import db
 from livechat.store import ClerkExistsError, HandoffStore, UnknownClerkError
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from storage import db
-from livechat import auth
+from storage import passwords as auth
 from livechat.tables import (
     ACTIVE,
     BOT,

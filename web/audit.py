@@ -48,6 +48,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from storage import passwords
 from web.console import SECURITY_HEADERS, STATIC_DIR, login_failures
 from livechat.settings import ChannelSettings
 
@@ -317,7 +318,9 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             )
         ctx = _ctx(request.app, settings)
         try:
-            account = await _run(Users(ctx.audit_archive).authenticate, username[:64], password[:1024])
+            account = await passwords.off_loop(
+                Users(ctx.audit_archive).authenticate, username[:64], password[:1024]
+            )
         except AuthenticationFailed:
             logger.info("audit: failed login for %r", username[:64])
             login_failures(request.app).failed(key)

@@ -44,7 +44,7 @@ from websockets.exceptions import ConnectionClosed
 
 from livechat.archive import load_sink
 from livechat.tables import CLERK, QUEUED, utcnow
-from storage import db
+from storage import db, passwords
 from livechat.hub import Hub, RedisHub
 from livechat.limits import LoginFailures
 from livechat.schedule import current_schedule
@@ -196,7 +196,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 429,
             )
             return _error(error) if wants_json else _login_page(error.message, 429)
-        clerk = service.store.authenticate(username[:64], password[:1024])
+        clerk = await passwords.off_loop(service.store.authenticate, username[:64], password[:1024])
         if clerk is None:
             logger.info("handoff: failed console login for %r", username[:64])
             login_failures(request.app).failed(key)

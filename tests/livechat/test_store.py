@@ -7,7 +7,7 @@ from typing import List
 import pytest
 import sqlalchemy as sa
 
-from livechat import auth
+from storage import passwords as auth
 from storage import db
 from livechat.store import ClerkExistsError, HandoffStore
 

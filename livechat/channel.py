@@ -243,7 +243,7 @@ class WebsiteChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteChannel":
-        rasa_patches.install()  # Rasa's per-action schema check, built once
+        rasa_patches.install()  # the project's changes to Rasa, once per process
         return cls(ChannelSettings.from_credentials(credentials))
 
     def __init__(self, settings: Optional[ChannelSettings] = None) -> None:
@@ -272,10 +272,6 @@ class WebsiteChannel(InputChannel):
             await service.hub.start()
             app.ctx.handoff_housekeeping = loop.create_task(housekeeping_loop(service))
             logger.info("handoff: website channel ready (demo page at /demo, console at /console/)")
-
-        @bp.listener("after_server_start")
-        async def freeze_startup_objects(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-            rasa_patches.freeze_startup_objects_now()
 
         @bp.listener("before_server_stop")
         async def stop(app: Any, loop: asyncio.AbstractEventLoop) -> None:

@@ -17,6 +17,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import rasa_patches
 from livechat import door
 
 
@@ -48,6 +49,11 @@ class RestChannel(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestChannel":
+        rasa_patches.install()  # the project's changes to Rasa, in REST-only deployments too
+        return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         bp = super().blueprint(on_new_message)

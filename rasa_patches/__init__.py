@@ -77,25 +77,56 @@ def _cached_resolve_by_type(type_name: Text, default: Optional[Any] = None) -> O
     return _rasa_resolve_by_type(type_name, default)  # type: ignore[misc]
 
 
+#: The Rasa versions these changes were written for and tested on.
+WRITTEN_FOR = "3.6."
+
+
 def install() -> bool:
-    """Installs both replacements once per process; returns whether they are in place."""
+    """Installs every change once per process; returns whether they are in place."""
     global _installed, _rasa_resolve_by_type
+    import rasa
+    import rasa.core.run
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
     with _lock:
         if _installed:
             return True
-        if not hasattr(RemoteAction, "_validate_action_result") or not hasattr(
-            Event, "resolve_by_type"
-        ):
-            logger.warning("rasa_patches: this Rasa lacks the patched methods; not patched")
+        if not rasa.__version__.startswith(WRITTEN_FOR):
+            logger.warning(
+                "rasa_patches: written for Rasa %sx, this is Rasa %s; nothing patched",
+                WRITTEN_FOR, rasa.__version__,
+            )  # fmt: skip
+            return False
+        missing = [
+            name
+            for owner, name in (
+                (RemoteAction, "_validate_action_result"),
+                (Event, "resolve_by_type"),
+                (rasa.core.run, "load_agent_on_start"),
+            )
+            if not hasattr(owner, name)
+        ]
+        if missing:
+            logger.warning("rasa_patches: this Rasa lacks %s; nothing patched", ", ".join(missing))
             return False
         RemoteAction._validate_action_result = _cached_validate_action_result
         _rasa_resolve_by_type = Event.resolve_by_type
         Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
+        rasa.core.run.load_agent_on_start = _freezing_after(rasa.core.run.load_agent_on_start)
         _installed = True
         return True
+
+
+def _freezing_after(load_agent: Callable[..., Any]) -> Callable[..., Any]:
+    """``load_agent`` (Rasa's start-up listener), then the start-up objects frozen."""
+
+    async def load_agent_then_freeze(*args: Any, **kwargs: Any) -> Any:
+        loaded = await load_agent(*args, **kwargs)
+        freeze_startup_objects_now()
+        return loaded
+
+    return load_agent_then_freeze
 
 
 def freeze_startup_objects_now() -> None:
@@ -106,8 +137,7 @@ def freeze_startup_objects_now() -> None:
     the event loop, every few seconds under load, for every conversation at once
     (bench/README.md). ``gc.freeze`` moves the objects alive now out of the
     collector's generations, so later collections scan only what conversations
-    allocate. Called once the server has started (the agent is loaded by then): the
-    website channel does it in its ``after_server_start`` listener.
+    allocate. Called once the agent is loaded (see :func:`install`).
     """
     gc.collect()  # leave no garbage of the start-up in the frozen set
     gc.freeze()

@@ -260,19 +260,3 @@ async def test_malformed_archive_metadata_changes_neither_message_nor_archive(re
     assert second_turn.flags == () and second_turn.extra == {}
     warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert "'<b>'" in warned and "'buttons'" in warned and "'topic'" in warned and "not an object" in warned
-
-
-async def test_objects_alive_once_the_server_started_are_kept_out_of_garbage_collections():
-    """A full collection would otherwise scan the model and libraries: a pause of the
-    event loop of about 280 ms every few seconds under load (bench/README.md)."""
-    import gc
-
-    blueprint = WebsiteChannel().blueprint(lambda message: None)
-    (listener,) = [l.listener for l in blueprint._future_listeners if l.event == "after_server_start"]
-    loaded_at_start = [{"model": n} for n in range(1000)]
-    gc.unfreeze()
-    try:
-        await listener(None, None)
-        assert gc.get_freeze_count() >= len(loaded_at_start)
-    finally:
-        gc.unfreeze()

@@ -107,3 +107,42 @@ def test_a_tracker_still_round_trips_through_its_dict() -> None:
     tracker = DialogueStateTracker.from_events("c1", events)
     again = DialogueStateTracker.from_dict("c1", tracker.current_state(EventVerbosity.ALL)["events"])
     assert list(again.events) == list(tracker.events)
+
+
+async def test_objects_alive_once_the_agent_loaded_are_kept_out_of_garbage_collections():
+    """A full collection would otherwise scan the model and libraries: a pause of the
+    event loop of about 280 ms every few seconds under load (bench/README.md). The
+    freeze follows Rasa's own start-up listener, in every deployment (REST only too)."""
+    import gc
+
+    loaded_at_start = []
+
+    async def load_agent(*args, **kwargs):
+        loaded_at_start.extend({"model": n} for n in range(1000))
+        return "agent"
+
+    gc.unfreeze()
+    try:
+        assert await speedups._freezing_after(load_agent)() == "agent"
+        assert gc.get_freeze_count() >= len(loaded_at_start)
+    finally:
+        gc.unfreeze()
+
+
+def test_rasas_start_up_listener_is_wrapped_once():
+    import rasa.core.run
+
+    speedups.install()
+    wrapped = rasa.core.run.load_agent_on_start
+    assert wrapped.__name__ == "load_agent_then_freeze"
+    speedups.install()
+    assert rasa.core.run.load_agent_on_start is wrapped
+
+
+def test_another_rasa_version_is_left_unpatched(monkeypatch, caplog):
+    import rasa
+
+    monkeypatch.setattr(speedups, "_installed", False)
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    assert speedups.install() is False
+    assert "written for Rasa 3.6." in caplog.text

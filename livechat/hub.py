@@ -148,6 +148,7 @@ class RedisHub(Hub):
 
     async def _listen(self) -> None:
         delay = 0.5
+        assert self._redis is not None, "start() connects before listening"
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
@@ -182,6 +183,8 @@ class RedisHub(Hub):
             {"origin": self.origin, "target": target, "key": key, "frame": frame},
             ensure_ascii=False,
         )
+        if self._redis is None:  # not started: this instance's sockets only
+            return
         try:
             await self._redis.publish(self.channel, envelope)
         except (RedisError, OSError) as error:  # the frame reached this instance only

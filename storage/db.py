@@ -396,7 +396,7 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
             yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def alembic_config(connection: Optional[Connection] = None) -> "alembic.config.Config":  # noqa: F821
+def alembic_config(connection: Optional[Connection] = None) -> Any:
     """alembic configuration of the project's migrations (no alembic.ini needed)."""
     from alembic.config import Config
 

@@ -179,29 +179,29 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         if wants_json:
             try:
                 body = _body(request)
-            except HandoffError as error:
-                return _error(error)
+            except HandoffError as malformed:
+                return _error(malformed)
             username, password = body.get("username"), body.get("password")
         else:
             username, password = request.form.get("username"), request.form.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-            error = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
-            return _error(error) if wants_json else _login_page(error.message, 400)
+            refused = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
+            return _error(refused) if wants_json else _login_page(refused.message, 400)
         key = username[:64].strip().lower()
         if login_failures(request.app).blocked(key):
             logger.warning("handoff: console logins for %r throttled", key)
-            error = HandoffError(
+            refused = HandoffError(
                 "too_many_attempts",
                 "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
                 429,
             )
-            return _error(error) if wants_json else _login_page(error.message, 429)
+            return _error(refused) if wants_json else _login_page(refused.message, 429)
         clerk = await passwords.off_loop(service.store.authenticate, username[:64], password[:1024])
         if clerk is None:
             logger.info("handoff: failed console login for %r", username[:64])
             login_failures(request.app).failed(key)
-            error = HandoffError("bad_credentials", LOGIN_ERROR, 401)
-            return _error(error) if wants_json else _login_page(error.message, 401)
+            refused = HandoffError("bad_credentials", LOGIN_ERROR, 401)
+            return _error(refused) if wants_json else _login_page(refused.message, 401)
         now = utcnow()
         token = service.store.create_session(clerk.id, now, settings.session_ttl)
         service.store.touch_clerks([clerk.id], now)
@@ -332,7 +332,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             await ws.send(json.dumps(service.console_snapshot(clerk), ensure_ascii=False))
             while True:
                 raw = await ws.recv(timeout=30)
-                if service.store.session_clerk(token, utcnow()) is None:
+                if not token or service.store.session_clerk(token, utcnow()) is None:
                     await ws.send(
                         json.dumps({"type": "error", "code": "login_required",
                                     "message": "Sesiunea a expirat; autentificați-vă din nou."})

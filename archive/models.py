@@ -1,7 +1,7 @@
 """SQLAlchemy models of the archive database.
 
 The schema itself is created and changed only by the alembic migrations in
-``archive/migrations``; these classes describe it for queries (and for
+``storage/migrations``; these classes describe it for queries (and for
 ``alembic revision --autogenerate`` when a migration is written).
 
 Times are naive ``DateTime`` values in UTC on both SQLite and PostgreSQL, so that the

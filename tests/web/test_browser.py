@@ -1,7 +1,7 @@
 """A real browser on the demo page and the console: chat with the bot, then a takeover.
 
 Playwright drives Debian's chromium (``/usr/bin/chromium``, or ``$CHROMIUM``); no browser
-is downloaded. Screenshots of both pages are saved under ``var/artifacts/handoff/``.
+is downloaded. Screenshots of both pages are saved under ``var/artifacts/web/``.
 """
 
 import os
@@ -15,7 +15,7 @@ from tests.livechat.conftest import PASSWORD, add_clerk
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "var" / "artifacts" / "handoff"
+ARTIFACTS = ROOT / "var" / "artifacts" / "web"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2, "locale": "ro-RO"}  # fmt: skip

@@ -36,9 +36,7 @@ def _days(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m archive", description="e-funcționar archive maintenance"
-    )
+    parser = argparse.ArgumentParser(prog="python -m archive", description="e-funcționar archive maintenance")
     parser.add_argument(
         "--database-url",
         help="database URL (default: $DATABASE_URL, else sqlite:///var/efunctionar.db)",
@@ -65,9 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=("clerk", "auditor", "admin"))
     add.add_argument("--name", help="name shown in transcripts (default: the username)")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
-    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     user_commands.add_parser("list", help="list accounts")
     passwd = user_commands.add_parser("passwd", help="set a new password (asked)")
     passwd.add_argument("username")
@@ -163,9 +159,7 @@ def _users(archive: Archive, args: argparse.Namespace) -> int:
 
     users = Users(archive)
     if args.users_command == "add":
-        user = users.create(
-            args.username, _password(args.password_stdin), args.role, display_name=args.name
-        )
+        user = users.create(args.username, _password(args.password_stdin), args.role, display_name=args.name)
         print(f"Created {user.role} {user.username} ({user.display_name})")
     elif args.users_command == "list":
         for user in users.list():

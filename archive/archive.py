@@ -366,15 +366,11 @@ def lock_head(conn: Connection) -> Tuple[int, str, Optional[datetime]]:
     query = _LOCK_HEAD if db.is_sqlite(conn) else _LOCK_HEAD_FOR_UPDATE
     row = conn.execute(query).first()
     if row is None:
-        raise ArchiveNotInitialised(
-            "archive_head has no row: the schema was not created by the migrations"
-        )
+        raise ArchiveNotInitialised("archive_head has no row: the schema was not created by the migrations")
     return int(row.seq), row.hash, row.at
 
 
-def append_in_transaction(
-    conn: Connection, turns: Sequence[CleanTurn], now: datetime
-) -> List[StoredTurn]:
+def append_in_transaction(conn: Connection, turns: Sequence[CleanTurn], now: datetime) -> List[StoredTurn]:
     """Chain and insert ``turns`` inside the caller's write transaction.
 
     The tracker store calls this in the same transaction as its own inserts, so the
@@ -468,8 +464,7 @@ def append_in_transaction(
             continue  # only duplicates in this batch
         if known:
             updates.append(
-                {"cid": conversation_id, "last_at": at, "last_turn_no": last_turn_no,
-                 "last_seq": last_seq}
+                {"cid": conversation_id, "last_at": at, "last_turn_no": last_turn_no, "last_seq": last_seq}
             )
         else:
             first = next(r for r in rows if r["conversation_id"] == conversation_id)
@@ -492,9 +487,7 @@ def append_in_transaction(
     return stored
 
 
-def find_by_sources(
-    conn: Connection, pairs: Sequence[Tuple[str, str]]
-) -> Dict[Tuple[str, str], StoredTurn]:
+def find_by_sources(conn: Connection, pairs: Sequence[Tuple[str, str]]) -> Dict[Tuple[str, str], StoredTurn]:
     """The stored turns of ``(conversation_id, source_key)`` pairs, in one query."""
     if not pairs:
         return {}
@@ -632,17 +625,15 @@ def _verify(conn: Connection, chunk: int) -> VerifyReport:
                 int(beyond.seq),
                 beyond.conversation_id,
                 beyond.turn_no,
-                f"the turn lies beyond the chain head (seq {head_seq}): it was not "
-                f"written by the archive",
+                f"the turn lies beyond the chain head (seq {head_seq}): it was not written by the archive",
             ),
         )
     # The last turn each conversation recorded must still be there.
     lost = conn.execute(
-        sa.select(conversations_t.c.conversation_id, conversations_t.c.last_turn_no,
-                  conversations_t.c.last_seq)
-        .select_from(
-            conversations_t.outerjoin(turns_t, turns_t.c.seq == conversations_t.c.last_seq)
+        sa.select(
+            conversations_t.c.conversation_id, conversations_t.c.last_turn_no, conversations_t.c.last_seq
         )
+        .select_from(conversations_t.outerjoin(turns_t, turns_t.c.seq == conversations_t.c.last_seq))
         .where(conversations_t.c.last_seq > start_seq, turns_t.c.seq.is_(None))
         .order_by(conversations_t.c.last_seq)
         .limit(1)
@@ -705,8 +696,7 @@ def _scan(conn: Connection, start_seq: int, prev_hash: str, end_seq: int, chunk:
                     seq,
                     row.conversation_id,
                     row.turn_no,
-                    "the turn was changed after it was written (its content does not "
-                    "match its hash)",
+                    "the turn was changed after it was written (its content does not match its hash)",
                 )
                 return scan
             if row.prev_hash != scan.prev_hash:
@@ -741,9 +731,7 @@ def _scan(conn: Connection, start_seq: int, prev_hash: str, end_seq: int, chunk:
 def _missing(conn: Connection, seq: int, next_present: Optional[int]) -> ChainBreak:
     """Name the turn that should be at ``seq`` but is not."""
     follower = conn.execute(
-        sa.select(turns_t.c.conversation_id, turns_t.c.turn_no).where(
-            turns_t.c.conv_prev_seq == seq
-        )
+        sa.select(turns_t.c.conversation_id, turns_t.c.turn_no).where(turns_t.c.conv_prev_seq == seq)
     ).first()
     if follower is not None:
         conversation_id, turn_no = follower.conversation_id, follower.turn_no - 1
@@ -769,9 +757,7 @@ def _missing(conn: Connection, seq: int, next_present: Optional[int]) -> ChainBr
 
 def _check_checkpoint(conn: Connection, checkpoint: Any) -> Optional[ChainBreak]:
     """The latest purge checkpoint must match the purge record chained after it."""
-    record = conn.execute(
-        sa.select(turns_t).where(turns_t.c.seq == checkpoint.record_seq)
-    ).first()
+    record = conn.execute(sa.select(turns_t).where(turns_t.c.seq == checkpoint.record_seq)).first()
     bad = ChainBreak(
         int(checkpoint.through_seq),
         None,
@@ -797,9 +783,7 @@ def _check_checkpoint(conn: Connection, checkpoint: Any) -> Optional[ChainBreak]
 # --- purge ------------------------------------------------------------------------------
 
 
-def _purge(
-    conn: Connection, now: datetime, cutoff: datetime, days: int, by: str
-) -> PurgeReport:
+def _purge(conn: Connection, now: datetime, cutoff: datetime, days: int, by: str) -> PurgeReport:
     head_seq, _head_hash, _ = lock_head(conn)
     naive_cutoff = _naive_utc(cutoff)
     checkpoint = conn.execute(
@@ -811,9 +795,7 @@ def _purge(
     start_hash = GENESIS_HASH if checkpoint is None else checkpoint.through_hash
 
     first_kept = conn.execute(
-        sa.select(sa.func.min(turns_t.c.seq)).where(
-            turns_t.c.seq > start_seq, turns_t.c.at >= naive_cutoff
-        )
+        sa.select(sa.func.min(turns_t.c.seq)).where(turns_t.c.seq > start_seq, turns_t.c.at >= naive_cutoff)
     ).scalar()
     through_seq = head_seq if first_kept is None else int(first_kept) - 1
     if through_seq > start_seq:
@@ -825,17 +807,13 @@ def _purge(
                 f"run `python -m archive verify` and investigate first"
             )
         stats = conn.execute(
-            sa.select(
-                sa.func.count(), sa.func.min(turns_t.c.at), sa.func.max(turns_t.c.at)
-            ).where(turns_t.c.seq > start_seq, turns_t.c.seq <= through_seq)
-        ).one()
-        through_hash = conn.execute(
-            sa.select(turns_t.c.hash).where(turns_t.c.seq == through_seq)
-        ).scalar()
-        if through_hash is None:
-            raise ArchiveNotInitialised(
-                f"cannot purge: turn seq {through_seq} is missing; run verify first"
+            sa.select(sa.func.count(), sa.func.min(turns_t.c.at), sa.func.max(turns_t.c.at)).where(
+                turns_t.c.seq > start_seq, turns_t.c.seq <= through_seq
             )
+        ).one()
+        through_hash = conn.execute(sa.select(turns_t.c.hash).where(turns_t.c.seq == through_seq)).scalar()
+        if through_hash is None:
+            raise ArchiveNotInitialised(f"cannot purge: turn seq {through_seq} is missing; run verify first")
         turns_deleted, first_at, last_at = int(stats[0]), stats[1], stats[2]
         conn.execute(turns_t.delete().where(turns_t.c.seq <= through_seq))
     else:
@@ -910,9 +888,7 @@ def _purge(
 # The other copies of citizens' text that retention must reach: the live chat's
 # transcript, which the widget shows back on every reconnect and the console shows
 # clerks. Named here, not imported, because the live chat sits above the archive.
-_transcript_messages = sa.table(
-    "handoff_messages", sa.column("conversation_id"), sa.column("created_at")
-)
+_transcript_messages = sa.table("handoff_messages", sa.column("conversation_id"), sa.column("created_at"))
 _live_conversations = sa.table(
     "handoff_conversations", sa.column("id"), sa.column("state"), sa.column("updated_at"),
     sa.column("flag_note"),

@@ -174,8 +174,7 @@ def _parse_time(value: DateInput, which: str, *, end_of_day: bool) -> Optional[d
                 moment = datetime.fromisoformat(raw)
         except ValueError:
             raise InvalidQuery(
-                f"Data „{raw}” ({which}) nu este validă; folosiți AAAA-LL-ZZ sau "
-                f"AAAA-LL-ZZTHH:MM."
+                f"Data „{raw}” ({which}) nu este validă; folosiți AAAA-LL-ZZ sau AAAA-LL-ZZTHH:MM."
             ) from None
     else:
         raise InvalidQuery(f"Data ({which}) nu este validă: {value!r}.")
@@ -320,8 +319,7 @@ class AuditSession:
         turns, total = self._query(parsed, MAX_EXPORT, 0)
         if total > MAX_EXPORT:
             raise InvalidQuery(
-                f"Căutarea găsește {total} de ture; exportul are cel mult {MAX_EXPORT}. "
-                f"Restrângeți perioada."
+                f"Căutarea găsește {total} de ture; exportul are cel mult {MAX_EXPORT}. Restrângeți perioada."
             )
         if fmt == "csv":
             data = _csv(turns, self._clerk_names(turns))
@@ -332,9 +330,7 @@ class AuditSession:
 
     # --- implementation ------------------------------------------------------------
 
-    def _query(
-        self, criteria: SearchCriteria, limit: int, offset: int
-    ) -> Tuple[List[StoredTurn], int]:
+    def _query(self, criteria: SearchCriteria, limit: int, offset: int) -> Tuple[List[StoredTurn], int]:
         t = turns_t
         conditions = [~t.c.conversation_id.startswith(RESERVED_PREFIX, autoescape=True)]
         if criteria.since is not None:

@@ -9,7 +9,6 @@ Errors an auditor can cause from the console (unknown conversation, malformed se
 carry Romanian messages because the console shows them as they are.
 """
 
-
 import contextlib
 from typing import Iterator
 

@@ -57,9 +57,7 @@ class Turn(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("conversation_id", "turn_no", name="uq_archive_turns_conv_turn"),
-        sa.UniqueConstraint(
-            "conversation_id", "source_key", name="uq_archive_turns_conv_source"
-        ),
+        sa.UniqueConstraint("conversation_id", "source_key", name="uq_archive_turns_conv_source"),
     )
 
 
@@ -121,25 +119,6 @@ class TrackerEvent(Base):
     intent_name = sa.Column(sa.String(255))
     action_name = sa.Column(sa.String(255))
     data = sa.Column(sa.Text)
-
-
-class User(Base):
-    """A clerk, auditor or admin account (see ``archive.users``)."""
-
-    __tablename__ = "archive_users"
-
-    id = sa.Column(sa.Integer, primary_key=True)
-    username = sa.Column(sa.String(64), nullable=False, unique=True)
-    display_name = sa.Column(sa.String(200), nullable=False)
-    role = sa.Column(sa.String(16), nullable=False)
-    password_hash = sa.Column(sa.String(255), nullable=False)
-    active = sa.Column(sa.Boolean, nullable=False)
-    created_at = sa.Column(sa.DateTime, nullable=False)
-    updated_at = sa.Column(sa.DateTime, nullable=False)
-
-    __table_args__ = (
-        sa.CheckConstraint("role IN ('clerk', 'auditor', 'admin')", name="ck_archive_users_role"),
-    )
 
 
 class AccessRecord(Base):

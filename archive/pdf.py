@@ -92,8 +92,9 @@ def transcript_pdf(
     story += [table, Spacer(1, 5 * mm)]
 
     if not transcript.lines:
-        story.append(Paragraph("Turele acestei conversații au fost șterse la expirarea "
-                               "perioadei de păstrare.", system))
+        story.append(
+            Paragraph("Turele acestei conversații au fost șterse la expirarea perioadei de păstrare.", system)
+        )
     for line in transcript.lines:
         heading = f"{line.time} · {_text(line.speaker_label)}"
         if line.intent and line.speaker == "citizen":

@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 #: to the stored turn).
 CLASSIFIED = "classified"
 
+
 def _session_start() -> "sa.sql.ScalarSelect":
     events = tracker_events_t
     return (
@@ -80,9 +81,7 @@ _ALL_EVENTS = (
 _SESSION_EVENTS = _ALL_EVENTS.where(
     sa.or_(tracker_events_t.c.timestamp >= _session_start(), _session_start().is_(None))
 )
-_COUNT_SESSION_EVENTS = sa.select(sa.func.count()).select_from(
-    _SESSION_EVENTS.order_by(None).subquery()
-)
+_COUNT_SESSION_EVENTS = sa.select(sa.func.count()).select_from(_SESSION_EVENTS.order_by(None).subquery())
 
 #: source_key prefix of the citizen turns this store archives itself.
 STORE_KEY_PREFIX = "rasa:"
@@ -165,9 +164,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         rows = await db.run(self.archive.engine, self._read_events, sender_id, False)
         return self._tracker_from(sender_id, rows)
 
-    async def retrieve_full_tracker(
-        self, conversation_id: Text
-    ) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         rows = await db.run(self.archive.engine, self._read_events, conversation_id, True)
         return self._tracker_from(conversation_id, rows)
 
@@ -213,9 +210,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                         stored = conn.execute(
                             _COUNT_SESSION_EVENTS, {"sender_id": tracker.sender_id}
                         ).scalar()
-                    new_events = list(
-                        itertools.islice(tracker.events, stored, len(tracker.events))
-                    )
+                    new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
                     counts.append((tracker, stored + len(new_events)))
                     rows += [_event_row(tracker.sender_id, event) for event in new_events]
                     if new_events:
@@ -257,9 +252,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         sender_id = tracker.sender_id
         latest = tracker.latest_message
         channel_archives = bool(
-            latest is not None
-            and latest.message_id
-            and (sender_id, latest.message_id) in archived
+            latest is not None and latest.message_id and (sender_id, latest.message_id) in archived
         )
         channel = tracker.get_latest_input_channel()
         turns: List[TurnIn] = []

@@ -197,8 +197,7 @@ def clean(turn: TurnIn, *, internal: bool = False) -> CleanTurn:
     if turn.speaker == "system":
         if not isinstance(event, str) or not _NAME.match(event) or event == MESSAGE:
             raise InvalidTurn(
-                f"a system turn needs an event name such as "
-                f"{', '.join(sorted(SYSTEM_EVENTS))}: {event!r}"
+                f"a system turn needs an event name such as {', '.join(sorted(SYSTEM_EVENTS))}: {event!r}"
             )
     elif event != MESSAGE:
         raise InvalidTurn(f"a {turn.speaker} turn has event {MESSAGE!r}, not {event!r}")
@@ -213,9 +212,7 @@ def clean(turn: TurnIn, *, internal: bool = False) -> CleanTurn:
     if event == MESSAGE and not text.strip():
         # A bot turn may be buttons or an image only; a citizen's button click has
         # an intent and a payload. Anything else empty is a bug upstream.
-        if not (turn.speaker == "bot" and turn.extra) and not (
-            turn.speaker == "citizen" and turn.intent
-        ):
+        if not (turn.speaker == "bot" and turn.extra) and not (turn.speaker == "citizen" and turn.intent):
             raise InvalidTurn(f"empty {turn.speaker} message")
 
     clerk_id = turn.clerk_id
@@ -299,9 +296,7 @@ def _names(what: str, values: Any, pattern: "re.Pattern[str]") -> List[str]:
 
 def canonical_json(value: Any) -> str:
     """One fixed serialisation: sorted keys, no spaces, UTF-8 text kept as is."""
-    return json.dumps(
-        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def format_time(at: datetime) -> str:
@@ -455,11 +450,7 @@ def bot_archive_metadata(
 def _archive_scalar(value: Any) -> bool:
     if isinstance(value, bool):
         return True
-    return (
-        isinstance(value, str)
-        and len(value) <= _ARCHIVE_MAX_STRING
-        and not _CONTROL.search(value)
-    )
+    return isinstance(value, str) and len(value) <= _ARCHIVE_MAX_STRING and not _CONTROL.search(value)
 
 
 def redirect_label(turn: StoredTurn) -> Optional[str]:

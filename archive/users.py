@@ -1,64 +1,43 @@
-"""Accounts of the people who use the console: clerks, auditors and admins.
+"""The archive view's side of the one account table (:mod:`storage.accounts`).
 
-Passwords are stored as argon2id hashes (argon2-cffi's recommended parameters).
 Roles: ``clerk`` answers citizens; ``auditor`` searches and exports the archive;
-``admin`` does both and manages accounts. Messages are in Romanian because the
-console shows them as they are.
+``admin`` does both and manages accounts. Passwords follow the one policy and hasher of
+:mod:`storage.passwords`. Errors are the archive's (Romanian, because the console shows
+them as they are).
 """
 
-import dataclasses
-import re
-import secrets
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List, Optional
 
-import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from storage import db, passwords
+from storage.accounts import (
+    AUDIT_ROLES,
+    ROLES,
+    Account,
+    AccountError,
+    AccountStore,
+    UnknownAccount,
+    check_role,
+    normalize_username as _normalize,
+)
 from archive.archive import Archive
 from archive.errors import AuthenticationFailed, UnknownUser, UserError, db_errors
-from archive.models import User
 
-ROLES = ("clerk", "auditor", "admin")
-#: Roles that may search, read and export the archive.
-AUDIT_ROLES = ("auditor", "admin")
+__all__ = ["AUDIT_ROLES", "ROLES", "UserAccount", "Users", "normalize_username", "check_password_policy"]
+
 MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 MAX_PASSWORD_LENGTH = passwords.MAX_PASSWORD_LENGTH
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-users_t = User.__table__
-
-
-@dataclasses.dataclass(frozen=True)
-class UserAccount:
-    """An account as the rest of the code sees it (never the password hash)."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    active: bool
-    created_at: datetime
-
-    @property
-    def can_audit(self) -> bool:
-        return self.active and self.role in AUDIT_ROLES
+#: An account as the archive view sees it (never the password hash).
+UserAccount = Account
 
 
 def normalize_username(username: str) -> str:
     """Usernames are compared lower-case and without surrounding spaces."""
-    if not isinstance(username, str):
-        raise UserError("Numele de utilizator lipsește.")
-    name = username.strip().lower()
-    if not _USERNAME.match(name):
-        raise UserError(
-            "Numele de utilizator are 2–64 caractere: litere mici fără diacritice, cifre, "
-            "punct, cratimă sau linie jos."
-        )
-    return name
+    try:
+        return _normalize(username)
+    except AccountError as error:
+        raise UserError(str(error)) from None
 
 
 def check_password_policy(password: str, username: str = "") -> None:
@@ -69,104 +48,61 @@ def check_password_policy(password: str, username: str = "") -> None:
         raise UserError(str(error)) from None
 
 
-def _check_role(role: str) -> str:
-    if role not in ROLES:
-        raise UserError(f"Rol necunoscut: {role!r}; rolurile sunt {', '.join(ROLES)}.")
-    return role
-
-
-def _account(row: sa.engine.Row) -> UserAccount:
-    return UserAccount(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        role=row.role,
-        active=bool(row.active),
-        created_at=row.created_at.replace(tzinfo=timezone.utc),
-    )
-
-
 class Users:
-    """Create, find and authenticate accounts in the archive database.
+    """Create, find and authenticate accounts in the archive's database.
 
     Args:
         archive: the archive whose database holds the accounts.
         hasher: argon2 parameters (tests pass cheaper ones); default argon2-cffi's.
     """
 
-    def __init__(self, archive: Archive, hasher: Optional[PasswordHasher] = None) -> None:
+    def __init__(self, archive: Archive, hasher: Optional[passwords.PasswordHasher] = None) -> None:
         self.archive = archive
-        self.hasher = hasher or PasswordHasher()
-        self._dummy_hash: Optional[str] = None
+        self.store = AccountStore(archive.engine, hasher)
+
+    @property
+    def hasher(self) -> passwords.PasswordHasher:
+        return self.store.hasher
 
     def _now(self) -> datetime:
-        return self.archive.clock().astimezone(timezone.utc).replace(tzinfo=None)
+        return self.archive.clock().astimezone(timezone.utc)
 
     def create(
-        self, username: str, password: str, role: str, display_name: Optional[str] = None
+        self,
+        username: str,
+        password: str,
+        role: str,
+        display_name: Optional[str] = None,
+        department: Optional[str] = None,
     ) -> UserAccount:
         """Create an account; raises :class:`UserError` (already exists, weak password …)."""
-        name = normalize_username(username)
-        _check_role(role)
-        check_password_policy(password, name)
-        shown = (display_name or name).strip()
-        if not shown or len(shown) > 200 or _CONTROL.search(shown):
-            raise UserError("Numele afișat trebuie să aibă 1–200 de caractere, fără caractere de control.")
-        password_hash = self.hasher.hash(password)
-        now = self._now()
-        with db_errors(f"create user {name!r}"):
-            with db.write_transaction(self.archive.engine) as conn:
-                exists = conn.execute(
-                    sa.select(users_t.c.id).where(users_t.c.username == name)
-                ).first()
-                if exists is not None:
-                    raise UserError(f"Utilizatorul „{name}” există deja.")
-                conn.execute(
-                    users_t.insert().values(
-                        username=name,
-                        display_name=shown,
-                        role=role,
-                        password_hash=password_hash,
-                        active=True,
-                        created_at=now,
-                        updated_at=now,
-                    )
+        try:
+            with db_errors("create an account"), db.write_transaction(self.archive.engine) as conn:
+                return self.store.create(
+                    conn, username, password, role, display_name, self._now(), department
                 )
-        return self.get(name)
+        except AccountError as error:
+            raise UserError(str(error)) from None
 
     def get(self, username: str) -> UserAccount:
-        try:
-            name = normalize_username(username)
-        except UserError:
-            raise UnknownUser(f"Utilizatorul „{username}” nu există.") from None
-        with db_errors(f"read user {name!r}"):
-            with self.archive.engine.connect() as conn:
-                row = conn.execute(sa.select(users_t).where(users_t.c.username == name)).first()
-        if row is None:
-            raise UnknownUser(f"Utilizatorul „{name}” nu există.")
-        return _account(row)
+        with db_errors("read an account"), self.archive.engine.connect() as conn:
+            account = self.store.get(conn, username)
+        if account is None:
+            raise UnknownUser(f"Utilizatorul „{str(username).strip().lower()}” nu există.")
+        return account
 
     def list(self, role: Optional[str] = None) -> List[UserAccount]:
-        query = sa.select(users_t).order_by(users_t.c.username)
-        if role is not None:
-            query = query.where(users_t.c.role == _check_role(role))
-        with db_errors("list users"):
-            with self.archive.engine.connect() as conn:
-                return [_account(row) for row in conn.execute(query)]
+        try:
+            roles = ROLES if role is None else (check_role(role),)
+        except AccountError as error:
+            raise UserError(str(error)) from None
+        with db_errors("list accounts"), self.archive.engine.connect() as conn:
+            return self.store.list(conn, roles)
 
     def display_names(self, usernames: Iterable[str]) -> Dict[str, str]:
         """username → display name, for the usernames that have an account."""
-        names = sorted({u for u in usernames if u})
-        if not names:
-            return {}
-        with db_errors("read user names"):
-            with self.archive.engine.connect() as conn:
-                rows = conn.execute(
-                    sa.select(users_t.c.username, users_t.c.display_name).where(
-                        users_t.c.username.in_(names)
-                    )
-                )
-                return {row.username: row.display_name for row in rows}
+        with db_errors("read account names"), self.archive.engine.connect() as conn:
+            return self.store.display_names(conn, usernames)
 
     def authenticate(self, username: str, password: str) -> UserAccount:
         """The account if the password is right and the account active.
@@ -175,62 +111,32 @@ class Users:
             AuthenticationFailed: the same error, after the same work, whether the
                 user is unknown, disabled or the password wrong.
         """
-        failed = AuthenticationFailed("Nume de utilizator sau parolă greșită.")
-        if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
-            raise failed
-        try:
-            name = normalize_username(username)
-        except UserError:
-            name = None
-        row = None
-        if name is not None:
-            with db_errors("authenticate"):
-                with self.archive.engine.connect() as conn:
-                    row = conn.execute(
-                        sa.select(users_t).where(users_t.c.username == name)
-                    ).first()
-        if row is None:
-            self._burn_time(password)
-            raise failed
-        try:
-            self.hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise failed from None
-        if not row.active:
-            raise failed
-        if self.hasher.check_needs_rehash(row.password_hash):
-            self._store_hash(name, self.hasher.hash(password))
-        return _account(row)
-
-    def _burn_time(self, password: str) -> None:
-        if self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
-        try:
-            self.hasher.verify(self._dummy_hash, password)
-        except VerificationError:
-            pass  # expected: this only spends the time a real check would
+        with db_errors("authenticate"):
+            account = self.store.authenticate(username, password)
+        if account is None:
+            raise AuthenticationFailed("Nume de utilizator sau parolă greșită.")
+        return account
 
     def set_password(self, username: str, password: str) -> None:
-        name = self.get(username).username
-        check_password_policy(password, name)
-        self._store_hash(name, self.hasher.hash(password))
-
-    def _store_hash(self, name: str, password_hash: str) -> None:
-        self._update(name, password_hash=password_hash)
+        try:
+            with db_errors("change a password"), db.write_transaction(self.archive.engine) as conn:
+                self.store.set_password(conn, username, password, self._now())
+        except UnknownAccount as error:
+            raise UnknownUser(str(error)) from None
+        except AccountError as error:
+            raise UserError(str(error)) from None
 
     def set_active(self, username: str, active: bool) -> None:
-        self._update(self.get(username).username, active=bool(active))
+        self._update(username, disabled=not bool(active))
 
     def set_role(self, username: str, role: str) -> None:
-        self._update(self.get(username).username, role=_check_role(role))
+        self._update(username, role=role)
 
-    def _update(self, name: str, **values: object) -> None:
-        with db_errors(f"update user {name!r}"):
-            with db.write_transaction(self.archive.engine) as conn:
-                result = conn.execute(
-                    users_t.update()
-                    .where(users_t.c.username == name)
-                    .values(updated_at=self._now(), **values)
-                )
-        if result.rowcount == 0:
-            raise UnknownUser(f"Utilizatorul „{name}” nu există.")
+    def _update(self, username: str, **values: object) -> None:
+        try:
+            with db_errors("change an account"), db.write_transaction(self.archive.engine) as conn:
+                self.store.update(conn, username, self._now(), **values)
+        except UnknownAccount as error:
+            raise UnknownUser(str(error)) from None
+        except AccountError as error:
+            raise UserError(str(error)) from None

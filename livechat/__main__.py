@@ -17,9 +17,9 @@ import re
 import sys
 from typing import List, Optional
 
-from storage.passwords import PasswordPolicyError
-from storage import db
 from livechat.store import ClerkExistsError, HandoffStore, UnknownClerkError
+from storage import db
+from storage.passwords import PasswordPolicyError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 

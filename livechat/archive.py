@@ -75,8 +75,7 @@ class Turn:
 class TurnSink(Protocol):
     """Where turns are archived. ``record`` raises :class:`ArchiveError` on failure."""
 
-    async def record(self, turn: Turn) -> None:
-        ...  # pragma: no cover
+    async def record(self, turn: Turn) -> None: ...  # pragma: no cover
 
 
 class TranscriptOnly:

@@ -34,8 +34,9 @@ from websockets.exceptions import ConnectionClosed
 
 import rasa_patches
 from archive.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
+from livechat.errors import HandoffError, database_unavailable
 from livechat.runtime import build_service, housekeeping_loop
-from livechat.service import HandoffError, HandoffService, database_unavailable
+from livechat.service import HandoffService
 from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings
 from storage.errors import DatabaseUnavailable
 
@@ -133,9 +134,7 @@ class WebsiteOutput(OutputChannel):
                 recipient_id, "", {"image": str(image)}, **archive_fields(recipient_id, kwargs)
             )
 
-    async def send_elements(
-        self, recipient_id: Text, elements: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
+    async def send_elements(self, recipient_id: Text, elements: List[Dict[Text, Any]], **kwargs: Any) -> None:
         await self.service.bot_message(
             recipient_id, "", {"custom": {"elements": elements}}, **archive_fields(recipient_id, kwargs)
         )
@@ -253,9 +252,7 @@ class WebsiteChannel(InputChannel):
         # Rasa joins this to "/webhooks/": "/" mounts the blueprint at the site root.
         return "/"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("handoff_website", __name__)
         settings = self.settings
 
@@ -288,9 +285,7 @@ class WebsiteChannel(InputChannel):
             # Every route of the site (console, audit view): a clear 503, never a 500.
             logger.error("handoff: %s %s: %s", request.method, request.path, error)
             refused = database_unavailable()
-            return response.json(
-                {"error": refused.code, "message": refused.message}, status=refused.status
-            )
+            return response.json({"error": refused.code, "message": refused.message}, status=refused.status)
 
         @bp.route(f"{CHANNEL_PATH}/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -324,7 +319,4 @@ async def tracker_has_message(app: Any, conversation_id: str, message_id: str) -
     tracker = await agent.tracker_store.retrieve(conversation_id)
     if tracker is None:
         return False
-    return any(
-        isinstance(event, UserUttered) and event.message_id == message_id
-        for event in tracker.events
-    )
+    return any(isinstance(event, UserUttered) and event.message_id == message_id for event in tracker.events)

@@ -80,8 +80,7 @@ def unavailable_text(decision: Decision, email: str) -> str:
         return (
             f"Funcționarii de la Relații cu Publicul răspund în chat {decision.hours}, "
             "mai puțin în zilele de sărbătoare legală. Acum nu este program; puteți vorbi "
-            f"cu un funcționar {format_moment(decision.next_opening, decision.now)}. "
-            + alternative
+            f"cu un funcționar {format_moment(decision.next_opening, decision.now)}. " + alternative
         )
     if decision.outcome == NO_CLERK:
         return (

@@ -82,9 +82,7 @@ class Hub:
                 # The socket is closing; its handler removes it when its receive loop ends.
                 logger.debug("handoff: send to a closing socket failed: %r", result)
 
-    async def deliver(
-        self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None
-    ) -> None:
+    async def deliver(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
         """Send ``frame`` to the matching sockets of this process."""
         if target == CITIZEN:
             sockets: Iterable[Any] = self.citizens.get(key, ())

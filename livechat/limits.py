@@ -70,7 +70,9 @@ class FloodGuard:
         if rate is None:
             if len(self._rates) >= self.max_conversations:
                 # Bounded memory: forget the conversations idle for a whole window.
-                for key in [k for k, r in self._rates.items() if not r.times or now - r.times[-1] >= self.WINDOW]:
+                for key in [
+                    k for k, r in self._rates.items() if not r.times or now - r.times[-1] >= self.WINDOW
+                ]:
                     del self._rates[key]
                     self._refusing.discard(key)
             rate = self._rates[conversation_id] = RateLimit(self.per_minute, self.WINDOW)

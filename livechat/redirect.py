@@ -46,7 +46,6 @@ def redirect_hint(text: str, parse_data: Dict[str, Any]) -> Optional[Dict[str, A
         infrastructure_score,
         redirect_department,
     )
-
     from livechat.channel import clean_buttons  # the channel imports this module's users
 
     intent = (parse_data.get("intent") or {}).get("name") or ""

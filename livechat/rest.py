@@ -33,13 +33,19 @@ class Rejected(SanicException):
 
 def _body(request: Request) -> Dict[str, Any]:
     if not (request.content_type or "").startswith("application/json"):
-        raise Rejected(door.Refused("malformed", "Cererea trebuie să fie JSON (Content-Type: application/json)."))
+        raise Rejected(
+            door.Refused("malformed", "Cererea trebuie să fie JSON (Content-Type: application/json).")
+        )
     try:
         body = request.json
     except Exception:  # Sanic raises its own 400 type for invalid JSON
         body = None
     if not isinstance(body, dict):
-        raise Rejected(door.Refused("malformed", "Corpul cererii trebuie să fie un obiect JSON: {\"sender\": …, \"message\": …}."))
+        raise Rejected(
+            door.Refused(
+                "malformed", 'Corpul cererii trebuie să fie un obiect JSON: {"sender": …, "message": …}.'
+            )
+        )
     return body
 
 

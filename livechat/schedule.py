@@ -91,9 +91,7 @@ class Schedule:
     public_holidays: Optional[str] = "RO"
     closed_dates: FrozenSet[dt.date] = frozenset()
     minutes_per_conversation: int = 5
-    _holiday_cache: Dict[int, Dict[dt.date, str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _holiday_cache: Dict[int, Dict[dt.date, str]] = field(default_factory=dict, compare=False, repr=False)
 
     # -- days -------------------------------------------------------------------------
 
@@ -104,9 +102,7 @@ class Schedule:
         if day.year not in self._holiday_cache:
             import holidays  # loaded on first use: the package is large
 
-            calendar = holidays.country_holidays(
-                self.public_holidays, years=day.year, language="ro"
-            )
+            calendar = holidays.country_holidays(self.public_holidays, years=day.year, language="ro")
             self._holiday_cache[day.year] = dict(calendar.items())
         return self._holiday_cache[day.year].get(day)
 
@@ -138,9 +134,7 @@ class Schedule:
         if minutes >= 24 * 60:
             day, minutes = day + dt.timedelta(days=1), minutes - 24 * 60
         naive = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
-        return naive.replace(tzinfo=self.timezone).astimezone(dt.timezone.utc).astimezone(
-            self.timezone
-        )
+        return naive.replace(tzinfo=self.timezone).astimezone(dt.timezone.utc).astimezone(self.timezone)
 
     def _current_interval(self, at: dt.datetime) -> Optional[Tuple[dt.datetime, dt.datetime]]:
         local = self._local(at)
@@ -242,9 +236,7 @@ def schedule_from_dict(data: Mapping[str, Any], source: str = "schedule") -> Sch
             intervals = [intervals]
         if not isinstance(intervals, list):
             raise ScheduleError(f"{source}: weekly.{name}: a list of intervals is needed")
-        parsed = sorted(
-            _parse_interval(item, source, f"weekly.{name}") for item in intervals
-        )
+        parsed = sorted(_parse_interval(item, source, f"weekly.{name}") for item in intervals)
         for (_, end), (start, _) in zip(parsed, parsed[1:]):
             if start < end:
                 raise ScheduleError(f"{source}: weekly.{name}: intervals overlap")

@@ -26,6 +26,7 @@ def clerk_grace() -> dt.timedelta:
         raise ValueError(f"{GRACE_ENV}={raw!r}: must be positive")
     return dt.timedelta(seconds=seconds)
 
+
 _DEFAULTS: Dict[str, Any] = {
     "session_ttl_minutes": 480,
     "cookie_secure": False,
@@ -97,9 +98,7 @@ class ChannelSettings:
                     f"needed, got {values[key]!r}"
                 ) from None
             if number <= 0:
-                raise ValueError(
-                    f"credentials.yml: livechat.channel.WebsiteChannel: {key} must be positive"
-                )
+                raise ValueError(f"credentials.yml: livechat.channel.WebsiteChannel: {key} must be positive")
             values[key] = number
         limit = values["citizen_messages_per_minute"]
         if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
@@ -108,7 +107,5 @@ class ChannelSettings:
                 f"a whole number above 0 is needed, got {limit!r}"
             )
         if not isinstance(values["cookie_secure"], bool):
-            raise ValueError(
-                "credentials.yml: livechat.channel.WebsiteChannel: cookie_secure: true or false"
-            )
+            raise ValueError("credentials.yml: livechat.channel.WebsiteChannel: cookie_secure: true or false")
         return cls(**values)

@@ -16,8 +16,6 @@ from typing import Any, Dict, Iterator, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from storage import db
-from storage import passwords as auth
 from livechat.tables import (
     ACTIVE,
     BOT,
@@ -34,8 +32,21 @@ from livechat.tables import (
     clerks,
     conversations,
     messages,
-    sessions,
     utcnow,
+)
+from storage import db
+from storage import passwords as auth
+from storage.accounts import (
+    ACCOUNT_COLUMNS,
+    CONSOLE_ROLES,
+    Account,
+    AccountError,
+    AccountExists,
+    AccountStore,
+    account_from,
+)
+from storage.accounts import (
+    CLERK as CLERK_ROLE,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,22 +60,8 @@ class UnknownClerkError(LookupError):
     """No clerk with this username or id."""
 
 
-@dataclass(frozen=True)
-class Clerk:
-    id: int
-    username: str
-    display_name: str
-    presence: str
-    last_seen_at: Optional[dt.datetime]
-    disabled: bool
-
-    def as_json(self) -> Dict[str, Any]:
-        return {
-            "id": self.id,
-            "username": self.username,
-            "display_name": self.display_name,
-            "presence": self.presence,
-        }
+#: A clerk is an account of the one account table whose role works the console.
+Clerk = Account
 
 
 @dataclass(frozen=True)
@@ -124,17 +121,6 @@ class Message:
         return frame
 
 
-def _clerk(row: Any) -> Clerk:
-    return Clerk(
-        id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        presence=row.presence,
-        last_seen_at=row.last_seen_at,
-        disabled=bool(row.disabled),
-    )
-
-
 def _conversation(row: Any) -> Conversation:
     return Conversation(**{column.name: getattr(row, column.name) for column in conversations.c})
 
@@ -154,17 +140,18 @@ def _message(row: Any) -> Message:
     )
 
 
-_CLERK_COLUMNS = [
-    clerks.c.id, clerks.c.username, clerks.c.display_name, clerks.c.presence,
-    clerks.c.last_seen_at, clerks.c.disabled,
-]  # fmt: skip
+_CLERK_COLUMNS = ACCOUNT_COLUMNS
+_clerk = account_from
+# Accounts that may work conversations in the console.
+_IS_CLERK = clerks.c.role.in_(CONSOLE_ROLES)
 
 
 class HandoffStore:
     """The handoff's tables, one short transaction per call."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, hasher: Optional[Any] = None) -> None:
         self.engine = engine
+        self.accounts = AccountStore(engine, hasher)
 
     @contextmanager
     def session_scope(self) -> Iterator[Connection]:
@@ -186,114 +173,78 @@ class HandoffStore:
     # -- clerks -------------------------------------------------------------------------
 
     def create_clerk(
-        self, username: str, display_name: str, password: str, now: Optional[dt.datetime] = None
+        self,
+        username: str,
+        display_name: str,
+        password: str,
+        now: Optional[dt.datetime] = None,
+        department: Optional[str] = None,
     ) -> Clerk:
         """Create a clerk account (presence "indisponibil").
 
         Raises:
             ClerkExistsError: the username is taken.
-            auth.PasswordPolicyError: the password is too weak.
+            PasswordPolicyError: the password is too weak.
         """
-        username = username.strip().lower()
-        if not username or not display_name.strip():
+        if not display_name.strip():
             raise ValueError("username and display name are required")
-        auth.check_password_policy(password, username)
-        password_hash = auth.hash_password(password)
-        with self.session_scope() as connection:
-            exists = connection.execute(
-                sa.select(clerks.c.id).where(clerks.c.username == username)
-            ).first()
-            if exists:
-                raise ClerkExistsError(f"clerk '{username}' already exists")
-            connection.execute(
-                clerks.insert().values(
-                    username=username,
-                    display_name=display_name.strip(),
-                    password_hash=password_hash,
-                    created_at=now or utcnow(),
+        try:
+            with self.session_scope() as connection:
+                return self.accounts.create(
+                    connection, username, password, CLERK_ROLE, display_name, now or utcnow(), department
                 )
-            )
-        clerk = self.clerk_by_username(username)
-        assert clerk is not None
-        return clerk
+        except AccountExists as error:
+            raise ClerkExistsError(f"clerk '{username.strip().lower()}' already exists") from error
+        except AccountError as error:
+            if "Parola" in str(error):
+                raise auth.PasswordPolicyError(str(error)) from None
+            raise ValueError(str(error)) from None
 
     def set_password(self, username: str, password: str) -> None:
+        """A new password; it ends every open session of that clerk."""
         auth.check_password_policy(password, username)
-        with self.session_scope() as connection:
-            result = connection.execute(
-                clerks.update()
-                .where(clerks.c.username == username.strip().lower())
-                .values(password_hash=auth.hash_password(password))
-            )
-            if result.rowcount != 1:
-                raise UnknownClerkError(f"no clerk '{username}'")
-            # A new password ends every open session of that clerk.
-            connection.execute(
-                sessions.delete().where(
-                    sessions.c.clerk_id
-                    == sa.select(clerks.c.id)
-                    .where(clerks.c.username == username.strip().lower())
-                    .scalar_subquery()
-                )
-            )
+        try:
+            with self.session_scope() as connection:
+                self.accounts.set_password(connection, username, password, utcnow())
+        except AccountError as error:
+            raise UnknownClerkError(f"no clerk '{username}'") from error
 
     def set_disabled(self, username: str, disabled: bool) -> None:
-        with self.session_scope() as connection:
-            result = connection.execute(
-                clerks.update()
-                .where(clerks.c.username == username.strip().lower())
-                .values(disabled=disabled, presence="indisponibil")
-            )
-            if result.rowcount != 1:
-                raise UnknownClerkError(f"no clerk '{username}'")
+        try:
+            with self.session_scope() as connection:
+                self.accounts.update(
+                    connection, username, utcnow(), disabled=disabled, presence="indisponibil"
+                )
+        except AccountError as error:
+            raise UnknownClerkError(f"no clerk '{username}'") from error
 
     def clerk(self, clerk_id: int) -> Optional[Clerk]:
         with self.session_scope() as connection:
-            row = connection.execute(
-                sa.select(*_CLERK_COLUMNS).where(clerks.c.id == clerk_id)
-            ).first()
-        return _clerk(row) if row else None
+            return self.accounts.by_id(connection, clerk_id)
 
     def clerk_by_username(self, username: str) -> Optional[Clerk]:
+        """The account of ``username`` if it works the console (clerk or admin)."""
         with self.session_scope() as connection:
-            row = connection.execute(
-                sa.select(*_CLERK_COLUMNS).where(clerks.c.username == username.strip().lower())
-            ).first()
-        return _clerk(row) if row else None
+            account = self.accounts.get(connection, username)
+        return account if account is not None and account.role in CONSOLE_ROLES else None
 
     def list_clerks(self) -> List[Clerk]:
         with self.session_scope() as connection:
-            rows = connection.execute(sa.select(*_CLERK_COLUMNS).order_by(clerks.c.username))
-            return [_clerk(row) for row in rows]
+            return self.accounts.list(connection, CONSOLE_ROLES)
 
     def authenticate(self, username: str, password: str) -> Optional[Clerk]:
-        """The clerk whose username and password these are, or None (same time either way)."""
-        with self.session_scope() as connection:
-            row = connection.execute(
-                sa.select(clerks).where(clerks.c.username == username.strip().lower())
-            ).first()
-        if row is None or row.disabled:
-            auth.burn_verification_time(password)
-            return None
-        if not auth.verify_password(row.password_hash, password):
-            return None
-        if auth.needs_rehash(row.password_hash):
-            with self.session_scope() as connection:
-                connection.execute(
-                    clerks.update()
-                    .where(clerks.c.id == row.id)
-                    .values(password_hash=auth.hash_password(password))
-                )
-        return _clerk(row)
+        """The clerk whose username and password these are, or None (same time either
+        way). An auditor's account does not open the console."""
+        with db.db_errors("check a clerk's password"):
+            account = self.accounts.authenticate(username, password)
+        return account if account is not None and account.can_clerk else None
 
     def set_presence(self, clerk_id: int, presence: str, now: dt.datetime) -> None:
         if presence not in PRESENCES:
             raise ValueError(f"presence must be one of {PRESENCES}, not {presence!r}")
         with self.session_scope() as connection:
             connection.execute(
-                clerks.update()
-                .where(clerks.c.id == clerk_id)
-                .values(presence=presence, last_seen_at=now)
+                clerks.update().where(clerks.c.id == clerk_id).values(presence=presence, last_seen_at=now)
             )
 
     def touch_clerks(self, clerk_ids: List[int], now: dt.datetime) -> None:
@@ -301,16 +252,14 @@ class HandoffStore:
         if not clerk_ids:
             return
         with self.session_scope() as connection:
-            connection.execute(
-                clerks.update().where(clerks.c.id.in_(clerk_ids)).values(last_seen_at=now)
-            )
+            connection.execute(clerks.update().where(clerks.c.id.in_(clerk_ids)).values(last_seen_at=now))
 
     def active_clerks(self, now: dt.datetime, grace: dt.timedelta) -> List[Clerk]:
         """Clerks set "activ" and seen within ``grace`` (their console is open)."""
         with self.session_scope() as connection:
             rows = connection.execute(
                 sa.select(*_CLERK_COLUMNS)
-                .where(clerks.c.presence == ACTIVE)
+                .where(clerks.c.presence == ACTIVE, _IS_CLERK)
                 .where(clerks.c.disabled == sa.false())
                 .where(clerks.c.last_seen_at >= now - grace)
                 .order_by(clerks.c.display_name)
@@ -323,9 +272,7 @@ class HandoffStore:
         with self.session_scope() as connection:
             rows = connection.execute(
                 sa.select(*_CLERK_COLUMNS)
-                .where(
-                    sa.or_(clerks.c.last_seen_at.is_(None), clerks.c.last_seen_at < now - grace)
-                )
+                .where(sa.or_(clerks.c.last_seen_at.is_(None), clerks.c.last_seen_at < now - grace))
                 .where(sa.or_(clerks.c.presence == ACTIVE, clerks.c.id.in_(holding)))
             )
             return [_clerk(row) for row in rows]
@@ -333,38 +280,19 @@ class HandoffStore:
     # -- console sessions ---------------------------------------------------------------
 
     def create_session(self, clerk_id: int, now: dt.datetime, ttl: dt.timedelta) -> str:
-        token = auth.new_session_token()
         with self.session_scope() as connection:
-            connection.execute(
-                sessions.insert().values(
-                    token_hash=auth.token_digest(token),
-                    clerk_id=clerk_id,
-                    created_at=now,
-                    expires_at=now + ttl,
-                )
-            )
-            connection.execute(sessions.delete().where(sessions.c.expires_at < now))
-        return token
+            return self.accounts.create_session(connection, clerk_id, now, ttl)
 
     def session_clerk(self, token: str, now: dt.datetime) -> Optional[Clerk]:
-        """The clerk of an unexpired session token, or None."""
-        if not token:
-            return None
+        """The clerk of an unexpired session token, or None (an auditor's session does
+        not open the console)."""
         with self.session_scope() as connection:
-            row = connection.execute(
-                sa.select(*_CLERK_COLUMNS)
-                .select_from(sessions.join(clerks, sessions.c.clerk_id == clerks.c.id))
-                .where(sessions.c.token_hash == auth.token_digest(token))
-                .where(sessions.c.expires_at > now)
-                .where(clerks.c.disabled == sa.false())
-            ).first()
-        return _clerk(row) if row else None
+            account = self.accounts.session_account(connection, token, now)
+        return account if account is not None and account.can_clerk else None
 
     def delete_session(self, token: str) -> None:
         with self.session_scope() as connection:
-            connection.execute(
-                sessions.delete().where(sessions.c.token_hash == auth.token_digest(token))
-            )
+            self.accounts.delete_session(connection, token)
 
     # -- conversations ------------------------------------------------------------------
 
@@ -373,7 +301,10 @@ class HandoffStore:
         with self.session_scope() as connection:
             connection.execute(
                 conversations.insert().values(
-                    id=conversation_id, state=BOT, created_at=now, updated_at=now,
+                    id=conversation_id,
+                    state=BOT,
+                    created_at=now,
+                    updated_at=now,
                     citizen_seen_at=now,
                 )  # fmt: skip
             )
@@ -451,9 +382,7 @@ class HandoffStore:
             now,
         )
 
-    def transfer(
-        self, conversation_id: str, from_clerk_id: int, to_clerk_id: int, now: dt.datetime
-    ) -> bool:
+    def transfer(self, conversation_id: str, from_clerk_id: int, to_clerk_id: int, now: dt.datetime) -> bool:
         return self._transition(
             conversation_id,
             [conversations.c.state == CLERK, conversations.c.clerk_id == from_clerk_id],
@@ -491,9 +420,7 @@ class HandoffStore:
             now,
         )
 
-    def pause(
-        self, conversation_id: str, until: dt.datetime, flag: Optional[str], now: dt.datetime
-    ) -> bool:
+    def pause(self, conversation_id: str, until: dt.datetime, flag: Optional[str], now: dt.datetime) -> bool:
         """Hold the citizen's messages back from the bot until ``until``; flag it.
 
         A pause already running longer is kept (the later end wins).
@@ -541,9 +468,7 @@ class HandoffStore:
 
     def reopen(self, conversation_id: str, now: dt.datetime) -> bool:
         """closed → bot (the citizen writes again after the clerk closed)."""
-        return self._transition(
-            conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now
-        )
+        return self._transition(conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now)
 
     def requeue(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
         """clerk → queued, keeping the original place in the queue (clerk vanished)."""
@@ -553,9 +478,7 @@ class HandoffStore:
             {
                 "state": QUEUED,
                 "clerk_id": None,
-                "queued_at": sa.func.coalesce(
-                    conversations.c.queued_at, sa.literal(now, UTCDateTime)
-                ),
+                "queued_at": sa.func.coalesce(conversations.c.queued_at, sa.literal(now, UTCDateTime)),
             },
             now,
         )
@@ -594,9 +517,7 @@ class HandoffStore:
         if sender not in SENDERS:
             raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
         with self.session_scope() as connection:
-            return self._insert_message(
-                connection, conversation_id, sender, text, now, data, None, author
-            )
+            return self._insert_message(connection, conversation_id, sender, text, now, data, None, author)
 
     def add_clerk_message(
         self,
@@ -698,8 +619,14 @@ class HandoffStore:
     ) -> Message:
         result = connection.execute(
             messages.insert().values(
-                conversation_id=conversation_id, sender=sender, text=text, data=data or None,
-                clerk_id=clerk_id, author=author, created_at=now, message_id=message_id,
+                conversation_id=conversation_id,
+                sender=sender,
+                text=text,
+                data=data or None,
+                clerk_id=clerk_id,
+                author=author,
+                created_at=now,
+                message_id=message_id,
                 bot_status=bot_status,
             )  # fmt: skip
         )

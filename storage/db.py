@@ -87,10 +87,7 @@ def resolve_url(url: Union[str, URL, None]) -> URL:
         raise ValueError(f"{DATABASE_URL_ENV} is not a valid database URL: {e}") from e
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
-        raise ValueError(
-            f"{DATABASE_URL_ENV} must be an sqlite:/// or postgresql:// URL, "
-            f"not {backend!r}"
-        )
+        raise ValueError(f"{DATABASE_URL_ENV} must be an sqlite:/// or postgresql:// URL, not {backend!r}")
     if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         raise ValueError(
             "The database must be an SQLite file (e.g. sqlite:///var/efunctionar.db); an "
@@ -209,8 +206,7 @@ def _make_sqlite_engine(url: URL, *, create: bool) -> Engine:
     def connect() -> sqlite3.Connection:
         if not create and not path.exists():
             raise sqlite3.OperationalError(
-                f"database file {path} does not exist (moved or deleted?); "
-                f"create it with `{UPGRADE_COMMAND}`"
+                f"database file {path} does not exist (moved or deleted?); create it with `{UPGRADE_COMMAND}`"
             )
         # isolation_level=None: the driver never opens transactions behind our back;
         # the "begin" listener below emits BEGIN itself.
@@ -296,9 +292,7 @@ ErrorKinds = Tuple[Type[DatabaseUnavailable], Type[SchemaNotReady]]
 STORAGE_ERRORS: ErrorKinds = (DatabaseUnavailable, SchemaNotReady)
 
 
-def unavailable(
-    action: str, error: Exception, kinds: ErrorKinds = STORAGE_ERRORS
-) -> DatabaseUnavailable:
+def unavailable(action: str, error: Exception, kinds: ErrorKinds = STORAGE_ERRORS) -> DatabaseUnavailable:
     """The error a caller sees when the database failed during ``action``.
 
     ``kinds`` are the calling package's subclasses of :class:`DatabaseUnavailable` and
@@ -306,13 +300,10 @@ def unavailable(
     """
     unavailable_kind, not_ready_kind = kinds
     detail = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
-    missing_table = "no such table" in detail or (
-        "relation" in detail and "does not exist" in detail
-    )
+    missing_table = "no such table" in detail or ("relation" in detail and "does not exist" in detail)
     if missing_table:
         return not_ready_kind(
-            f"The database has no schema while trying to {action} ({detail}); "
-            f"run `{UPGRADE_COMMAND}`."
+            f"The database has no schema while trying to {action} ({detail}); run `{UPGRADE_COMMAND}`."
         )
     return unavailable_kind(f"Database unavailable while trying to {action}: {detail}")
 

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import threading
 from functools import lru_cache
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -30,22 +30,21 @@ class PasswordPolicyError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()  # argon2id with the library's current recommended parameters
+def hasher() -> PasswordHasher:
+    """argon2id with the library's current recommended parameters."""
+    return PasswordHasher()
 
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return _hasher().hash(secrets.token_hex(16))
+    return hasher().hash(secrets.token_hex(16))
 
 
 def check_password_policy(password: str, username: str = "") -> None:
     """Raise :class:`PasswordPolicyError` when ``password`` is too short, too long or is
     the username."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError(
-            f"Parola trebuie să aibă cel puțin {MIN_PASSWORD_LENGTH} caractere."
-        )
+        raise PasswordPolicyError(f"Parola trebuie să aibă cel puțin {MIN_PASSWORD_LENGTH} caractere.")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordPolicyError(f"Parola poate avea cel mult {MAX_PASSWORD_LENGTH} caractere.")
     if username and password.strip().lower() == username.strip().lower():
@@ -53,13 +52,13 @@ def check_password_policy(password: str, username: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return hasher().hash(password)
 
 
-def verify_password(stored_hash: str, password: str) -> bool:
+def verify_password(stored_hash: str, password: str, using: Optional[PasswordHasher] = None) -> bool:
     """Whether ``password`` matches; a malformed stored hash counts as a mismatch."""
     try:
-        return _hasher().verify(stored_hash, password)
+        return (using or hasher()).verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -69,9 +68,9 @@ def burn_verification_time(password: str) -> None:
     verify_password(_dummy_hash(), password)
 
 
-def needs_rehash(stored_hash: str) -> bool:
+def needs_rehash(stored_hash: str, using: Optional[PasswordHasher] = None) -> bool:
     try:
-        return _hasher().check_needs_rehash(stored_hash)
+        return (using or hasher()).check_needs_rehash(stored_hash)
     except InvalidHashError:
         return True
 

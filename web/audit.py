@@ -1,17 +1,16 @@
 """The auditors' archive view in the console (issue 5, "Audit").
 
-Auditors and admins are accounts of ``archive.users`` (``python -m archive
-users add NAME --role auditor``), not clerks of ``handoff_clerks``: they log in at
+Auditors and admins are accounts of the one account table (``python -m archive users
+add NAME --role auditor``; a clerk's role opens nothing here): they log in at
 ``/console/audit/login`` and get their own session cookie (``efc_audit``, path
-``/console/audit``, HttpOnly, SameSite=Strict, lifetime ``session_ttl_minutes``). A clerk's
-console cookie opens nothing here. Every search, transcript and export goes through
+``/console/audit``, HttpOnly, SameSite=Strict, lifetime ``session_ttl_minutes``). Every search, transcript and export goes through
 :class:`archive.audit.AuditSession`, which records it in ``archive_access_log``
 before returning it.
 
-Audit sessions are kept in this process's memory (digest of the token → username,
-expiry): a restart logs auditors out, and with several Rasa instances an auditor's
-requests must reach the same instance. The account is re-read on every request, so a
-disabled account or a role taken away closes its sessions at once.
+Audit sessions are rows of the one sessions table (the token's digest, the account, the
+expiry), like the clerks': they survive a restart and every instance sees them. The
+account is re-read on every request, so a disabled account or a role taken away closes
+its sessions at once.
 
 =====================================================  ===================================
 ``GET  /console/audit/login``, ``POST …/login``        login page / form or JSON login
@@ -48,7 +47,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from storage import passwords
+from archive.errors import db_errors
+from storage import db, passwords
+from storage.accounts import AccountStore
+from storage.types import utcnow
 from web.console import SECURITY_HEADERS, STATIC_DIR, login_failures
 from livechat.settings import ChannelSettings
 
@@ -77,47 +79,8 @@ class AuditHTTPError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-class AuditSessions:
-    """Audit logins of this process: token digest → (username, expiry)."""
-
-    def __init__(self) -> None:
-        self._sessions: Dict[str, Tuple[str, dt.datetime]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _digest(token: str) -> str:
-        return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-    def create(self, username: str, ttl: dt.timedelta) -> str:
-        token = secrets.token_urlsafe(32)
-        now = dt.datetime.now(dt.timezone.utc)
-        with self._lock:
-            self._sessions = {k: v for k, v in self._sessions.items() if v[1] > now}
-            self._sessions[self._digest(token)] = (username, now + ttl)
-        return token
-
-    def username(self, token: Optional[str]) -> Optional[str]:
-        if not token or len(token) > 200:
-            return None
-        with self._lock:
-            found = self._sessions.get(self._digest(token))
-            if found is None:
-                return None
-            if found[1] <= dt.datetime.now(dt.timezone.utc):
-                del self._sessions[self._digest(token)]
-                return None
-            return found[0]
-
-    def delete(self, token: Optional[str]) -> None:
-        if token:
-            with self._lock:
-                self._sessions.pop(self._digest(token), None)
-
-
 def _ctx(app: Any, settings: ChannelSettings) -> Any:
-    """The archive, the users and the sessions of this app (made on first use)."""
-    if not hasattr(app.ctx, "audit_sessions"):
-        app.ctx.audit_sessions = AuditSessions()
+    """The archive of this app (made on first use)."""
     if not hasattr(app.ctx, "audit_archive"):
         from archive.archive import Archive
 
@@ -165,20 +128,14 @@ def _archive_error(error: Exception) -> HTTPResponse:
 
 async def _run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Database and argon2 work off the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(
-        None, functools.partial(func, *args, **kwargs)
-    )
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args, **kwargs))
 
 
 def _current_account(request: Request, settings: ChannelSettings) -> Any:
     """The logged-in account (any role), or None; raises archive errors."""
-    ctx = _ctx(request.app, settings)
-    username = ctx.audit_sessions.username(request.cookies.get(COOKIE))
-    if username is None:
-        return None
-    from archive.users import Users
-
-    return Users(ctx.audit_archive).get(username)
+    archive = _ctx(request.app, settings).audit_archive
+    with db_errors("read a login session"), archive.engine.connect() as conn:
+        return AccountStore.session_account(conn, request.cookies.get(COOKIE), utcnow())
 
 
 async def _audit_session(request: Request, settings: ChannelSettings) -> Any:
@@ -292,9 +249,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         wants_json = (request.content_type or "").startswith("application/json")
 
         def fail(code: str, message: str, status: int) -> HTTPResponse:
-            return _error(code, message, status) if wants_json else _page(
-                "audit_login.html", message, status
-            )
+            return _error(code, message, status) if wants_json else _page("audit_login.html", message, status)
 
         if wants_json:
             try:
@@ -327,13 +282,18 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             return fail("bad_credentials", LOGIN_ERROR, 401)
         except ArchiveError as error:
             resp = _archive_error(error)
-            return resp if wants_json else _page(
-                "audit_login.html", "Arhiva nu poate fi citită acum. Reîncercați mai târziu.", resp.status
+            return (
+                resp
+                if wants_json
+                else _page(
+                    "audit_login.html", "Arhiva nu poate fi citită acum. Reîncercați mai târziu.", resp.status
+                )
             )
         if not account.can_audit:
             logger.info("audit: %r (role %s) refused", account.username, account.role)
             return fail("forbidden", FORBIDDEN, 403)
-        token = ctx.audit_sessions.create(account.username, settings.session_ttl)
+        with db_errors("open a login session"), db.write_transaction(ctx.audit_archive.engine) as conn:
+            token = AccountStore.create_session(conn, account.id, utcnow(), settings.session_ttl)
         resp = (
             _json({"user": {"username": account.username, "display_name": account.display_name,
                             "role": account.role}})
@@ -345,7 +305,9 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     @bp.route(f"{PREFIX}/logout", methods=["POST"])
     async def audit_logout(request: Request) -> HTTPResponse:
-        _ctx(request.app, settings).audit_sessions.delete(request.cookies.get(COOKIE))
+        archive = _ctx(request.app, settings).audit_archive
+        with db_errors("end a login session"), db.write_transaction(archive.engine) as conn:
+            AccountStore.delete_session(conn, request.cookies.get(COOKIE))
         resp = response.redirect(f"{PREFIX}/login", status=303, headers=SECURITY_HEADERS)
         del resp.cookies[COOKIE]
         return resp
@@ -416,9 +378,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @audit_api
     async def audit_export_search(request: Request, session: Any, fmt: str) -> Any:
         if fmt not in ("csv", "json"):
-            raise AuditHTTPError(
-                "invalid_query", "Rezultatele unei căutări se exportă ca CSV sau JSON.", 400
-            )
+            raise AuditHTTPError("invalid_query", "Rezultatele unei căutări se exportă ca CSV sau JSON.", 400)
         data = await _run(session.export_search, fmt, **_criteria(request))
         return _attachment(data, fmt, "cautare-arhiva")
 
@@ -465,9 +425,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         request: Request, session: Any, conversation_id: str, fmt: str
     ) -> Any:
         if fmt not in EXPORT_TYPES:
-            raise AuditHTTPError(
-                "invalid_query", "O conversație se exportă ca CSV, JSON sau PDF.", 400
-            )
+            raise AuditHTTPError("invalid_query", "O conversație se exportă ca CSV, JSON sau PDF.", 400)
         data = await _run(session.export_conversation, conversation_id, fmt)
         return _attachment(data, fmt, f"conversatie-{conversation_id}")
 

@@ -48,7 +48,8 @@ from storage import db, passwords
 from livechat.hub import Hub, RedisHub
 from livechat.limits import LoginFailures
 from livechat.schedule import current_schedule
-from livechat.service import HandoffError, HandoffService
+from livechat.errors import HandoffError
+from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
 from livechat.store import Clerk, HandoffStore
 
@@ -114,9 +115,7 @@ def clerk_api(handler: Callable[..., Awaitable[Any]]) -> Handler:
         clerk = current_clerk(request)
         if clerk is None:
             return _error(
-                HandoffError(
-                    "login_required", "Sesiunea a expirat sau nu sunteți autentificat.", 401
-                )
+                HandoffError("login_required", "Sesiunea a expirat sau nu sunteți autentificat.", 401)
             )
         try:
             result = await handler(request, clerk, *args, **kwargs)
@@ -279,9 +278,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         service: HandoffService = request.app.ctx.handoff
         found = service._conversation(conversation_id)
         if found.state != QUEUED and not (found.state == CLERK and found.clerk_id == clerk.id):
-            raise HandoffError(
-                "not_yours", "Puteți vedea doar conversațiile din coadă și pe ale dvs.", 403
-            )
+            raise HandoffError("not_yours", "Puteți vedea doar conversațiile din coadă și pe ale dvs.", 403)
         return service.conversation_view(found)
 
     def conversation_action(
@@ -296,9 +293,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             return {"ok": True}
 
         handler.__name__ = f"conversation_{path}"
-        bp.route(f"/console/api/conversations/<conversation_id>/{path}", methods=["POST"])(
-            clerk_api(handler)
-        )
+        bp.route(f"/console/api/conversations/<conversation_id>/{path}", methods=["POST"])(clerk_api(handler))
 
     conversation_action("takeover", lambda s, c, cid, body: s.takeover(c, cid))
     conversation_action("message", lambda s, c, cid, body: s.clerk_message(c, cid, body.get("text")))
@@ -306,12 +301,8 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     conversation_action("pdf", lambda s, c, cid, body: s.send_pdf(c, cid, body.get("form_id")))
     conversation_action("transfer", lambda s, c, cid, body: s.transfer(c, cid, body.get("to")))
     conversation_action("release", lambda s, c, cid, body: s.release(c, cid))
-    conversation_action(
-        "close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note"))
-    )
-    conversation_action(
-        "redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id"))
-    )
+    conversation_action("close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note")))
+    conversation_action("redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id")))
 
     # -- live updates -------------------------------------------------------------------
 

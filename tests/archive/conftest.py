@@ -27,13 +27,12 @@ ARCHIVE_TABLES = (
     "archive_conversations",
     "archive_purges",
     "tracker_events",
-    "archive_users",
     "archive_access_log",
     # The live chat's tables live in the same schema; purge reaches its transcript.
     "handoff_messages",
-    "handoff_sessions",
+    "sessions",
     "handoff_conversations",
-    "handoff_clerks",
+    "accounts",
 )
 
 

@@ -53,7 +53,7 @@ def test_upgrade_creates_the_archive_tables_in_the_one_schema(fresh_db_url):
     engine = db.make_engine(fresh_db_url)
     try:
         tables = set(sa.inspect(engine).get_table_names())
-        assert {"archive_turns", "archive_head", "tracker_events", "archive_users"} <= tables
+        assert {"archive_turns", "archive_head", "tracker_events", "accounts"} <= tables
         assert "alembic_version" in tables
         assert not {"alembic_version_archive", "alembic_version_handoff"} & tables
         assert db.current_revision(engine) == db.head_revision()

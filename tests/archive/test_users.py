@@ -31,7 +31,7 @@ def test_create_and_authenticate(users):
 
 def test_passwords_are_stored_as_argon2id_hashes(users, db_url):
     users.create("ana", PASSWORD, "clerk")
-    ((stored,),) = raw_sql(db_url, "SELECT password_hash FROM archive_users")[0]
+    ((stored,),) = raw_sql(db_url, "SELECT password_hash FROM accounts")[0]
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
@@ -62,7 +62,7 @@ def test_disabled_account_cannot_log_in(users):
         ("ana", PASSWORD, "superuser", "Rol necunoscut"),
         ("a", PASSWORD, "clerk", "2–64"),
         ("ana pop", PASSWORD, "clerk", "2–64"),
-        ("ana'; DROP TABLE archive_users; --", PASSWORD, "clerk", "2–64"),
+        ("ana'; DROP TABLE accounts; --", PASSWORD, "clerk", "2–64"),
         ("ștefan", PASSWORD, "clerk", "fără diacritice"),
     ],
 )
@@ -94,7 +94,7 @@ def test_hash_is_upgraded_when_parameters_change(users, archive, db_url):
     users.create("ana", PASSWORD, "clerk")
     stronger = Users(archive, hasher=PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1))
     stronger.authenticate("ana", PASSWORD)
-    ((stored,),) = raw_sql(db_url, "SELECT password_hash FROM archive_users")[0]
+    ((stored,),) = raw_sql(db_url, "SELECT password_hash FROM accounts")[0]
     assert "t=2" in stored
 
 

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
-from livechat.service import local_time
+from livechat.copy import local_time
 from tests.livechat.conftest import (
     PAUSE_TEXT,
     FailingSink,

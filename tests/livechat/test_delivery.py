@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from archive import Archive
-from livechat import service as service_module
+from livechat import bot as service_module
 from tests.livechat.conftest import FakeAgent, open_citizen, running_site
 
 ARCHIVED = {"housekeeping_seconds": 0.2, "turn_sink": "archive.sink.ArchiveTurnSink"}

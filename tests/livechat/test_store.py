@@ -125,7 +125,7 @@ def test_two_clerks_at_once_exactly_one_wins_postgres(pg_url):
 def test_clerk_accounts_hash_passwords(store: HandoffStore):
     store.create_clerk("Ana", "Ana Popescu", "parola-lunga-1")
     with store.session_scope() as connection:
-        stored = connection.execute(sa.text("SELECT password_hash FROM handoff_clerks")).scalar_one()
+        stored = connection.execute(sa.text("SELECT password_hash FROM accounts")).scalar_one()
     assert stored.startswith("$argon2id$") and "parola-lunga-1" not in stored
     assert store.authenticate("ana", "parola-lunga-1").display_name == "Ana Popescu"
     assert store.authenticate("ana", "parola-gresita") is None
@@ -149,7 +149,7 @@ def test_sessions_expire_and_new_password_ends_them(store: HandoffStore):
     assert store.session_clerk(token, T0 + dt.timedelta(minutes=30)) is None
     assert store.session_clerk("not-a-token", T0) is None
     with store.session_scope() as connection:
-        stored = connection.execute(sa.text("SELECT token_hash FROM handoff_sessions")).scalar_one()
+        stored = connection.execute(sa.text("SELECT token_hash FROM sessions")).scalar_one()
     assert stored != token  # only a digest is kept
     store.set_password("ana", "parola-noua-12")
     assert store.session_clerk(token, T0) is None

@@ -16,6 +16,8 @@ WAVE1_TABLES = {
     "tracker_events", "archive_users", "archive_access_log",
     "handoff_clerks", "handoff_sessions", "handoff_conversations", "handoff_messages",
 }  # fmt: skip
+# Today's: wave 1's two account tables are one (0003), with one table of sessions.
+TABLES = WAVE1_TABLES - {"archive_users", "handoff_clerks", "handoff_sessions"} | {"accounts", "sessions"}
 OLD_VERSION_TABLES = {"alembic_version_archive", "alembic_version_handoff"}
 
 
@@ -61,7 +63,7 @@ def test_a_new_database_gets_every_table_and_one_version_table(tmp_path):
     db.upgrade(url)
     db.upgrade(url)  # idempotent
     tables = _tables(url)
-    assert WAVE1_TABLES <= tables
+    assert TABLES <= tables and not {"archive_users", "handoff_clerks"} & tables
     assert "alembic_version" in tables and not OLD_VERSION_TABLES & tables
     assert _rows(url, "SELECT version_num FROM alembic_version") == [(db.head_revision(),)]
 
@@ -74,15 +76,23 @@ def test_a_wave1_database_upgrades_in_place(wave1_url):
         "handoff_messages": "SELECT id, conversation_id, sender, author, text, created_at"
         " FROM handoff_messages ORDER BY id",
         "handoff_conversations": "SELECT * FROM handoff_conversations ORDER BY id",
-        "handoff_clerks": "SELECT id, username, display_name, password_hash FROM handoff_clerks",
     }
     before = {table: _rows(wave1_url, sql) for table, sql in queries.items()}
+    clerks = _rows(wave1_url, "SELECT id, username, display_name, password_hash FROM handoff_clerks")
+    users = _rows(wave1_url, "SELECT username, display_name, password_hash, role FROM archive_users")
+    assert clerks and users
     db.upgrade(wave1_url)
     tables = _tables(wave1_url)
-    assert WAVE1_TABLES <= tables and not OLD_VERSION_TABLES & tables
+    assert TABLES <= tables and not OLD_VERSION_TABLES & tables
+    assert not {"archive_users", "handoff_clerks", "handoff_sessions"} & tables
     assert _rows(wave1_url, "SELECT version_num FROM alembic_version") == [(db.head_revision(),)]
     for table, rows in before.items():
         assert rows and _rows(wave1_url, queries[table]) == rows, table
+    # One account table: the clerks keep their ids (conversations point at them), the
+    # archive's accounts come along with their roles and password hashes.
+    accounts = _rows(wave1_url, "SELECT id, username, display_name, password_hash, role FROM accounts")
+    assert [a[:4] for a in accounts if a[4] == "clerk"] == clerks
+    assert sorted((a[1], a[2], a[3], a[4]) for a in accounts if a[4] != "clerk") == sorted(users)
     # The archive written by wave 1 still verifies after the upgrade.
     from archive import Archive
 
@@ -123,3 +133,21 @@ def test_a_wave1_database_half_way_gets_the_missing_step(tmp_path):
     columns = {c["name"] for c in sa.inspect(engine).get_columns("handoff_conversations")}
     engine.dispose()
     assert {"paused_until", "flag", "flag_note", "flagged_at"} <= columns
+
+
+def test_a_clerk_who_is_also_an_archive_auditor_keeps_two_accounts_never_more_rights(tmp_path):
+    path = tmp_path / "wave1.db"
+    shutil.copyfile(DATA / "wave1.db", path)
+    url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO archive_users (username, display_name, role, password_hash, active,"
+            " created_at, updated_at) SELECT username, display_name, 'auditor', 'other-hash', 1,"
+            " created_at, created_at FROM handoff_clerks WHERE username = 'ana.popescu'"
+        ))  # fmt: skip
+    engine.dispose()
+    db.upgrade(url)
+    rows = _rows(url, "SELECT username, role, password_hash FROM accounts WHERE username LIKE 'ana.popescu%' ORDER BY username")
+    assert [(r[0], r[1]) for r in rows] == [("ana.popescu", "clerk"), ("ana.popescu-auditor", "auditor")]
+    assert rows[1][2] == "other-hash" and rows[0][2] != "other-hash"

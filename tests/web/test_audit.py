@@ -1,7 +1,7 @@
 """The auditors' archive view (/console/audit/) against a real Sanic server, on SQLite
 and PostgreSQL.
 
-Auditor accounts live in archive's ``archive_users``; turns are written straight
+Auditor accounts live in the one ``accounts`` table; turns are written straight
 into the archive with a fixed clock so dates and Bucharest times are known.
 """
 
@@ -114,9 +114,10 @@ async def test_every_audit_route_requires_an_auditor(site, archive):
         assert page.status == 302 and page.headers["Location"] == f"{AUDIT}/login"
         for path in API_ROUTES:
             assert (await clerk.get(f"{site.base}{AUDIT}{path}")).status == 401, path
-        # …nor can a clerk log in here with the console password.
+        # …nor can a clerk log in here with the console password: one account table, and
+        # the clerk's role does not open the archive.
         refused = await clerk.post(f"{site.base}{AUDIT}/login", json={"username": "ana", "password": PASSWORD})
-        assert refused.status == 401
+        assert refused.status == 403 and "Set-Cookie" not in refused.headers
     # An archive account with the clerk role is refused with 403.
     async with aiohttp.ClientSession() as http:
         resp = await http.post(
@@ -162,11 +163,15 @@ async def test_disabled_auditor_loses_access_at_once(site, archive):
     http = await audit_login(site.base)
     async with http:
         assert (await http.get(f"{site.base}{AUDIT}/api/me")).status == 200
+        # A role taken away ends the account's sessions at once (they live in the database).
         Users(archive).set_role("maria.audit", "clerk")
-        assert (await http.get(f"{site.base}{AUDIT}/api/search")).status == 403
-        Users(archive).set_role("maria.audit", "auditor")
+        assert (await http.get(f"{site.base}{AUDIT}/api/search")).status == 401
+    Users(archive).set_role("maria.audit", "auditor")
+    http = await audit_login(site.base)
+    async with http:
+        assert (await http.get(f"{site.base}{AUDIT}/api/me")).status == 200
         Users(archive).set_active("maria.audit", False)
-        assert (await http.get(f"{site.base}{AUDIT}/api/search")).status == 403
+        assert (await http.get(f"{site.base}{AUDIT}/api/search")).status == 401
 
 
 async def test_search_by_date_clerk_text_intent_flags(site, archive):
@@ -323,7 +328,8 @@ async def test_archive_not_initialised_is_a_clear_503(site, db_url):
     # The archive's tables are missing (a schema behind the code): 503, not 500.
     engine = archive_db.make_engine(db_url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE archive_users")
+        cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(f"DROP TABLE accounts{cascade}")
     engine.dispose()
     async with aiohttp.ClientSession() as http:
         resp = await http.post(
@@ -416,3 +422,19 @@ async def test_bot_redirect_is_found_by_its_flag_and_shows_its_department(archiv
         assert line["flags"] == ["out_of_scope"] and line["redirect_label"] == label
         page = await (await auditor.get(f"{site.base}{AUDIT}/static/audit.js")).text()
         assert "line.redirect_label" in page
+
+
+async def test_an_audit_session_survives_a_restart(db_url, schedule_file, monkeypatch, archive):
+    from web.audit import COOKIE
+
+    """Audit sessions live in the database (wave 1 kept them in process memory)."""
+    from tests.livechat.conftest import running_site
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    async with running_site({"housekeeping_seconds": 0.2}) as first:
+        http = await audit_login(first.base)
+        (cookie,) = [c.value for c in http.cookie_jar if c.key == COOKIE]
+        await http.close()
+    async with running_site({"housekeeping_seconds": 0.2}) as second:
+        async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as again:
+            assert (await again.get(f"{second.base}{AUDIT}/api/me")).status == 200

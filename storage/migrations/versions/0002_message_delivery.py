@@ -27,9 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("handoff_messages") as batch:
         batch.add_column(sa.Column("message_id", sa.String(64), nullable=True))
         batch.add_column(sa.Column("bot_status", sa.String(8), nullable=True))
-        batch.create_check_constraint(
-            "ck_handoff_messages_bot_status", "bot_status IN ('pending', 'done')"
-        )
+        batch.create_check_constraint("ck_handoff_messages_bot_status", "bot_status IN ('pending', 'done')")
     op.create_index(
         "ux_handoff_messages_message_id",
         "handoff_messages",

@@ -9,10 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 
 
-
-
-
-
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 GENESIS_HASH = "0" * 64
 
@@ -40,9 +36,7 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.UniqueConstraint("conversation_id", "turn_no", name="uq_archive_turns_conv_turn"),
-        sa.UniqueConstraint(
-            "conversation_id", "source_key", name="uq_archive_turns_conv_source"
-        ),
+        sa.UniqueConstraint("conversation_id", "source_key", name="uq_archive_turns_conv_source"),
     )
     op.create_index("ix_archive_turns_at", "archive_turns", ["at"])
     op.create_index("ix_archive_turns_clerk_id", "archive_turns", ["clerk_id"])
@@ -108,9 +102,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
-        sa.CheckConstraint(
-            "role IN ('clerk', 'auditor', 'admin')", name="ck_archive_users_role"
-        ),
+        sa.CheckConstraint("role IN ('clerk', 'auditor', 'admin')", name="ck_archive_users_role"),
     )
 
     op.create_table(

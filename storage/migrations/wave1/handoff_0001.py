@@ -9,11 +9,6 @@ import sqlalchemy as sa
 from alembic import op
 
 
-
-
-
-
-
 def upgrade() -> None:
     op.create_table(
         "handoff_clerks",
@@ -25,9 +20,7 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.DateTime, nullable=True),
         sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.CheckConstraint(
-            "presence IN ('activ', 'indisponibil')", name="ck_handoff_clerks_presence"
-        ),
+        sa.CheckConstraint("presence IN ('activ', 'indisponibil')", name="ck_handoff_clerks_presence"),
     )
     op.create_table(
         "handoff_sessions",
@@ -62,9 +55,7 @@ def upgrade() -> None:
             "(state = 'clerk') = (clerk_id IS NOT NULL)", name="ck_handoff_conversations_clerk"
         ),
     )
-    op.create_index(
-        "ix_handoff_conversations_state_queued", "handoff_conversations", ["state", "queued_at"]
-    )
+    op.create_index("ix_handoff_conversations_state_queued", "handoff_conversations", ["state", "queued_at"])
     op.create_table(
         "handoff_messages",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -84,9 +75,7 @@ def upgrade() -> None:
             "sender IN ('citizen', 'bot', 'clerk', 'system')", name="ck_handoff_messages_sender"
         ),
     )
-    op.create_index(
-        "ix_handoff_messages_conversation_id", "handoff_messages", ["conversation_id"]
-    )
+    op.create_index("ix_handoff_messages_conversation_id", "handoff_messages", ["conversation_id"])
 
 
 def downgrade() -> None:

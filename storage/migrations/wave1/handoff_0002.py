@@ -9,20 +9,13 @@ import sqlalchemy as sa
 from alembic import op
 
 
-
-
-
-
-
 def upgrade() -> None:
     with op.batch_alter_table("handoff_conversations") as batch:
         batch.add_column(sa.Column("paused_until", sa.DateTime, nullable=True))
         batch.add_column(sa.Column("flag", sa.String(40), nullable=True))
         batch.add_column(sa.Column("flag_note", sa.String(500), nullable=True))
         batch.add_column(sa.Column("flagged_at", sa.DateTime, nullable=True))
-    op.create_index(
-        "ix_handoff_conversations_paused_until", "handoff_conversations", ["paused_until"]
-    )
+    op.create_index("ix_handoff_conversations_paused_until", "handoff_conversations", ["paused_until"])
 
 
 def downgrade() -> None:

@@ -1,0 +1,190 @@
+"""The citizen's side of the live chat: opening and leaving, messages, floods."""
+
+import logging
+import re
+import uuid
+from typing import Any, Dict, Optional
+
+from livechat import archive
+from livechat.archive import ArchiveError, Turn
+from livechat.bot import BotSide
+from livechat.copy import (
+    FLOOD_NOTICE,
+    RECORDING_NOTICE,
+    count_text,
+)
+from livechat.errors import HandoffError, check_text
+from livechat.settings import MAX_MESSAGE_CHARS
+from livechat.store import Conversation, Message
+from livechat.tables import (
+    BOT,
+    CITIZEN,
+    CLERK,
+    CLOSED,
+    QUEUED,
+    SYSTEM,
+)
+
+logger = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 200
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class CitizenSide(BotSide):
+    """What a citizen's websocket asks of the live chat."""
+
+    async def open_citizen(self, conversation_id: Optional[str], ws: Any) -> Dict[str, Any]:
+        """Start or resume a conversation on ``ws``; the welcome frame carries the history."""
+        now = self.clock()
+        if conversation_id is None:
+            conversation = self.store.create_conversation(now)
+        else:
+            conversation = self._conversation(conversation_id)
+            self.store.citizen_seen(conversation.id, now)
+        self.hub.add_citizen(conversation.id, ws)
+        history = [
+            m.as_json() for m in self.store.transcript(conversation.id, HISTORY_LIMIT) if not m.clerk_only
+        ]
+        welcome = {
+            "type": "welcome",
+            "conversation_id": conversation.id,
+            "history": history,
+            "notice": RECORDING_NOTICE,
+            "max_chars": MAX_MESSAGE_CHARS,
+            **{k: v for k, v in self.state_frame(conversation).items() if k != "type"},
+        }
+        if conversation.state in (QUEUED, CLERK):
+            await self._to_consoles(
+                conversation, {"type": "citizen", "conversation_id": conversation.id, "online": True}
+            )
+        return welcome
+
+    async def close_citizen(self, conversation_id: str, ws: Any) -> None:
+        self.hub.remove_citizen(conversation_id, ws)
+        if self.hub.citizen_online(conversation_id):
+            return
+        conversation = self.store.conversation(conversation_id)
+        if conversation is not None:
+            self.store.citizen_seen(conversation_id, self.clock())
+            if conversation.state in (QUEUED, CLERK):
+                await self._to_consoles(
+                    conversation,
+                    {"type": "citizen", "conversation_id": conversation_id, "online": False},
+                )
+
+    async def citizen_message(
+        self,
+        conversation_id: str,
+        text: Any,
+        payload: Any = None,
+        ws: Any = None,
+        client_id: Optional[str] = None,
+    ) -> Message:
+        """Archive and store what the citizen wrote, then route it to the bot or the clerk.
+
+        ``client_id`` is the widget's id of the message, kept when it resends it after a
+        reconnect: a message already stored under it is acknowledged again and not
+        stored, archived or answered a second time.
+
+        Returns the stored message (the caller acknowledges it). Raises HandoffError,
+        having changed nothing, for bad input or when the turn cannot be archived.
+        """
+        text = check_text(text)
+        if payload is not None:
+            if not isinstance(payload, str) or not payload.strip() or len(payload) > 1000:
+                raise HandoffError("malformed", "Butonul trimis nu este valid.")
+        conversation = self._conversation(conversation_id)
+        message_id = client_id if client_id and _CLIENT_ID.match(client_id) else uuid.uuid4().hex
+        earlier = self.store.message_by_message_id(conversation.id, message_id)
+        if earlier is not None:
+            return earlier  # a resend after a reconnect: stored once
+        await self._check_flood(conversation.id)
+        data = {"payload": payload} if payload else None
+        paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
+        archived = dict(data or {})
+        if paused:
+            archived["unanswered"] = "paused"
+        await self._archive(Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived))
+        now = self.clock()
+        if conversation.state == CLOSED:
+            self.store.reopen(conversation.id, now)
+        to_bot = conversation.state in (BOT, CLOSED) and not paused
+        message, created = self.store.add_citizen_message(
+            conversation.id, text, now, message_id, data=data, to_bot=to_bot
+        )
+        if not created:
+            return message  # the same message arrived twice at once
+        await self.hub.to_citizen(conversation.id, message.as_json(), exclude=ws)
+        conversation = self._conversation(conversation.id)
+        if conversation.state == BOT:
+            if paused:
+                # Kept and archived, not answered: the citizen is told until when.
+                self._spawn(self._paused_notice(conversation))
+            else:
+                self._bot_task(message, payload or text)
+        else:
+            await self._to_consoles(
+                conversation,
+                {"type": "message", "conversation_id": conversation.id, "message": message.as_json()},
+            )
+            if conversation.state == CLERK and conversation.clerk_id is not None and not payload:
+                self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
+        return message
+
+    async def _check_flood(self, conversation_id: str) -> None:
+        """Refuse a message over the per-minute limit (nothing stored), and archive the
+        first refusal of each flood for the auditors."""
+        verdict = self.floods.check(conversation_id, self.clock().timestamp())
+        if verdict.allowed:
+            return
+        limit = self.settings.citizen_messages_per_minute
+        if verdict.first_refusal:
+            logger.warning(
+                "handoff: conversation %s sends more than %d messages a minute", conversation_id, limit
+            )
+            try:
+                await self.sink.record(
+                    Turn(
+                        conversation_id,
+                        SYSTEM,
+                        f"Prea multe mesaje: peste {limit} într-un minut; mesajele în plus au fost refuzate.",
+                        event=archive.RATE_LIMITED,
+                        flags=("flood",),
+                        extra={"limit_per_minute": limit, "retry_after": verdict.retry_after},
+                    )  # fmt: skip
+                )
+            except ArchiveError as error:  # the refusal itself still reaches the citizen
+                logger.error("handoff: archiving the flood of %s failed: %s", conversation_id, error)
+        raise HandoffError(
+            "too_fast",
+            FLOOD_NOTICE.format(
+                limit=count_text(limit, "un mesaj", "mesaje"),
+                seconds=count_text(verdict.retry_after, "o secundă", "secunde"),
+            ),
+            status=429,
+            retry_after=verdict.retry_after,
+        )
+
+    async def _paused_notice(self, conversation: Conversation) -> None:
+        info = self.pause_info(conversation)
+        if info is None:
+            return
+        await self.hub.to_citizen(
+            conversation.id,
+            {"type": "error", "code": "paused", "message": info["message"],
+             "paused_until": info["until"], "paused_until_local": info["until_local"]},
+        )  # fmt: skip
+
+    async def leave_queue(self, conversation_id: str) -> None:
+        conversation = self._conversation(conversation_id)
+        if not self.store.leave_queue(conversation.id, self.clock()):
+            raise HandoffError("not_queued", "Nu sunteți în coada de așteptare.", status=409)
+        await self._system(
+            conversation.id,
+            archive.LEFT_QUEUE,
+            "Ați ieșit din coada de așteptare. Continuați cu asistentul virtual; puteți cere "
+            "oricând din nou un funcționar.",
+        )
+        await self.hub.to_citizen(conversation.id, self.state_frame(self._conversation(conversation.id)))
+        await self.queue_changed()

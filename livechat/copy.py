@@ -1,0 +1,45 @@
+"""What the live chat says to citizens and clerks, in Romanian: fixed texts and the
+helpers that fill them in."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+BOT_NAME = "Asistentul virtual"
+SYSTEM_NAME = "e-funcționar"
+RECORDING_NOTICE = (
+    "Conversația este înregistrată și păstrată în arhiva Primăriei Orașului Măgurele. "
+    "Nu scrieți date personale (CNP, date bancare) decât dacă un funcționar vi le cere."
+)
+LOCAL_TZ = ZoneInfo("Europe/Bucharest")
+PAUSED_NOTICE = (
+    "Conversația este suspendată până la ora {time}. Mesajul dumneavoastră a fost salvat, "
+    "dar nu primește răspuns până atunci. Între timp ne puteți scrie la {email}."
+)
+FLOOD_NOTICE = (
+    "Vă rugăm să așteptați: ați trimis mai mult de {limit} într-un minut. Acest "
+    "mesaj nu a fost trimis; îl puteți retrimite peste {seconds}."
+)
+
+
+def count_text(count: int, one: str, many: str) -> str:
+    """A Romanian count: ``one`` for 1 ("o secundă"), "5 secunde", "20 de secunde"."""
+    if count == 1:
+        return one
+    if count % 100 == 0 or count % 100 >= 20:
+        return f"{count} de {many}"
+    return f"{count} {many}"
+
+
+INTENT_TOPICS = {
+    "request_human": "A cerut un funcționar",
+    "nlu_fallback": "Asistentul nu a înțeles întrebarea",
+    "out_of_scope": "Întrebare în afara procedurilor",
+    "ask_schedule": "Program",
+    "ask_contact": "Contact",
+    "ask_location": "Adresă",
+}
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``HH:MM`` in Europe/Bucharest."""
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")

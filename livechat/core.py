@@ -1,0 +1,221 @@
+"""The live chat's service: what every part of it shares (the store, the sink, the hub,
+the clock) and the helpers they all use.
+
+:class:`livechat.service.HandoffService` is composed of the parts built on this one:
+:mod:`livechat.views` (what the console shows), :mod:`livechat.bot` (the bot's side and
+requests for a person), :mod:`livechat.citizens` (the citizen's socket),
+:mod:`livechat.clerks` (what a clerk does) and :mod:`livechat.housekeeping`.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Set
+
+from livechat.archive import ArchiveError, Turn, TurnSink
+from livechat.copy import (
+    INTENT_TOPICS,
+    PAUSED_NOTICE,
+    SYSTEM_NAME,
+    local_time,
+)
+from livechat.decision import (
+    registratura_email,
+    wait_estimate_minutes,
+)
+from livechat.errors import HandoffError, check_conversation_id
+from livechat.hub import Hub
+from livechat.limits import FloodGuard
+from livechat.schedule import Schedule, current_schedule
+from livechat.settings import ChannelSettings, clerk_grace
+from livechat.store import Clerk, Conversation, HandoffStore, Message
+from livechat.tables import (
+    CLERK,
+    QUEUED,
+    SYSTEM,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[Any], Awaitable[Any]]
+OutputFactory = Callable[[str], Any]
+# The loaded model's NLU alone: text -> parse data (Agent.parse_message).
+Parser = Callable[[str], Awaitable[Dict[str, Any]]]
+# Whether Rasa's tracker of a conversation has a message id; None while no model is loaded.
+Handled = Callable[[str, str], Awaitable[Optional[bool]]]
+# A message handed to the bot and not answered this long after is handed again.
+
+
+class ServiceCore:
+    """The state every part of the service shares, and the helpers they use."""
+
+    def __init__(
+        self,
+        store: HandoffStore,
+        settings: ChannelSettings,
+        sink: TurnSink,
+        hub: Optional[Hub] = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+        schedule: Callable[[], Schedule] = current_schedule,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.sink = sink
+        self.hub = hub or Hub()
+        self.clock = clock
+        self.schedule = schedule
+        self.on_new_message: Optional[OnNewMessage] = None
+        self.output_for: Optional[OutputFactory] = None
+        self.parse: Optional[Parser] = None
+        self.handled: Optional[Handled] = None
+        # Ids of the messages this process is handing to the bot right now.
+        self._in_flight: Set[int] = set()
+        self.floods = FloodGuard(settings.citizen_messages_per_minute)
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+
+    def attach_bot(
+        self,
+        on_new_message: OnNewMessage,
+        output_for: OutputFactory,
+        parse: Optional[Parser] = None,
+        handled: Optional[Handled] = None,
+    ) -> None:
+        """Where citizen messages go while the bot has the conversation, the NLU that
+        classifies them while a clerk has it (for the redirect hints), and how to tell
+        whether Rasa already has a message (before handing it again after a restart)."""
+        self.on_new_message = on_new_message
+        self.output_for = output_for
+        self.parse = parse
+        self.handled = handled
+
+    async def _archive(self, turn: Turn) -> None:
+        try:
+            await self.sink.record(turn)
+        except ArchiveError as error:
+            logger.error(
+                "handoff: archiving a %s turn of conversation %s failed: %s",
+                turn.speaker, turn.conversation_id, error,
+            )  # fmt: skip
+            raise HandoffError(
+                "archive_failed",
+                "Mesajul nu a putut fi salvat în arhivă, de aceea nu a fost trimis. "
+                "Încercați din nou peste câteva momente.",
+                status=503,
+            ) from None
+
+    def _form_title(self, form_id: Optional[str]) -> Optional[str]:
+        if not form_id:
+            return None
+        from forms_catalog import load_catalog
+
+        form = load_catalog().forms.get(form_id)
+        return form.title if form else None
+
+    def topic_label(self, form_id: Optional[str], intent: Optional[str]) -> Optional[str]:
+        title = self._form_title(form_id)
+        if title:
+            return title
+        if intent and intent.startswith("ask_procedure"):
+            return "Întrebare despre o procedură"
+        return INTENT_TOPICS.get(intent or "")
+
+    def _conversation(self, conversation_id: str) -> Conversation:
+        conversation = self.store.conversation(check_conversation_id(conversation_id))
+        if conversation is None:
+            raise HandoffError(
+                "unknown_conversation",
+                "Conversația cerută nu există. Începeți o conversație nouă.",
+                status=404,
+            )
+        return conversation
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _system(
+        self,
+        conversation_id: str,
+        event: str,
+        text: str,
+        clerk: Optional[Clerk] = None,
+        extra: Optional[Dict[str, Any]] = None,
+        flags: Sequence[str] = (),
+    ) -> Message:
+        """A system message the citizen reads, archived as a system turn."""
+        turn = Turn(
+            conversation_id, SYSTEM, text, event=event,
+            clerk_id=clerk.username if clerk else None, extra=dict(extra or {}),
+            flags=tuple(flags),
+        )  # fmt: skip
+        try:
+            await self.sink.record(turn)
+        except ArchiveError as error:
+            # The state change it reports has already happened and is kept in the
+            # handoff tables; the citizen must still be told.
+            logger.error(
+                "handoff: archiving system event %s of conversation %s failed: %s",
+                event, conversation_id, error,
+            )  # fmt: skip
+        message = self.store.add_message(
+            conversation_id, SYSTEM, text, self.clock(), data=extra, author=SYSTEM_NAME
+        )
+        await self.hub.to_citizen(conversation_id, message.as_json())
+        return message
+
+    async def _to_consoles(self, conversation: Conversation, frame: Dict[str, Any]) -> None:
+        """A frame about ``conversation`` to whoever watches it: its clerk, or all if queued."""
+        if conversation.state == CLERK and conversation.clerk_id is not None:
+            await self.hub.to_clerk(conversation.clerk_id, frame)
+        elif conversation.state == QUEUED:
+            await self.hub.to_clerks(frame)
+
+    def state_frame(self, conversation: Conversation) -> Dict[str, Any]:
+        frame: Dict[str, Any] = {"type": "state", "state": conversation.state}
+        if conversation.state == CLERK and conversation.clerk_id is not None:
+            clerk = self.store.clerk(conversation.clerk_id)
+            frame["clerk"] = clerk.display_name if clerk else None
+        if conversation.state == QUEUED:
+            frame["queue"] = self.queue_info(conversation.id)
+        frame["pause"] = self.pause_info(conversation)
+        return frame
+
+    def pause_info(self, conversation: Conversation) -> Optional[Dict[str, Any]]:
+        """Until when the conversation is paused (with the notice), or None."""
+        if not conversation.paused_at(self.clock()):
+            return None
+        assert conversation.paused_until is not None
+        return {
+            "until": conversation.paused_until.isoformat(),
+            "until_local": local_time(conversation.paused_until),
+            "message": PAUSED_NOTICE.format(
+                time=local_time(conversation.paused_until), email=registratura_email()
+            ),
+        }
+
+    def queue_info(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        queue = self.store.queue()
+        ids = [conversation.id for conversation in queue]
+        if conversation_id not in ids:
+            return None
+        active = len(self.store.active_clerks(self.clock(), clerk_grace()))
+        position = ids.index(conversation_id) + 1
+        return {
+            "position": position,
+            "estimate_minutes": wait_estimate_minutes(
+                position, active, self.schedule().minutes_per_conversation
+            ),
+            "active_clerks": active,
+        }
+
+    def citizen_online(self, conversation: Conversation) -> bool:
+        """Whether the citizen's page is open, here or (with several instances) elsewhere."""
+        if self.hub.citizen_online(conversation.id):
+            return True
+        if not self.hub.distributed or conversation.citizen_seen_at is None:
+            return False
+        # Other instances refresh citizen_seen_at at every housekeeping round.
+        fresh = dt.timedelta(seconds=3 * self.settings.housekeeping_seconds)
+        return self.clock() - conversation.citizen_seen_at < fresh

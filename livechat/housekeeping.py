@@ -1,0 +1,81 @@
+"""Every few seconds: presence heartbeats, clerks gone past their grace period, closing
+time, pauses that ended, queued citizens whose page closed, unanswered messages."""
+
+import logging
+
+from livechat import archive
+from livechat.bot import BotSide
+from livechat.decision import (
+    closing_text,
+    registratura_email,
+)
+from livechat.settings import clerk_grace
+
+logger = logging.getLogger(__name__)
+
+
+class Housekeeping(BotSide):
+    """The service's periodic round (``livechat.runtime.housekeeping_loop``)."""
+
+    async def housekeeping(self) -> None:
+        """Presence heartbeats, clerks gone past the grace period, closing time, pauses
+        that ended."""
+        now = self.clock()
+        await self.redrive()
+        self.store.touch_clerks(self.hub.connected_clerks(), now)
+        self.store.citizens_seen(self.hub.connected_conversations(), now)
+        changed = False
+
+        for conversation_id in self.store.end_pauses(now):
+            await self._system(
+                conversation_id,
+                archive.PAUSE_ENDED,
+                "Suspendarea conversației s-a încheiat. Ne puteți scrie din nou.",
+            )
+            await self.hub.to_citizen(conversation_id, self.state_frame(self._conversation(conversation_id)))
+
+        for clerk in self.store.vanished_clerks(now, clerk_grace()):
+            logger.info("handoff: clerk %s gone past the grace period", clerk.username)
+            self.store.set_presence(clerk.id, "indisponibil", clerk.last_seen_at or now)
+            for conversation in self.store.held_by(clerk.id):
+                if self.store.requeue(conversation.id, clerk.id, now):
+                    await self._system(
+                        conversation.id,
+                        archive.QUEUED,
+                        f"{clerk.display_name} s-a deconectat. V-am trecut din nou în așteptare; "
+                        "un alt funcționar vă va prelua.",
+                        clerk=clerk,
+                        extra={"reason": "clerk_disconnected"},
+                    )
+                    await self.hub.to_citizen(
+                        conversation.id, self.state_frame(self._conversation(conversation.id))
+                    )
+            changed = True
+
+        schedule = self.schedule()
+        if not schedule.is_open(now):
+            queue = self.store.queue()
+            if queue:
+                text = closing_text(schedule.next_opening(now), now, registratura_email())
+                for conversation in queue:
+                    if self.store.leave_queue(conversation.id, now):
+                        await self._system(
+                            conversation.id, archive.HANDOFF_UNAVAILABLE, text,
+                            extra={"reason": "closing_time"},
+                        )  # fmt: skip
+                        await self.hub.to_citizen(
+                            conversation.id, self.state_frame(self._conversation(conversation.id))
+                        )
+                changed = True
+        else:
+            gone_before = now - self.settings.citizen_queue_grace
+            for conversation in self.store.queue():
+                seen = conversation.citizen_seen_at or conversation.queued_at or now
+                if seen < gone_before and not self.hub.citizen_online(conversation.id):
+                    if self.store.leave_queue(conversation.id, now):
+                        logger.info("handoff: %s left the queue (page closed)", conversation.id)
+                        changed = True
+
+        if changed:
+            await self.clerks_changed()
+            await self.queue_changed()

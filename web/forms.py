@@ -75,8 +75,10 @@ SECURITY_HEADERS = {
 # the values themselves are a few kilobytes.
 MAX_BODY_BYTES = 3 * 1024 * 1024
 # Filling and sealing take about a second of CPU each: at most this many at a time, the
-# others wait their turn instead of slowing the chat down.
+# others wait their turn instead of slowing the chat down; beyond MAX_WAITING waiting
+# requests (each holding its body in memory) a new one is turned away with 503.
 FILL_SLOTS = 2
+MAX_WAITING = 20
 
 SIGNATURE_PNG = "semnatura_png"
 SIGNATURE_TEXT = "semnatura_text"
@@ -91,6 +93,8 @@ TOO_LARGE = (
     "Cererea este prea mare (cel mult 3 MB). Ștergeți semnătura și desenați-o din nou, "
     "sau scrieți-vă numele în locul ei."
 )
+BUSY = ("Sunt multe cereri în acest moment. Încercați din nou peste un minut; datele completate "
+        "rămân în pagină.")
 CHECK_FIELDS = "Verificați câmpurile marcate: unele lipsesc sau nu sunt completate corect."
 SIGNATURE_MISSING = "desenați semnătura în chenar sau scrieți-vă numele în locul ei."
 
@@ -521,9 +525,17 @@ async def submit_form(request: Request, form_id: str) -> HTTPResponse:
     except BadRequest as error:
         return _refuse(request, form, error.code, error.message, error.status)
 
+    ctx = request.app.ctx
+    if ctx.form_fill_waiting >= MAX_WAITING:
+        logger.warning("form page %s: %d requests waiting; one refused", form.id, ctx.form_fill_waiting)
+        return _refuse(request, form, "busy", BUSY, 503)
     loop = asyncio.get_running_loop()
-    async with request.app.ctx.form_fill_slots:
-        outcome = await loop.run_in_executor(None, make_pdf, form, submission, seal)
+    ctx.form_fill_waiting += 1
+    try:
+        async with ctx.form_fill_slots:
+            outcome = await loop.run_in_executor(None, make_pdf, form, submission, seal)
+    finally:
+        ctx.form_fill_waiting -= 1
     if outcome.errors:
         logger.info("form page %s: refused, %d field(s) with errors", form.id, len(outcome.errors))
         return _refuse(request, form, "invalid", CHECK_FIELDS, 400, outcome.errors,
@@ -583,6 +595,7 @@ def add_routes(bp: Blueprint, settings: Any = None) -> None:
     async def load(app: Any, loop: asyncio.AbstractEventLoop) -> None:
         app.ctx.form_seal = await loop.run_in_executor(None, load_form_seal)
         app.ctx.form_fill_slots = asyncio.Semaphore(FILL_SLOTS)
+        app.ctx.form_fill_waiting = 0
 
     bp.add_route(submit_form, f"{FORMS_PREFIX}/<form_id>", methods=["POST"], stream=True,
                  name="form_page_submit")

@@ -163,7 +163,8 @@ def check_values(
         ``(cleaned, errors)``: the normalised values of the fields without a problem, and
         field name → Romanian message (starting with the field's label) for every unknown
         field, bad value, letter the field font cannot show and missing required field.
-        The signature field is not a value: it is left to the caller (an image).
+        The signature field takes no value (a value for it is an error): the caller
+        handles the signature image.
 
     Raises:
         UnknownFormError: for an unknown form id.
@@ -180,10 +181,10 @@ def check_values(
             errors[name] = error.message
     cleaned: Dict[str, Union[str, bool]] = {}
     for field in form.fields:
-        if field.type == "signature":
+        if field.type == "signature" and field.name not in values:
             continue
         try:
-            value = field.clean(values.get(field.name))
+            value = field.clean(values.get(field.name))  # a signature field raises
         except FieldValidationError as error:
             errors[field.name] = error.message
             continue

@@ -382,6 +382,23 @@ async def test_an_oversized_body_is_413_and_nothing_is_sealed(form_site) -> None
     assert status == 413 and "prea mare" in json.loads(body)["message"]
 
 
+async def test_too_many_waiting_requests_are_turned_away_not_queued(form_site, monkeypatch) -> None:
+    import asyncio
+
+    import web.forms
+
+    monkeypatch.setattr(web.forms, "MAX_WAITING", 1)
+    body = {**petition_values(), "semnatura_png": png_data_url()}
+    answers = await asyncio.gather(*(post(form_site.base, "petitie", json=body) for _ in range(3)))
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses[0] == 200 and statuses[-1] == 503
+    busy = [json.loads(raw)["message"] for status, _, raw in answers if status == 503]
+    assert busy and all(m.startswith("Sunt multe cereri în acest moment") for m in busy)
+    # Once they are done, the next one is served again.
+    status, _, _ = await post(form_site.base, "petitie", json=body)
+    assert status == 200
+
+
 async def test_without_a_seal_the_page_works_and_the_post_is_503(unsealed_site) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{unsealed_site.base}/formulare/petitie") as resp:
@@ -622,3 +639,68 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
     bad.write_bytes(bytes(tampered))
     refused = run_cli(["verify-pdf", str(bad)], cli_env)
     assert refused.returncode == 1, refused.stdout
+
+
+def test_every_form_page_fits_a_360_px_phone(threaded_site) -> None:
+    """No horizontal scroll on any form's page, before and after the errors are shown."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    too_wide = {}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=1, locale="ro-RO")
+        page = context.new_page()
+        try:
+            for form_id in FORM_IDS:
+                page.goto(f"{threaded_site.base}/formulare/{form_id}")
+                widths = [scroll_width(page)]
+                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
+                sync_api.expect(page.locator("#form-summary")).to_be_visible(timeout=20_000)
+                widths.append(scroll_width(page))
+                if max(widths) > 360:
+                    too_wide[form_id] = widths
+                if form_id == "declaratie_cladire":
+                    page.screenshot(path=str(SHOTS / "formpage-360-declaratie_cladire-errors.png"),
+                                    full_page=True)
+        finally:
+            context.close()
+            browser.close()
+    assert too_wide == {}
+
+
+def test_a_citizen_who_types_the_name_instead_gets_it_in_the_box(threaded_site, tmp_path) -> None:
+    """The other way to sign (and the one a screen reader user has): "Scriu numele"."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
+    expect = sync_api.expect
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                      has_touch=True, device_scale_factor=2, locale="ro-RO")
+        page = context.new_page()
+        try:
+            page.goto(f"{threaded_site.base}/formulare/petitie")
+            for name, text in PETITION.items():
+                page.locator("#" + name).fill(text)
+            page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
+            typed = page.get_by_label("Numele dumneavoastră, ca semnătură")
+            expect(typed).to_be_hidden()  # drawing is the default
+            page.get_by_label("Scriu numele").tap()
+            expect(typed).to_be_visible()
+            expect(page.locator("canvas.sig-pad")).to_be_hidden()
+            typed.tap()
+            page.keyboard.type("Ștefan Țăranu")
+            page.screenshot(path=str(SHOTS / "formpage-360-typed-name.png"))
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
+            saved = tmp_path / "petitie.pdf"
+            info.value.save_as(str(saved))
+        finally:
+            context.close()
+            browser.close()
+    pdf = saved.read_bytes()
+    assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300

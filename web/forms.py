@@ -175,8 +175,8 @@ def _iso(value: str) -> str:
     return f"{match.group(3)}-{match.group(2)}-{match.group(1)}" if match else value
 
 
-def _control(item: Field, value: Any, error: Optional[str]) -> str:
-    """The label, hint, input and error place of one field."""
+def _control(item: Field, value: Any, error: Optional[str], focus: bool = False) -> str:
+    """The label, hint, input and error place of one field (``focus``: the first error)."""
     name = item.name
     help_text = field_help(item)
     described = " ".join(([f"{name}-help"] if help_text else []) + [f"{name}-error"])
@@ -185,7 +185,8 @@ def _control(item: Field, value: Any, error: Optional[str]) -> str:
                   f"{_e(error or '')}</p>")
     common: Dict[str, Union[str, bool, None]] = {
         "id": name, "name": name, "required": item.required,
-              "aria-describedby": described, "aria-invalid": "true" if error else None}
+              "aria-describedby": described, "aria-invalid": "true" if error else None,
+              "autofocus": focus}
     if item.type == "checkbox":
         checked = value is True or (isinstance(value, str) and value.strip().lower() in
                                     {"da", "true", "1", "on", "x", "yes", "bifat"})
@@ -213,7 +214,7 @@ def _control(item: Field, value: Any, error: Optional[str]) -> str:
             f"{label}{help_html}{control}{error_html}</div>")
 
 
-def _signature(item: Field, values: Mapping[str, Any], error: Optional[str]) -> str:
+def _signature(item: Field, values: Mapping[str, Any], error: Optional[str], focus: bool = False) -> str:
     """The signature pad, with the typed name as the alternative (and the only way
     without JavaScript or with a screen reader)."""
     name = item.name
@@ -235,7 +236,7 @@ def _signature(item: Field, values: Mapping[str, Any], error: Optional[str]) -> 
 </div>
 <div class="sig-type" id="{name}-type">
 <label for="{SIGNATURE_TEXT}">Numele dumneavoastră, ca semnătură</label>
-<input{_attrs({"type": "text", "id": SIGNATURE_TEXT, "name": SIGNATURE_TEXT, "autocomplete": "name", "maxlength": "70", "value": typed, "aria-describedby": f"{name}-error", "aria-invalid": invalid})}>
+<input{_attrs({"type": "text", "id": SIGNATURE_TEXT, "name": SIGNATURE_TEXT, "autocomplete": "name", "maxlength": "70", "value": typed, "aria-describedby": f"{name}-error", "aria-invalid": invalid, "autofocus": focus})}>
 </div>
 <p class="error" id="{name}-error"{"" if error else " hidden"}>{_e(error or "")}</p>
 </fieldset>"""
@@ -259,6 +260,8 @@ def render_page(form: Form, sealing: bool, values: Optional[Mapping[str, Any]] =
     errors = dict(errors or {})
     if "data_cererii" not in values:  # the date of the request: today, as on paper
         values["data_cererii"] = dt.datetime.now(BUCHAREST).strftime("%d.%m.%Y")
+    # Without the script, the page with errors opens on the first field to correct.
+    first_error = next((f.name for f in form.fields if f.name in errors), None)
     parts: List[str] = []
     open_group = False
     for item in form.layout:
@@ -268,9 +271,10 @@ def render_page(form: Form, sealing: bool, values: Optional[Mapping[str, Any]] =
             parts.append(f'<fieldset class="group"><legend>{_e(item.title)}</legend>')
             open_group = True
         elif item.type == "signature":
-            parts.append(_signature(item, values, errors.get(item.name)))
+            parts.append(_signature(item, values, errors.get(item.name), item.name == first_error))
         else:
-            parts.append(_control(item, values.get(item.name), errors.get(item.name)))
+            parts.append(_control(item, values.get(item.name), errors.get(item.name),
+                                  item.name == first_error))
     if open_group:
         parts.append("</fieldset>")
     intro = f'<p class="intro">{_e(form.intro)}</p>' if form.intro else ""

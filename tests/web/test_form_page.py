@@ -704,3 +704,40 @@ def test_a_citizen_who_types_the_name_instead_gets_it_in_the_box(threaded_site, 
             browser.close()
     pdf = saved.read_bytes()
     assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300
+
+
+def test_without_javascript_the_typed_name_signs_and_the_pdf_downloads(threaded_site, cli_env,
+                                                                        tmp_path) -> None:
+    """The page is a plain HTML form: no script, no pad, the typed name is the signature."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
+    expect = sync_api.expect
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
+        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                      has_touch=True, java_script_enabled=False, locale="ro-RO")
+        page = context.new_page()
+        try:
+            page.goto(f"{threaded_site.base}/formulare/petitie")
+            expect(page.locator("canvas.sig-pad")).to_be_hidden()
+            for name, text in PETITION.items():
+                page.locator("#" + name).fill(BAD_CNP if name == "cnp" else text)
+            page.get_by_label(re.compile("^Declar pe propria răspundere")).check()
+            page.get_by_label("Numele dumneavoastră, ca semnătură").fill("Ștefan Țăranu")
+            page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").click()
+            # The server's page comes back with the error next to the CNP, the rest kept.
+            expect(page.locator("#cnp-error")).to_contain_text("Cifra de control a CNP-ului")
+            expect(page.locator("#cnp")).to_be_focused()
+            expect(page.locator("#nume_prenume")).to_have_value(PETITION["nume_prenume"])
+            expect(page.get_by_label("Numele dumneavoastră, ca semnătură")).to_have_value("Ștefan Țăranu")
+            page.screenshot(path=str(SHOTS / "formpage-360-nojs-error.png"))
+            page.locator("#cnp").fill(PETITION["cnp"])
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").click()
+            saved = tmp_path / "petitie.pdf"
+            info.value.save_as(str(saved))
+        finally:
+            context.close()
+            browser.close()
+    assert run_cli(["verify-pdf", str(saved)], cli_env).returncode == 0

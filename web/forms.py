@@ -48,6 +48,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import FieldValidationError, Form, Section, load_catalog
 from forms_catalog.links import FORMS_PREFIX
 from forms_catalog.model import Field
+from forms_catalog.stamp import MAX_TYPED_NAME
 from forms_catalog.validators import VALIDATOR_HINTS
 
 logger = logging.getLogger(__name__)
@@ -184,9 +185,9 @@ def _control(item: Field, value: Any, error: Optional[str], focus: bool = False)
     error_html = (f'<p class="error" id="{name}-error"{"" if error else " hidden"}>'
                   f"{_e(error or '')}</p>")
     common: Dict[str, Union[str, bool, None]] = {
-        "id": name, "name": name, "required": item.required,
-              "aria-describedby": described, "aria-invalid": "true" if error else None,
-              "autofocus": focus}
+        "id": name, "name": name, "required": item.required, "aria-describedby": described,
+        "aria-invalid": "true" if error else None, "autofocus": focus,
+    }
     if item.type == "checkbox":
         checked = value is True or (isinstance(value, str) and value.strip().lower() in
                                     {"da", "true", "1", "on", "x", "yes", "bifat"})
@@ -200,10 +201,11 @@ def _control(item: Field, value: Any, error: Optional[str], focus: bool = False)
         control = (f'<textarea{_attrs({**common, "rows": str(max(item.lines, 3)), "maxlength": str(item.max_length) if item.max_length else None})}>'
                    f"{_e(text)}</textarea>")
     else:
-        kind = dict(_INPUTS[None] if item.type == "date" else _INPUTS.get(item.validator, _INPUTS[None]))
         if item.type == "date":
-            kind = {"type": "date"}
+            kind = {"type": "date"}  # the phone's date picker; it sends yyyy-mm-dd
             text = _iso(text)
+        else:
+            kind = dict(_INPUTS.get(item.validator, _INPUTS[None]))
         if name in _AUTOCOMPLETE:
             kind["autocomplete"] = _AUTOCOMPLETE[name]
         # Free text is cut where the PDF's box ends; validated values may carry spaces
@@ -236,7 +238,7 @@ def _signature(item: Field, values: Mapping[str, Any], error: Optional[str], foc
 </div>
 <div class="sig-type" id="{name}-type">
 <label for="{SIGNATURE_TEXT}">Numele dumneavoastră, ca semnătură</label>
-<input{_attrs({"type": "text", "id": SIGNATURE_TEXT, "name": SIGNATURE_TEXT, "autocomplete": "name", "maxlength": "70", "value": typed, "aria-describedby": f"{name}-error", "aria-invalid": invalid, "autofocus": focus})}>
+<input{_attrs({"type": "text", "id": SIGNATURE_TEXT, "name": SIGNATURE_TEXT, "autocomplete": "name", "maxlength": str(MAX_TYPED_NAME), "value": typed, "aria-describedby": f"{name}-error", "aria-invalid": invalid, "autofocus": focus})}>
 </div>
 <p class="error" id="{name}-error"{"" if error else " hidden"}>{_e(error or "")}</p>
 </fieldset>"""
@@ -394,15 +396,13 @@ def parse_body(form: Form, content_type: str, body: bytes) -> Submission:
 
     submission = Submission(page_values=dict(data))
     signature = next(f for f in form.fields if f.type == "signature")
+    dates = {f.name for f in form.fields if f.type == "date"}
     for name, value in data.items():
         if name in PAGE_KEYS:
             continue
-        if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-            field = next((f for f in form.fields if f.name == name), None)
-            if field is not None and field.type == "date":
-                year, month, day = _ISO_DATE.match(value.strip()).groups()  # type: ignore[union-attr]
-                value = f"{day}.{month}.{year}"  # what a date input sends
-        submission.values[name] = value
+        iso = _ISO_DATE.match(value.strip()) if name in dates and isinstance(value, str) else None
+        # A date input sends yyyy-mm-dd; the catalog's dates are zz.ll.aaaa.
+        submission.values[name] = f"{iso[3]}.{iso[2]}.{iso[1]}" if iso else value
 
     drawn, typed = data.get(SIGNATURE_PNG), data.get(SIGNATURE_TEXT)
     if drawn not in (None, ""):

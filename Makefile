@@ -52,8 +52,14 @@ model: $(MODEL)
 
 # --- the two commands ----------------------------------------------------------
 
-run: $(MODEL)
+# Without SEAL_* settings, `make run` seals the online forms (/formulare/<id>) with the TEST
+# seal of `make seal-dev` (var/seal/, made once; scripts/run-assistant reads it). Set
+# SEAL_KEY and SEAL_CERT to use a real seal instead.
+run: $(MODEL) $(if $(SEAL_KEY),,var/seal/seal.env)
 	@scripts/run-assistant
+
+var/seal/seal.env: | $(STAMP)
+	$(PY) -m forms_catalog seal-dev
 
 test: $(MODEL) pdfjs
 	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings

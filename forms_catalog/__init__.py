@@ -22,6 +22,7 @@ from forms_catalog.errors import (
     InvalidValue,
     UnknownFormError,
 )
+from forms_catalog.links import blank_pdf_url, form_page_url
 from forms_catalog.loader import load_catalog, read_catalog
 from forms_catalog.model import (
     CATEGORIES,
@@ -49,6 +50,8 @@ __all__ = [
     "InvalidValue",
     "Section",
     "UnknownFormError",
+    "blank_pdf_url",
+    "form_page_url",
     "load_catalog",
     "read_catalog",
 ]

@@ -17,6 +17,7 @@ from forms_catalog.errors import InvalidValue
 __all__ = [
     "InvalidValue",
     "VALIDATORS",
+    "VALIDATOR_HINTS",
     "cnp_birth_date",
     "validate_amount",
     "validate_cadastral_number",
@@ -255,3 +256,19 @@ VALIDATORS: Dict[str, Callable[[str], str]] = {
     "amount": validate_amount,
 }
 """Validator name (as written in a catalog field's ``validator:``) → function."""
+
+
+VALIDATOR_HINTS: Dict[str, str] = {
+    "cnp": "13 cifre, ca pe actul de identitate.",
+    "date": "Ziua, luna și anul: zz.ll.aaaa, de exemplu 05.03.2025.",
+    "email": "De exemplu nume@exemplu.ro.",
+    "phone": "10 cifre, de exemplu 0721 234 567.",
+    "postal_code": "6 cifre, de exemplu 077125.",
+    "cadastral_number": "De exemplu 51234 sau 51234-C1-U3; îl găsiți în extrasul de carte funciară.",
+    "iban": "24 de caractere, începe cu RO; îl găsiți pe extrasul de cont.",
+    "vin": "17 litere și cifre, fără I, O și Q; îl găsiți în talonul mașinii.",
+    "integer": "Doar cifre.",
+    "amount": "Suma în lei, de exemplu 1500 sau 1500,50.",
+}
+"""Validator name → a short Romanian hint of what it accepts (shown next to the field on
+the form page, before the citizen types; the validators' own messages say what was wrong)."""

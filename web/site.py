@@ -7,6 +7,7 @@
 ``GET  /webhooks/website/static/`` ``widget.js``, ``widget.css``, ``demo.css``
 ``GET  /demo``                     demo page of the city hall with the widget
 ``GET  /formulare/<id>.pdf``       blank interactive PDF of a catalog form
+``/formulare/<id>``                the form filled and signed online (web/forms.py)
 ``/console/…``                     clerk console (web/console.py)
 ``/console/audit/…``               auditors' archive view (web/audit.py)
 =================================  ===================================================
@@ -25,7 +26,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console
+from web import audit, console, forms
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Files the widget and the demo page load, and nothing else from the folder.
@@ -63,10 +64,13 @@ class WebsiteChannel(channel.WebsiteChannel):
 
         @bp.route("/formulare/<filename>", methods=["GET"])
         async def blank_form(request: Request, filename: str) -> HTTPResponse:
-            return await serve_blank_pdf(filename)
+            if filename.endswith(".pdf"):
+                return await serve_blank_pdf(filename)
+            return await forms.form_page(request, filename)
 
         console.add_routes(bp, self.settings)
         audit.add_routes(bp, self.settings)
+        forms.add_routes(bp, self.settings)
         return bp
 
 

@@ -8,6 +8,9 @@
 * :func:`fill_pdf` — a copy with values filled in: every value is validated first
   (:class:`~forms_catalog.errors.FieldValidationError` names the field, and nothing is
   returned), then written with its own appearance stream so that it shows in any viewer.
+* :func:`check_values` — every problem of a set of values at once (unknown fields, bad
+  values, letters the font lacks, missing required fields), for a page that shows each
+  error next to its field.
 """
 
 import functools
@@ -23,7 +26,7 @@ from forms_catalog.errors import FieldValidationError
 from forms_catalog.loader import load_catalog
 from forms_catalog.model import Catalog, Field, Form
 
-__all__ = ["blank_pdf", "blank_pdf_path", "build_all", "fill_pdf", "pdf_cache_dir"]
+__all__ = ["blank_pdf", "blank_pdf_path", "build_all", "check_values", "fill_pdf", "pdf_cache_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +144,62 @@ def _prepared(form: Form, values: Mapping[str, Any]) -> Dict[str, Union[str, boo
                     name, f"{field.label}: caracterele {shown} nu pot fi scrise în formular."
                 )
     return cleaned
+
+
+def _short(label: str, limit: int = 60) -> str:
+    """``label`` cut at a word before ``limit`` characters, with "…" when cut."""
+    if len(label) <= limit:
+        return label
+    return label[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def check_values(
+    form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog] = None
+) -> Tuple[Dict[str, Union[str, bool]], Dict[str, str]]:
+    """Validate ``values`` as :func:`fill_pdf` and ``fill_and_seal`` do, but report every
+    problem at once instead of the first.
+
+    Returns:
+        ``(cleaned, errors)``: the normalised values of the fields without a problem, and
+        field name → Romanian message (starting with the field's label) for every unknown
+        field, bad value, letter the field font cannot show and missing required field.
+        The signature field takes no value (a value for it is an error): the caller
+        handles the signature image.
+
+    Raises:
+        UnknownFormError: for an unknown form id.
+    """
+    from forms_catalog.pdf import font
+
+    catalog = catalog or load_catalog()
+    form = catalog.get(form_id)
+    errors: Dict[str, str] = {}
+    for name in values:
+        try:
+            form.field(name)
+        except FieldValidationError as error:
+            errors[name] = error.message
+    cleaned: Dict[str, Union[str, bool]] = {}
+    for field in form.fields:
+        if field.type == "signature" and field.name not in values:
+            continue
+        try:
+            value = field.clean(values.get(field.name))  # a signature field raises
+        except FieldValidationError as error:
+            errors[field.name] = error.message
+            continue
+        missing = font.unsupported_characters(value) if isinstance(value, str) else []
+        if missing:
+            shown = ", ".join(f"„{c}”" for c in missing)
+            errors[field.name] = f"{field.label}: caracterele {shown} nu pot fi scrise în formular."
+        elif field.required and value in ("", False):
+            errors[field.name] = (
+                f"Bifați căsuța „{_short(field.label)}”: este obligatorie."
+                if field.type == "checkbox" else f"{field.label}: câmpul este obligatoriu."
+            )
+        elif field.name in values:
+            cleaned[field.name] = value
+    return cleaned, errors
 
 
 def _characters(count: int) -> str:

@@ -18,15 +18,19 @@ from tests.livechat.conftest import FakeAgent, open_citizen, running_site
 ARCHIVED = {"housekeeping_seconds": 0.2, "turn_sink": "archive.sink.ArchiveTurnSink"}
 
 
-@pytest.fixture
-def db_file(tmp_path, schedule_file, monkeypatch):
-    path = tmp_path / "efunctionar.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    return path
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_file(request, tmp_path, schedule_file, monkeypatch):
+    """The database of the test (a URL), on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'efunctionar.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
 
 
-def _archived(path, conversation_id):
-    with Archive(f"sqlite:///{path}") as archive:
+def _archived(url, conversation_id):
+    with Archive(url) as archive:
         return [(t.speaker, t.text) for t in archive.conversation(conversation_id)]
 
 

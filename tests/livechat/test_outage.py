@@ -89,3 +89,50 @@ def test_no_engine_creates_a_missing_database_file_at_run_time(tmp_path):
             pass
     engine.dispose()
     assert not path.exists()
+
+
+@pytest.mark.postgres
+async def test_postgresql_backends_terminated_fail_one_message_then_recover(pg_url, schedule_file, monkeypatch):
+    """The PostgreSQL server drops every connection of the Rasa server (a restart, a
+    failover): at most the message that meets a dead connection is refused — with the
+    error frame, not acknowledged — and the next one goes through; every acked message
+    is archived."""
+    import sqlalchemy as sa
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    async with running_site(ARCHIVED) as site, aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        cid = welcome["conversation_id"]
+        await citizen.send({"type": "message", "text": "înainte", "client_id": "a"})
+        await citizen.next("ack", client_id="a")
+        admin = sa.create_engine(pg_url.split("?")[0], future=True)
+        with admin.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = 'e-functionar' AND pid <> pg_backend_pid()"
+            )).scalar_one()  # fmt: skip
+        admin.dispose()
+        assert killed >= 1
+        acked = ["a"]
+        for n in range(3):
+            client_id = f"after{n}"
+            await citizen.send({"type": "message", "text": f"după {n}", "client_id": client_id})
+            reply = None
+            for _ in range(20):
+                msg = await citizen.ws.receive_json(timeout=10)
+                if msg.get("client_id") == client_id and msg.get("type") in ("ack", "error"):
+                    reply = msg
+                    break
+            assert reply is not None
+            if reply["type"] == "ack":
+                acked.append(client_id)
+            else:
+                assert reply["code"] in ("unavailable", "archive_failed"), reply
+        assert len(acked) >= 3, acked  # at most one refused
+        await citizen.ws.close()
+    from archive import Archive
+
+    with Archive(pg_url) as archive:
+        texts = [t.text for t in archive.conversation(cid) if t.speaker == "citizen"]
+    expected = ["înainte"] + [f"după {n}" for n in range(3) if f"after{n}" in acked]
+    assert texts == expected

@@ -17,6 +17,8 @@ ASPECT_BY_INTENT: Dict[Text, Text] = {
     "ask_procedure_deadline": "deadline",
     "ask_procedure_submit": "submit",
     "ask_procedure_pickup": "pickup",
+    # The summary is the purpose and who may apply ("Cine depune: …").
+    "ask_procedure_eligibility": "summary",
 }
 FULL_CARD = ("summary", "documents", "fee", "deadline", "submit", "pickup")
 

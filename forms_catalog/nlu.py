@@ -40,16 +40,19 @@ HEADER = """\
 
 
 # Question frames for the labelled examples, one per procedure intent; a form's n-th name
-# gets the n-th frame (mod their number). Some without diacritics, as citizens type.
+# gets the n-th frame (mod their number). Each frame is repeated for dozens of names, so
+# its words become cues of its intent: they are the intent's own words ("ce documente",
+# "ghișeu", "cine are dreptul"), never words that every message to the city hall has
+# ("bună ziua", "primăria"), and long enough not to read like a citizen's short question.
 FRAMES: Tuple[Tuple[str, str], ...] = (
-    ("ask_procedure", "bună ziua, cum se rezolvă {name} la primăria Măgurele?"),
-    ("ask_procedure_documents", "ce hârtii trebuie să aduc pentru {name}?"),
-    ("ask_procedure_fee", "se plateste ceva pentru {name}? cat anume"),
-    ("ask_procedure_deadline", "cât așteptăm în total până e gata {name}?"),
-    ("ask_procedure_submit", "unde las dosarul pentru {name}, la ce ghiseu"),
-    ("ask_procedure_pickup", "dupa ce se aproba {name}, de unde ridic raspunsul?"),
-    ("ask_procedure_eligibility", "cine are dreptul să ceară {name}?"),
-    ("fill_form", "as vrea sa completez aici pe chat cererea pentru {name}"),
+    ("ask_procedure", "care sunt pașii pentru {name}, de unde încep"),
+    ("ask_procedure_documents", "ce documente se cer la dosar pentru {name}"),
+    ("ask_procedure_fee", "cât se plătește în total, cu taxe, pentru {name}"),
+    ("ask_procedure_deadline", "în câte zile lucrătoare se rezolvă {name}"),
+    ("ask_procedure_submit", "cererea pentru {name} unde se depune, la ghișeu sau online"),
+    ("ask_procedure_pickup", "{name} gata, de unde se ridică și când"),
+    ("ask_procedure_eligibility", "cine are dreptul să ceară {name}"),
+    ("fill_form", "vreau să completez acum formularul pentru {name}"),
 )
 SITUATION_INTENT = "ask_procedure"
 # The metadata key of a situation example (read by nlu_ro.form_classifier).

@@ -16,8 +16,9 @@ things, only when its choice is clear (probability at least ``threshold``):
 
 1. a procedure question with no form named gets the form it describes;
 2. a message whose intent is weak (``nlu_fallback``, or a non-procedure intent below
-   ``weak_intent``) but that clearly names or describes a form becomes ``ask_procedure``
-   about that form, so the citizen gets the form's card instead of "please rephrase";
+   ``weak_intent``) but that names a form — or, for ``nlu_fallback``, clearly describes
+   one — becomes ``ask_procedure`` about that form, so the citizen gets the form's card
+   instead of "please rephrase";
 3. when the lookup found two forms ("am pierdut certificatul de naștere, cum fac un
    duplicat"), the one the message is about comes first.
 """
@@ -235,7 +236,11 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
                 ENTITY_ATTRIBUTE_CONFIDENCE: round(probability, 3),
             }])[0])
         message.set(ENTITIES, entities, add_to_output=True)
-        if weak and (named or described):
+        # A named form rescues any weak intent; a form only described (no name of it in
+        # the message) rescues only the fallback: long messages about something else
+        # ("stăm la coadă de două ore pentru buletin") share words with many situations.
+        fallback = name == DEFAULT_NLU_FALLBACK_INTENT_NAME
+        if weak and (named or (described and fallback)):
             self._answer_as_procedure(message, named, described)
 
     def _answer_as_procedure(

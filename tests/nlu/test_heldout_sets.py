@@ -158,3 +158,13 @@ def test_scope_sets_keep_80_messages_on_each_side(path: Path) -> None:
     assert len(cases) - len(infrastructure) >= 80
     assert GATES[path.name].infrastructure_recall >= 0.95
     assert GATES[path.name].infrastructure_precision >= 0.95
+
+
+@pytest.mark.skipif(not REAL_EVAL.exists(), reason="the real corpus' eval part is not in tests/nlu/ yet")
+def test_the_gated_real_set_is_the_eval_split_with_both_sides() -> None:
+    cases = load_cases(REAL_EVAL)
+    infrastructure = [c for c in cases if c.intent == INFRASTRUCTURE]
+    assert len(cases) >= 50
+    assert infrastructure and len(cases) > len(infrastructure)
+    header = REAL_EVAL.read_text(encoding="utf-8").splitlines()[0]
+    assert "eval split" in header, "the gated half must be the eval split, never the train split"

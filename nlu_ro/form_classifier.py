@@ -103,7 +103,7 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             "procedure_intent": "ask_procedure",
             "procedure_prefixes": ["ask_procedure", "fill_form"],
             # Inverse regularisation of the logistic regression.
-            "C": 10.0,
+            "C": 30.0,
             "random_state": 42,
         }
 
@@ -214,7 +214,10 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
                 ((f, p) for f, p in probabilities.items() if f != NO_FORM),
                 key=lambda item: item[1], default=(None, 0.0),
             )
-            if form is not None and probability >= threshold:
+            # The form must also beat "no form": a question like "ce acte trebuie?" is
+            # a procedure question about no form in particular.
+            clear = probability >= threshold and probability > probabilities.get(NO_FORM, 0.0)
+            if form is not None and clear:
                 described = (form, probability)
 
         intent = message.get(INTENT) or {}

@@ -16,9 +16,10 @@ things, only when its choice is clear (probability at least ``threshold``):
 
 1. a procedure question with no form named gets the form it describes;
 2. a message whose intent is weak (``nlu_fallback``, or a non-procedure intent below
-   ``weak_intent``) but that names a form — or, for ``nlu_fallback``, clearly describes
-   one — becomes ``ask_procedure`` about that form, so the citizen gets the form's card
-   instead of "please rephrase";
+   ``weak_intent``) but that names a form — or clearly describes one, in a message of at
+   most ``describe_max_words`` words unless it is ``nlu_fallback`` — becomes
+   ``ask_procedure`` about that form, so the citizen gets the form's card instead of
+   "please rephrase";
 3. when the lookup found two forms ("am pierdut certificatul de naștere, cum fac un
    duplicat"), the one the message is about comes first.
 """
@@ -97,6 +98,8 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             "threshold": 0.5,
             # Below this confidence a non-procedure intent gives way to a clear form.
             "weak_intent": 0.5,
+            # Longest message (in words) whose described form may override a weak intent.
+            "describe_max_words": 12,
             # Intents a clear form never overrides, however weak: a complaint about works
             # that names a form is answered by the redirect (which handles the form too).
             "keep_intents": ["out_of_scope_infrastructure"],
@@ -226,10 +229,18 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         weak = name == DEFAULT_NLU_FALLBACK_INTENT_NAME or (
             not self._is_procedure(name) and confidence < self._config["weak_intent"]
         )
-        if name in self._config["keep_intents"] or not (self._is_procedure(name) or weak):
-            message.set(ENTITIES, entities, add_to_output=True)
-            return
-        if described is not None:
+        # A named form rescues any weak intent; a form only described (no name of it in
+        # the message) rescues the fallback, and a weak intent only in a short message:
+        # long letters about something else ("stăm la coadă de două ore pentru buletin,
+        # …") share words with many situations.
+        short = len(text.split()) <= self._config["describe_max_words"]
+        fallback = name == DEFAULT_NLU_FALLBACK_INTENT_NAME
+        rescue = (
+            name not in self._config["keep_intents"]
+            and weak
+            and bool(named or (described and (fallback or short)))
+        )
+        if described is not None and (self._is_procedure(name) or rescue):
             form, probability = described
             entities.append(self.add_extractor_name([{
                 ENTITY_ATTRIBUTE_TYPE: entity,
@@ -239,11 +250,7 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
                 ENTITY_ATTRIBUTE_CONFIDENCE: round(probability, 3),
             }])[0])
         message.set(ENTITIES, entities, add_to_output=True)
-        # A named form rescues any weak intent; a form only described (no name of it in
-        # the message) rescues only the fallback: long messages about something else
-        # ("stăm la coadă de două ore pentru buletin") share words with many situations.
-        fallback = name == DEFAULT_NLU_FALLBACK_INTENT_NAME
-        if weak and (named or (described and fallback)):
+        if rescue:
             self._answer_as_procedure(message, named, described)
 
     def _answer_as_procedure(

@@ -172,3 +172,21 @@ def test_without_training_it_changes_nothing(tmp_path: Path) -> None:
     message = parsed(untrained, "ne casatorim in iunie", "nlu_fallback", 0.3)
     assert message.get(INTENT)["name"] == "nlu_fallback"
     assert forms(message) == []
+
+
+def test_a_short_message_describing_a_form_overrides_a_weak_other_intent(
+    classifier: CatalogFormClassifier,
+) -> None:
+    message = parsed(classifier, "am moștenit o casă de la bunici", "out_of_scope", 0.47)
+    assert message.get(INTENT)["name"] == "ask_procedure"
+    assert forms(message) == ["declaratie_cladire"]
+
+
+def test_a_long_letter_sharing_words_with_a_situation_keeps_its_weak_intent(
+    classifier: CatalogFormClassifier,
+) -> None:
+    letter = ("iarna e greu cu facturile la gaze, nu ne ajung banii să ne încălzim casa și "
+              "nimeni de la stat nu se gândește la pensionari, e o rușine ce se întâmplă")
+    message = parsed(classifier, letter, "out_of_scope", 0.45)
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert forms(message) == []  # nor would a later "și cât costă?" be about a form

@@ -112,6 +112,10 @@ GATES = {
     SCOPE_BLIND.name: SCOPE_THRESHOLDS,
     REAL_EVAL.name: REAL_THRESHOLDS,
 }
+# Sets whose misses are never printed, not even with --report: they stay held out only as
+# long as nobody tunes data/ on what they get wrong.
+MISSES_NOT_SHOWN = frozenset({SCOPE_BLIND.name, REAL_EVAL.name})
+
 GATED_FIGURES = (
     "routing_accuracy",
     "infrastructure_recall",
@@ -340,7 +344,9 @@ def print_score(result: Score, report: bool) -> None:
             wrong.append(("routing", c))
         elif c.intent in PROCEDURE_INTENTS and c.form != c.predicted_form:
             wrong.append(("form", c))
-    if wrong and (report or result.failures):
+    if wrong and result.name in MISSES_NOT_SHOWN:
+        print(f"  misses: {len(wrong)} (not shown: this set must never guide changes to data/)")
+    elif wrong and (report or result.failures):
         print("  misses:")
         for kind, c in wrong:
             print(

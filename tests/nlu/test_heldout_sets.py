@@ -168,3 +168,14 @@ def test_the_gated_real_set_is_the_eval_split_with_both_sides() -> None:
     assert infrastructure and len(cases) > len(infrastructure)
     header = REAL_EVAL.read_text(encoding="utf-8").splitlines()[0]
     assert "eval split" in header, "the gated half must be the eval split, never the train split"
+
+
+def test_misses_of_the_blind_and_real_sets_are_never_printed(capsys: pytest.CaptureFixture) -> None:
+    from tests.nlu.quality_gate import print_score
+
+    case = Case("un mesaj oarecare", INFRASTRUCTURE, None, predicted_intent="greet")
+    for path in (SCOPE_BLIND, REAL_EVAL, HELDOUT):
+        print_score(score(path.name, [case], GATES[path.name]), report=True)
+    out = capsys.readouterr().out
+    assert out.count("un mesaj oarecare") == 1  # only the main set's miss
+    assert out.count("not shown") == 2

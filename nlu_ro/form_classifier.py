@@ -72,11 +72,12 @@ def _folded(text: str) -> str:
 
 
 def _metadata_form(message: Message, key: Text) -> Optional[Text]:
+    """The form named by the example's (or its intent block's) metadata, if any."""
     metadata = message.get(METADATA) or {}
     for part in (METADATA_EXAMPLE, METADATA_INTENT):
-        value = (metadata.get(part) or {}).get(key) if isinstance(metadata.get(part), dict) else None
-        if value:
-            return str(value)
+        values = metadata.get(part)
+        if isinstance(values, dict) and values.get(key):
+            return str(values[key])
     return None
 
 
@@ -209,7 +210,7 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         if len({e[ENTITY_ATTRIBUTE_VALUE] for e in named}) > 1:
             # The form the message is about first; the order of the others is kept.
             others = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) != entity]
-            named = sorted(named, key=lambda e: -probabilities.get(e[ENTITY_ATTRIBUTE_VALUE], 0.0))
+            named.sort(key=lambda e: -probabilities.get(e[ENTITY_ATTRIBUTE_VALUE], 0.0))
             entities = named + others
         described: Optional[Tuple[str, float]] = None
         if not named:

@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.scope import MIXED, MIXED_THRESHOLD, infrastructure_score, utter_redirect
+from actions.scope import MIXED, MIXED_THRESHOLD, infrastructure_score, utter_redirect, works_part
 from actions.settings import pdf_url
 from forms_catalog import CATEGORIES, Catalog, Form, load_catalog
 
@@ -17,6 +17,8 @@ ASPECT_BY_INTENT: Dict[Text, Text] = {
     "ask_procedure_deadline": "deadline",
     "ask_procedure_submit": "submit",
     "ask_procedure_pickup": "pickup",
+    # The summary is the purpose and who may apply ("Cine depune: …").
+    "ask_procedure_eligibility": "summary",
 }
 FULL_CARD = ("summary", "documents", "fee", "deadline", "submit", "pickup")
 
@@ -24,6 +26,11 @@ FULL_CARD = ("summary", "documents", "fee", "deadline", "submit", "pickup")
 def requested_form_id(tracker: Tracker) -> Optional[Text]:
     """The form this message is about: named now, or else the one discussed before."""
     return next(tracker.get_latest_entity_values("form"), None) or tracker.get_slot("form")
+
+
+def form_entities(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The ``form`` entities of the latest message (with their offsets)."""
+    return [e for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "form"]
 
 
 def category_buttons() -> List[Dict[Text, Text]]:
@@ -93,9 +100,13 @@ class ActionAnswerProcedure(Action):
         catalog = load_catalog()
         intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_procedure"
         form_id = requested_form_id(tracker)
+        text = tracker.latest_message.get("text") or ""
+        works = works_part(text, form_entities(tracker))
         if form_id is None:
             category = next(tracker.get_latest_entity_values("category"), None)
             ask_which_form(dispatcher, catalog, category, intent)
+            if works is not None:
+                utter_redirect(dispatcher, works, MIXED)
             return []
         if form_id not in catalog.forms:
             dispatcher.utter_message(
@@ -110,9 +121,10 @@ class ActionAnswerProcedure(Action):
 
         aspect = ASPECT_BY_INTENT.get(intent)
         events = answer_form(dispatcher, form_id, (aspect,) if aspect else FULL_CARD)
-        if infrastructure_score(tracker.latest_message) >= MIXED_THRESHOLD:
-            # The message also complains about works: answer the form, redirect the rest.
-            utter_redirect(dispatcher, tracker.latest_message.get("text") or "", MIXED)
+        if works is not None or infrastructure_score(tracker.latest_message) >= MIXED_THRESHOLD:
+            # The message also asks about works: answer the form, redirect the rest (to the
+            # department of the works part when it is known).
+            utter_redirect(dispatcher, works or text, MIXED)
         return events
 
 

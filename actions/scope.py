@@ -4,7 +4,8 @@ The citizen gets a polite refusal and the e-mail of the department responsible f
 topic (read from forms_catalog/departments.yml), with a pre-filled mailto: link.
 """
 
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Optional, Sequence, Text
 from urllib.parse import quote
 
 from rasa_sdk import Action, Tracker
@@ -12,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
 from forms_catalog import Department, load_catalog
+from nlu_ro.normalize import fold
 
 
 INFRASTRUCTURE_INTENT = "out_of_scope_infrastructure"
@@ -22,6 +24,15 @@ ARCHIVE_FLAG = "out_of_scope"
 MIXED_THRESHOLD = 0.2
 # How many earlier user messages a request for a person may refer back to.
 LOOKBACK_USER_TURNS = 2
+
+# Where a message passes from one question to the next ("… urbanism? și când asfaltați
+# strada?"); matched on the folded text, whose offsets are the original's.
+_CLAUSE_BREAK = re.compile(r"[?!.;,]+|\b(?:si|dar|iar|apoi|plus|inca)\b")
+# A clause with one of these (folded) word beginnings asks about a procedure even when it
+# names a works topic: "… și cât costă branșamentul la apă" is still about our papers.
+_PROCEDURE_WORDS = ("act", "autoriza", "aviz", "certificat", "cerer", "formular", "document",
+                    "tax", "bransament", "racord", "contract", "acord", "adeverint", "dosar")
+_WORD = re.compile(r"[0-9a-z]+")
 
 REFUSAL = (
     "Pe acest chat răspundem la întrebări despre cereri, formulare și acte. "
@@ -54,6 +65,40 @@ def recent_infrastructure_question(tracker: Tracker) -> Optional[Text]:
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent == INFRASTRUCTURE_INTENT:
             return event.get("text") or ""
+    return None
+
+
+def clauses(text: Text) -> List[Dict[Text, Any]]:
+    """The parts of ``text`` between clause breaks, with their offsets, empty ones dropped."""
+    folded = fold(text)
+    parts, start = [], 0
+    for match in [*_CLAUSE_BREAK.finditer(folded), None]:
+        end = match.start() if match else len(text)
+        if folded[start:end].strip():
+            parts.append({"text": text[start:end].strip(), "start": start, "end": end})
+        start = match.end() if match else end
+    return parts
+
+
+def works_part(text: Text, form_entities: Sequence[Dict[Text, Any]] = ()) -> Optional[Text]:
+    """The part of a procedure question that asks about works, if it has one.
+
+    "ce acte trebuie pentru certificat de urbanism și când asfaltați strada?" has one
+    ("când asfaltați strada"): a clause without the form that names the topic of a
+    department the chat does not answer for, and that asks about none of our papers.
+    The classifier often gives such a message no infrastructure score at all, because the
+    procedure words dominate it.
+    """
+    catalog = load_catalog()
+    named_at = [int(e.get("start") or 0) for e in form_entities]
+    for clause in clauses(text):
+        if any(clause["start"] <= at < clause["end"] for at in named_at):
+            continue
+        words = _WORD.findall(fold(clause["text"]))
+        if any(w.startswith(_PROCEDURE_WORDS) for w in words):
+            continue
+        if catalog.department_for_topic(clause["text"], in_scope=False) is not None:
+            return clause["text"]
     return None
 
 

@@ -5,7 +5,11 @@
    sets known, the NLU contract's form ids present, …);
 2. the generated PDF of every form: its fields are exactly the catalog's (names, types,
    lengths, multi-line flags), it has the field font and the city-hall heading;
-3. ``data/nlu/forms_catalog.yml`` is what ``python -m forms_catalog nlu`` would write.
+3. ``data/nlu/forms_catalog.yml`` is what ``python -m forms_catalog nlu`` would write;
+4. every name of every form (title and synonyms) is found again, as that form, by the
+   NLU's phrase matcher in a question ("ce acte trebuie pentru <name>"): a synonym made
+   of filler words only, a lower-case abbreviation ("cu") or one that another form's
+   longer name swallows would never be extracted.
 
 Each problem is one line "file: field: message".
 """
@@ -16,7 +20,7 @@ from typing import List, Optional
 
 from forms_catalog.loader import display_path, read_catalog
 from forms_catalog.model import Catalog, Form
-from forms_catalog.nlu import NLU_PATH, nlu_is_current
+from forms_catalog.nlu import NLU_PATH, nlu_is_current, surface_forms
 
 PDF_FIELD_TYPES = {"text": "/Tx", "date": "/Tx", "checkbox": "/Btn", "signature": "/Sig"}
 
@@ -76,6 +80,37 @@ def pdf_problems(catalog: Catalog) -> List[str]:
     return problems
 
 
+# The question a name is tried in: words around it must not change what is found.
+PROBE = "ce acte trebuie pentru {name}?"
+
+
+def unextractable_names(catalog: Catalog) -> List[str]:
+    """Names of forms that the NLU's lookup extractor would never map to their form.
+
+    The extractor (nlu_ro.lookup_extractor) matches every generated name with
+    :class:`~nlu_ro.phrase_matcher.PhraseMatcher`; the same matcher, built from the same
+    names, is asked to find each name inside :data:`PROBE`.
+    """
+    from nlu_ro.phrase_matcher import PhraseMatcher
+
+    names = {form.id: surface_forms(form.title, form.synonyms) for form in catalog.forms.values()}
+    matcher = PhraseMatcher({name: form_id for form_id, ns in names.items() for name in ns})
+    problems: List[str] = []
+    for form_id, form_names in sorted(names.items()):
+        form = catalog.forms[form_id]
+        where = display_path(Path(form.path)) if form.path else form_id
+        for name in form_names:
+            text = PROBE.format(name=name)
+            start = text.index(name)
+            found = [m for m in matcher.find(text) if m.start < start + len(name) and m.end > start]
+            if [m.value for m in found][:1] != [form_id]:
+                seen = ", ".join(f"{m.value} ({m.phrase!r})" for m in found) or "nothing"
+                field = "synonyms" if name in form.synonyms else "title"
+                problems.append(f"{where}: {field}: {name!r} is never extracted as {form_id}: "
+                                f"in {text!r} the NLU finds {seen}")
+    return problems
+
+
 def run_checks(root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH,
                pdfs: bool = True) -> List[str]:
     """All problems of the catalog under ``root``; an empty list means it is fine.
@@ -88,6 +123,7 @@ def run_checks(root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH,
     catalog, problems = read_catalog(root)
     if catalog is None:
         return problems
+    problems += unextractable_names(catalog)
     if pdfs:
         problems += pdf_problems(catalog)
     if nlu_path is not None and not nlu_is_current(catalog, nlu_path):

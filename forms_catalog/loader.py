@@ -288,7 +288,7 @@ def _load_form(path: Path, departments: Dict[str, Department],
     if errors:
         return None
     before = len(problems.items)
-    _check_text(path, data, problems, skip=("synonyms",))
+    _check_text(path, data, problems, skip=("synonyms", "situations"))
     if data["id"] != path.stem:
         problems.add(path, "id", f"{data['id']!r} must equal the file name {path.stem!r}")
     if departments and data["department"] not in departments:
@@ -335,6 +335,7 @@ def _load_form(path: Path, departments: Dict[str, Department],
         legal_basis=_fact(data["legal_basis"]),
         department=data["department"],
         synonyms=tuple(data["synonyms"]),
+        situations=tuple(data.get("situations", ())),
         layout=tuple(item for _, item in layout),
         filing_deadline=_fact(data["filing_deadline"]) if "filing_deadline" in data else None,
         notes=tuple(_fact(n) for n in data.get("notes", ())),

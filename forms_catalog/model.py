@@ -40,6 +40,10 @@ REQUIRED_DEPARTMENT_IDS: Tuple[str, ...] = (
 
 FIELD_TYPES: Tuple[str, ...] = ("text", "date", "checkbox", "signature")
 
+# A topic right after one of these (folded) words names the place of a problem, not the
+# problem: "gropi pe strada", "canalizarea din Pruni" (see Catalog.department_scores).
+PLACE_PREPOSITIONS = frozenset({"pe", "din", "in", "prin", "langa", "spre"})
+
 UNVERIFIED_NOTE = "verificați la ghișeu"
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
@@ -186,6 +190,9 @@ class Form:
     filing_deadline: Optional[Fact] = None
     notes: Tuple[Fact, ...] = ()
     intro: Optional[str] = None
+    # What citizens say when they need this form without naming it ("ne căsătorim în
+    # iunie"); they train the NLU's form classifier (forms_catalog/nlu.py).
+    situations: Tuple[str, ...] = ()
     path: Optional[str] = dataclass_field(default=None, compare=False, repr=False)
 
     @property
@@ -331,23 +338,50 @@ class Catalog:
                 return form
         return None
 
+    def department_scores(
+        self, text: str, in_scope: Optional[bool] = None
+    ) -> Dict[str, float]:
+        """How strongly ``text`` is about each department's topics (only those > 0).
+
+        Every topic of every department is looked for over the whole message, inflected
+        or mistyped as citizens write ("canalizarea", "asfaltati"), by the NLU's
+        :class:`~nlu_ro.phrase_matcher.PhraseMatcher`. A topic counts its words; one that
+        only says *where* ("pe strada morii", "de pe stâlp", "din Pruni") counts half,
+        because a street is where most problems happen, not what they are about:
+        "s-a înfundat canalizarea pe strada Morii" is about the sewer.
+        ``in_scope`` limits the search as in :meth:`department_for_topic`.
+        """
+        from nlu_ro.phrase_matcher import PhraseMatcher, words_of
+
+        topics: Dict[str, str] = {}
+        for department in self.departments.values():
+            if in_scope is None or department.in_scope == in_scope:
+                for topic in department.topics:
+                    topics.setdefault(topic, department.id)
+        words = words_of(text)
+        scores: Dict[str, float] = {}
+        for match in PhraseMatcher(topics).find(text):
+            before = [w.text for w in words if w.end <= match.start][-1:]
+            weight = len(words_of(match.phrase)) * match.score
+            if before and before[0] in PLACE_PREPOSITIONS:
+                weight /= 2
+            scores[match.value] = scores.get(match.value, 0.0) + weight
+        return scores
+
     def department_for_topic(
         self, text: str, in_scope: Optional[bool] = None
     ) -> Optional[Department]:
-        """The department one of whose topics occurs in ``text`` (folded), or ``None``.
+        """The department whose topics ``text`` is most about, or ``None``.
 
-        Longer topics win, so "iluminat public" beats a shorter topic it contains.
-        ``in_scope`` limits the search to departments the bot answers for (True) or
-        to those it redirects to by e-mail (False).
+        Scores come from :meth:`department_scores` over the whole message, so
+        "nu merge apa la mine pe strada" goes to water, not to roads; a tie goes to the
+        department listed first in departments.yml. ``in_scope`` limits the search to
+        departments the bot answers for (True) or to those it redirects to by e-mail
+        (False).
         """
-        haystack = f" {fold(text)} "
-        best: Optional[Tuple[int, Department]] = None
-        for department in self.departments.values():
-            if in_scope is not None and department.in_scope != in_scope:
-                continue
-            for topic in department.topics:
-                needle = fold(topic)
-                if needle and f" {needle} " in haystack:
-                    if best is None or len(needle) > best[0]:
-                        best = (len(needle), department)
-        return best[1] if best else None
+        scores = self.department_scores(text, in_scope)
+        if not scores:
+            return None
+        order = list(self.departments)
+        best = max(scores, key=lambda d: (scores[d], -order.index(d)))
+        return self.departments[best]

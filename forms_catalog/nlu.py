@@ -1,16 +1,26 @@
 """Generate the NLU training data of the ``form`` entity from the catalog.
 
-``python -m forms_catalog nlu`` writes ``data/nlu/forms_catalog.yml``: one
-``- synonym: <form id>`` block per form with its title and synonyms (so that
-"certificatul de urbansim" or "CU" map to ``certificat_urbanism``) and a
-``- lookup: form`` table. The output depends only on the catalog (forms sorted by id,
-synonyms in file order), so regenerating it without changes gives the same bytes and a
-test can tell when the committed file is stale.
+``python -m forms_catalog nlu`` writes ``data/nlu/forms_catalog.yml``, everything the
+NLU needs to recognise a form, so that adding a form to the catalog is one file:
+
+- one ``- synonym: <form id>`` block per form with its title and synonyms (so that
+  "certificatul de urbansim" or "CU" map to ``certificat_urbanism``) and a
+  ``- lookup: form`` table, which the lookup extractor (nlu_ro) reads;
+- one labelled example per name, the name annotated as the ``form`` entity inside a
+  question frame; the frames take turns over the procedure intents, so the intent
+  classifier learns every name as a procedure word without one intent swallowing them;
+- the form's ``situations`` (what citizens say without naming it: "ne căsătorim în
+  iunie") as ``ask_procedure`` examples whose metadata names the form: the form
+  classifier of nlu_ro learns from them.
+
+The output depends only on the catalog (forms sorted by id, names in file order), so
+regenerating it without changes gives the same bytes and a test can tell when the
+committed file is stale.
 """
 
 import re
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from forms_catalog.model import Catalog
 
@@ -29,11 +39,31 @@ HEADER = """\
 """
 
 
+# Question frames for the labelled examples, one per procedure intent; a form's n-th name
+# gets the n-th frame (mod their number). Each frame is repeated for dozens of names, so
+# its words become cues of its intent: they are the intent's own words ("ce documente",
+# "ghișeu", "cine are dreptul"), never words that every message to the city hall has
+# ("bună ziua", "primăria"), and long enough not to read like a citizen's short question.
+FRAMES: Tuple[Tuple[str, str], ...] = (
+    ("ask_procedure", "care sunt pașii pentru {name}, de unde încep"),
+    ("ask_procedure_documents", "ce documente se cer la dosar pentru {name}"),
+    ("ask_procedure_fee", "cât se plătește în total, cu taxe, pentru {name}"),
+    ("ask_procedure_deadline", "în câte zile lucrătoare se rezolvă {name}"),
+    ("ask_procedure_submit", "cererea pentru {name} unde se depune, la ghișeu sau online"),
+    ("ask_procedure_pickup", "{name} gata, de unde se ridică și când"),
+    ("ask_procedure_eligibility", "cine are dreptul să ceară {name}"),
+    ("fill_form", "vreau să completez acum formularul pentru {name}"),
+)
+SITUATION_INTENT = "ask_procedure"
+# The metadata key of a situation example (read by nlu_ro.form_classifier).
+FORM_METADATA_KEY = "form"
+
+
 def _block(lines: List[str]) -> List[str]:
     return [f"    - {line}" for line in lines]
 
 
-def _surface_forms(title: str, synonyms: Sequence[str]) -> List[str]:
+def surface_forms(title: str, synonyms: Sequence[str]) -> List[str]:
     """The title (lower-cased, no parenthesis) and the synonyms, without repeats.
 
     Rasa's synonym mapper ignores case, so names that differ only in case are kept once.
@@ -48,18 +78,36 @@ def _surface_forms(title: str, synonyms: Sequence[str]) -> List[str]:
     return names
 
 
+def _annotated(name: str, form_id: str) -> str:
+    return f'[{name}]{{"entity": "form", "value": "{form_id}"}}'
+
+
 def render_nlu(catalog: Catalog) -> str:
     """The text of ``data/nlu/forms_catalog.yml`` for ``catalog``."""
     out = [HEADER.rstrip("\n"), 'version: "3.1"', "nlu:"]
     lookup: List[str] = []
+    labelled: Dict[str, List[str]] = {intent: [] for intent, _ in FRAMES}
     for form_id in sorted(catalog.forms):
         form = catalog.forms[form_id]
-        names = _surface_forms(form.title, form.synonyms)
+        names = surface_forms(form.title, form.synonyms)
         out += [f"- synonym: {form.id}", "  examples: |"]
         out += _block(names)
         lookup += [name for name in names if len(name) >= LOOKUP_MIN_LENGTH]
+        for index, name in enumerate(names):
+            intent, frame = FRAMES[index % len(FRAMES)]
+            labelled[intent].append(frame.format(name=_annotated(name, form.id)))
     out += ["- lookup: form", "  examples: |"]
     out += _block(lookup)
+    for intent, examples in labelled.items():
+        if examples:
+            out += [f"- intent: {intent}", "  examples: |"]
+            out += _block(examples)
+    for form_id in sorted(catalog.forms):
+        form = catalog.forms[form_id]
+        if form.situations:
+            out += [f"- intent: {SITUATION_INTENT}", "  metadata:",
+                    f"    {FORM_METADATA_KEY}: {form.id}", "  examples: |"]
+            out += _block(list(form.situations))
     return "\n".join(out) + "\n"
 
 

@@ -37,7 +37,8 @@ class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts entities whose values form a closed list, such as the catalog's form ids.
 
     It learns, for each configured entity, every surface phrase that stands for a value:
-    the synonyms of the training data (``- synonym: certificat_urbanism``), the values
+    the synonyms of the training data (``- synonym: certificat_urbanism``) whose value is
+    annotated or whose surface is in the entity's lookup table, the values
     themselves, and the annotated examples (``[certificatul de urbansim]{"entity":
     "form", "value": "certificat_urbanism"}``). At prediction it finds those phrases with
     :class:`~nlu_ro.phrase_matcher.PhraseMatcher` — folding diacritics and case,
@@ -95,7 +96,18 @@ class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
                 values[name].add(value)
 
         # Synonyms are not tagged with an entity name; they belong to an entity when
-        # their value is one of its annotated values.
+        # their value is one of its annotated values, or when the surface is in the
+        # entity's lookup table (``- lookup: form``): a form added to the catalog is
+        # found by all its names even before any hand-written example mentions it.
+        looked_up = {
+            name: {str(e).lower() for t in training_data.lookup_tables
+                   if t.get("name") == name for e in t.get("elements", [])}
+            for name in entities
+        }
+        for surface, value in training_data.entity_synonyms.items():
+            for name in entities:
+                if surface.lower() in looked_up[name]:
+                    values[name].add(value)
         for surface, value in training_data.entity_synonyms.items():
             for name in entities:
                 if value in values[name]:

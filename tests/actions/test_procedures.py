@@ -79,3 +79,50 @@ async def test_fill_form_gives_the_interactive_pdf_and_where_to_submit() -> None
 async def test_fill_form_without_a_form_asks_which_one() -> None:
     messages, _ = await run_action(ActionOfferForm(), ask("vreau sa completez o cerere", "fill_form"))
     assert len(messages[0]["buttons"]) == len(CATEGORIES)
+
+
+# -- a procedure question that also asks about works (issue 15) -----------------------------
+
+
+def _at(text: str, phrase: str, value: str) -> dict:
+    start = text.index(phrase)
+    return {"entity": "form", "value": value, "start": start, "end": start + len(phrase)}
+
+
+async def test_the_works_part_of_a_documents_question_is_answered_too_without_an_infrastructure_score() -> None:
+    """The classifier scores the message as a pure documents question (infrastructure 0.0)."""
+    text = "ce acte trebuie pentru certificat de urbanism si cand asfaltati strada?"
+    event = user_event(text, "ask_procedure_documents",
+                       [_at(text, "certificat de urbanism", "certificat_urbanism")],
+                       ranking={"out_of_scope_infrastructure": 0.0})
+    messages, events = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert messages[0]["text"] == load_catalog().card_sections("certificat_urbanism")["documents"]
+    assert "drumuri@primariamagurele.ro" in messages[-1]["text"]
+    assert messages[-1]["archive"]["redirect"]["mixed"] is True
+    assert events == [SlotSet("form", "certificat_urbanism")]
+
+
+@pytest.mark.parametrize("text, phrase, form_id", [
+    ("ce acte trebuie pentru autorizatia de construire la bransamentul de apa?",
+     "autorizatia de construire", "autorizatie_construire"),
+    ("cat costa certificatul de urbanism pentru casa de pe strada Livezilor",
+     "certificatul de urbanism", "certificat_urbanism"),
+    ("am nevoie de certificat de urbanism pentru casa si cat costa bransamentul la apa?",
+     "certificat de urbanism", "certificat_urbanism"),
+])
+async def test_a_procedure_question_that_only_mentions_water_or_a_street_gets_no_redirect(
+    text: str, phrase: str, form_id: str
+) -> None:
+    event = user_event(text, "ask_procedure_documents", [_at(text, phrase, form_id)],
+                       ranking={"out_of_scope_infrastructure": 0.0})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert all("archive" not in m for m in messages)
+    assert all("@primariamagurele.ro" not in m["text"] for m in messages)
+
+
+async def test_a_works_question_next_to_a_question_with_no_form_is_redirected_too() -> None:
+    text = "ce acte trebuie? si cand vine apa curenta pe strada noastra?"
+    event = user_event(text, "ask_procedure_documents", ranking={"out_of_scope_infrastructure": 0.0})
+    messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
+    assert messages[0]["buttons"], "first the question which form"
+    assert "apacanal@primariamagurele.ro" in messages[-1]["text"]

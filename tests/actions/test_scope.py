@@ -1,5 +1,7 @@
 from urllib.parse import unquote
 
+import pytest
+
 from actions.contacts import registratura
 from actions.scope import ActionRedirectInfrastructure, redirect_department
 from forms_catalog import load_catalog
@@ -79,6 +81,21 @@ def test_complaint_naming_an_in_scope_office_still_goes_to_the_works_department(
         assert not department.in_scope, text
         assert department.id == "drumuri"
     assert catalog.department_for_topic("urbanism", in_scope=True).id == "urbanism"
+
+
+@pytest.mark.parametrize(
+    "text, email",
+    [("s-a infundat canalizarea pe strada morii", "apacanal@primariamagurele.ro"),
+     ("nu merge apa la mine pe strada de 2 zile", "apacanal@primariamagurele.ro"),
+     ("nu arde becul de pe stalp pe strada mea", "iluminat@primariamagurele.ro")],
+)
+async def test_a_complaint_on_a_street_goes_to_the_department_of_the_problem(text: str, email: str) -> None:
+    messages, _ = await run_action(
+        ActionRedirectInfrastructure(), tracker_after(user_event(text, "out_of_scope_infrastructure"))
+    )
+    (message,) = messages
+    assert email in message["text"]
+    assert "drumuri@" not in message["text"]
 
 
 # -- what the archive records with the redirect (issue 6) ----------------------------------

@@ -71,6 +71,22 @@ def test_department_for_topic(catalog: Catalog, text: str, department_id: str) -
     assert department is not None and department.id == department_id
 
 
+@pytest.mark.parametrize(
+    "text, department_id",
+    [("s-a infundat canalizarea pe strada morii", "apa_canal"),
+     ("nu merge apa la mine pe strada de 2 zile", "apa_canal"),
+     ("nu arde becul de pe stalp pe strada mea", "iluminat_public"),
+     ("strada Morii e numai gropi", "drumuri")],
+)
+def test_the_street_a_problem_is_on_does_not_decide_the_department(
+    catalog: Catalog, text: str, department_id: str
+) -> None:
+    """Every department's topics are scored over the whole message (issue 15)."""
+    department = catalog.department_for_topic(text, in_scope=False)
+    assert department is not None and department.id == department_id
+    assert "drumuri" in catalog.department_scores(text, in_scope=False)
+
+
 def test_department_for_topic_none_when_nothing_matches(catalog: Catalog) -> None:
     assert catalog.department_for_topic("bună ziua") is None
 

@@ -10,7 +10,8 @@ import yaml
 from forms_catalog import Catalog, CatalogError, load_catalog
 from forms_catalog.__main__ import main
 from forms_catalog.check import _form_problems, run_checks
-from forms_catalog.loader import read_catalog
+from forms_catalog.check import unextractable_names
+from forms_catalog.loader import PACKAGE_DIR, read_catalog
 from forms_catalog.pdf.build import build_pdf
 
 
@@ -35,7 +36,9 @@ def test_the_repository_catalog_passes_every_check() -> None:
 
 def test_cli_check_exits_0_on_the_repository(capsys: pytest.CaptureFixture) -> None:
     assert main(["check", "--skip-pdfs"]) == 0
-    assert "19 forms" in capsys.readouterr().out
+    # As many forms as files in forms/: adding one must not break this test.
+    files = len(list((PACKAGE_DIR / "forms").glob("*.yml")))
+    assert f"{files} forms" in capsys.readouterr().out
 
 
 def test_an_unchanged_copy_is_valid(catalog_copy: Path) -> None:
@@ -186,3 +189,25 @@ def test_stale_nlu_file_is_a_check_error(tmp_path: Path) -> None:
     stale.write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
     problems = run_checks(nlu_path=stale, pdfs=False)
     assert len(problems) == 1 and "out of date" in problems[0] and "make catalog" in problems[0]
+
+
+def test_every_name_of_the_repository_catalog_can_be_extracted(catalog: Catalog) -> None:
+    assert unextractable_names(catalog) == []
+
+
+def test_a_synonym_of_filler_words_only_fails_the_check(catalog_copy: Path) -> None:
+    edit(catalog_copy, "forms/audienta.yml", lambda d: d["synonyms"].append("de la"))
+    problems = run_checks(catalog_copy, nlu_path=None, pdfs=False)
+    assert len(problems) == 1, problems
+    assert "audienta.yml: synonyms: 'de la' is never extracted as audienta" in problems[0]
+    assert "finds nothing" in problems[0]
+
+
+def test_a_synonym_that_reads_like_another_forms_name_fails_the_check(catalog_copy: Path) -> None:
+    """Same words as "certificat de urbanism" but for another filler: one of the two loses."""
+    edit(catalog_copy, "forms/audienta.yml",
+         lambda d: d["synonyms"].append("certificat pentru urbanism"))
+    problems = run_checks(catalog_copy, nlu_path=None, pdfs=False)
+    assert problems, "an ambiguous synonym must be reported"
+    assert all("is never extracted as" in p for p in problems)
+    assert any("audienta" in p and "certificat_urbanism" in p for p in problems)

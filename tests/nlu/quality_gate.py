@@ -4,10 +4,20 @@ Run by ``make test`` (exit status 1 when a threshold is missed) and by ``make ev
 with ``--report`` for maintainers. The held-out sets are written separately from
 ``data/`` and must never be copied into the training data.
 
-Figures:
+Before anything is scored, every held-out message is compared with every training
+example of ``data/nlu/``: one that is equal to a training example, or a near-copy of one
+(the sets of their folded words have a Jaccard index of at least
+:data:`NEAR_COPY_JACCARD`), fails the gate with both texts named. Such a message
+measures memory, not understanding; the fix is to rewrite the training line or to
+replace the held-out one with a freshly written message — never to drop it silently.
+
+Figures (each gated set has its own minimums, :data:`GATES`):
 - routing accuracy: the predicted intent's routing category (procedure /
   infrastructure / schedule / human / other) equals the expected one;
-- recall (and precision) of ``out_of_scope_infrastructure``;
+- precision of every routing category (of the messages routed there, how many belong);
+- recall and precision of ``out_of_scope_infrastructure``;
+- procedure intent accuracy: on procedure messages, the exact intent (documents, fee,
+  deadline, …), since each one gets a different part of the card;
 - form accuracy: on procedure messages, the first ``form`` entity predicted equals the
   annotated one (or both are absent).
 """
@@ -20,13 +30,20 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.yml"
 SCOPE_HELDOUT = HERE / "scope_heldout.yml"
 # Written by an author who never saw data/ nor the other sets, and never used to tune.
 SCOPE_BLIND = HERE / "scope_heldout_blind.yml"
+# The source-disjoint "real" set: messages from sources none of data/ comes from (its
+# training half, from other sources, may be in data/nlu/; this half never is).
+REAL_EVAL = HERE / "real_corpus_eval.yml"
+HELDOUT_SETS = (HELDOUT, SCOPE_HELDOUT, SCOPE_BLIND, REAL_EVAL)
+
+# A held-out message whose folded words overlap a training example's this much is a copy.
+NEAR_COPY_JACCARD = 0.8
 
 INFRASTRUCTURE = "out_of_scope_infrastructure"
 PROCEDURE_INTENTS = {
@@ -36,8 +53,10 @@ PROCEDURE_INTENTS = {
     "ask_procedure_deadline",
     "ask_procedure_submit",
     "ask_procedure_pickup",
+    "ask_procedure_eligibility",
     "fill_form",
 }
+CATEGORIES = ("procedure", "infrastructure", "schedule", "human", "other")
 
 
 def routing_category(intent: Optional[str]) -> str:
@@ -55,10 +74,15 @@ def routing_category(intent: Optional[str]) -> str:
 
 @dataclass(frozen=True)
 class Thresholds:
-    routing_accuracy: float = 0.92
+    """The minimum of each gated figure (0 means reported, not gated)."""
+
+    routing_accuracy: float = 0.95
     infrastructure_recall: float = 0.95
     infrastructure_precision: float = 0.0
-    form_accuracy: float = 0.85
+    form_accuracy: float = 0.92
+    procedure_intent_accuracy: float = 0.85
+    # Minimum precision of every routing category that the set expects or predicts.
+    category_precision: float = 0.90
 
 
 # Infrastructure vs in-scope messages that look alike (issue 6): recall and precision of
@@ -68,13 +92,37 @@ SCOPE_THRESHOLDS = Thresholds(
     infrastructure_recall=0.95,
     infrastructure_precision=0.95,
     form_accuracy=0.0,
+    procedure_intent_accuracy=0.0,
+    category_precision=0.0,
+)
+
+# Messages as citizens wrote them elsewhere (issue 15): a lower bar, from other sources.
+REAL_THRESHOLDS = Thresholds(
+    routing_accuracy=0.80,
+    infrastructure_recall=0.90,
+    infrastructure_precision=0.85,
+    form_accuracy=0.0,
+    procedure_intent_accuracy=0.0,
+    category_precision=0.0,
 )
 
 GATES = {
     HELDOUT.name: Thresholds(),
     SCOPE_HELDOUT.name: SCOPE_THRESHOLDS,
     SCOPE_BLIND.name: SCOPE_THRESHOLDS,
+    REAL_EVAL.name: REAL_THRESHOLDS,
 }
+# Sets whose misses are never printed, not even with --report: they stay held out only as
+# long as nobody tunes data/ on what they get wrong.
+MISSES_NOT_SHOWN = frozenset({SCOPE_BLIND.name, REAL_EVAL.name})
+
+GATED_FIGURES = (
+    "routing_accuracy",
+    "infrastructure_recall",
+    "infrastructure_precision",
+    "form_accuracy",
+    "procedure_intent_accuracy",
+)
 
 
 @dataclass
@@ -85,6 +133,31 @@ class Case:
     predicted_intent: Optional[str] = None
     confidence: float = 0.0
     predicted_form: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """A training example of data/nlu/ and the file it is in."""
+
+    text: str
+    intent: str
+    path: str
+
+
+@dataclass(frozen=True)
+class NearCopy:
+    """A held-out message that (nearly) repeats a training example."""
+
+    case: Case
+    example: Example
+    jaccard: float
+
+    def describe(self) -> str:
+        kind = "equal to" if self.jaccard >= 1.0 else f"a near-copy (Jaccard {self.jaccard:.2f}) of"
+        return (
+            f"{self.case.text!r} ({self.case.intent}) is {kind} the training example "
+            f"{self.example.text!r} ({self.example.intent}, {self.example.path})"
+        )
 
 
 @dataclass
@@ -105,26 +178,64 @@ def message_key(text: str) -> str:
     return " ".join(fold(text).split()).strip(" .?!")
 
 
-def training_keys(data: Path = DATA) -> set:
-    """The keys of every training example in ``data`` (the NLU files of data/)."""
+def word_set(text: str) -> FrozenSet[str]:
+    """The folded words of ``text`` (the project's one folding, :func:`nlu_ro.normalize.fold`)."""
+    from nlu_ro.phrase_matcher import words_of
+
+    return frozenset(word.text for word in words_of(text))
+
+
+def jaccard(a: FrozenSet[str], b: FrozenSet[str]) -> float:
+    """|a ∩ b| / |a ∪ b|; two empty sets are equal (1.0)."""
+    union = a | b
+    return len(a & b) / len(union) if union else 1.0
+
+
+def training_examples(data: Path = DATA) -> List[Example]:
+    """Every intent example of the NLU files in ``data`` (data/nlu/ by default)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return {
-        message_key(m.get("text"))
-        for path in sorted(data.glob("*.yml"))
-        for m in load_data(str(path)).intent_examples
-    }
+    root = data.parent.parent
+    examples = []
+    for path in sorted(data.glob("*.yml")):
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        for message in load_data(str(path)).intent_examples:
+            examples.append(Example(message.get("text"), message.get("intent"), shown))
+    return examples
 
 
-def novel_cases(cases: Sequence["Case"], known: set) -> Tuple[List["Case"], List["Case"]]:
-    """Splits ``cases`` into those the model never saw and those also in the training data.
+def near_copies(
+    cases: Sequence[Case], examples: Sequence[Example], threshold: float = NEAR_COPY_JACCARD
+) -> List[NearCopy]:
+    """The held-out ``cases`` equal to, or near-copies of, a training example.
 
-    Short messages ("da", "bună ziua", "cât durează?") are written the same way by
-    different authors; scoring them would measure memory, not generalisation.
+    Each case is reported once, with its closest training example. Exact copies after
+    folding (case, diacritics, spaces, end punctuation) count even when their word sets
+    differ in nothing but repeated words.
     """
-    novel = [c for c in cases if message_key(c.text) not in known]
-    seen = [c for c in cases if message_key(c.text) in known]
-    return novel, seen
+    by_key = {message_key(e.text): e for e in examples}
+    words = [(word_set(e.text), e) for e in examples]
+    # An inverted index keeps this linear in practice: only examples sharing a word
+    # can reach the threshold.
+    index: Dict[str, List[int]] = defaultdict(list)
+    for i, (ws, _) in enumerate(words):
+        for w in ws:
+            index[w].append(i)
+    found = []
+    for case in cases:
+        exact = by_key.get(message_key(case.text))
+        if exact is not None:
+            found.append(NearCopy(case, exact, 1.0))
+            continue
+        mine = word_set(case.text)
+        best: Optional[Tuple[float, Example]] = None
+        for i in sorted({i for w in mine for i in index.get(w, ())}):
+            similarity = jaccard(mine, words[i][0])
+            if similarity >= threshold and (best is None or similarity > best[0]):
+                best = (similarity, words[i][1])
+        if best is not None:
+            found.append(NearCopy(case, best[1], best[0]))
+    return found
 
 
 def load_cases(path: Path) -> List[Case]:
@@ -161,6 +272,16 @@ async def predict(model: Path, cases: Sequence[Case]) -> None:
         case.predicted_form = forms[0] if forms else None
 
 
+def category_precision(cases: Sequence[Case]) -> Dict[str, float]:
+    """For each routing category predicted at least once: the share that belongs there."""
+    precision = {}
+    for category in CATEGORIES:
+        routed = [c for c in cases if routing_category(c.predicted_intent) == category]
+        if routed:
+            precision[category] = sum(routing_category(c.intent) == category for c in routed) / len(routed)
+    return precision
+
+
 def score(name: str, cases: Sequence[Case], thresholds: Thresholds) -> Score:
     """Computes the gate's figures and which thresholds they miss."""
     result = Score(name, list(cases))
@@ -178,12 +299,22 @@ def score(name: str, cases: Sequence[Case], thresholds: Thresholds) -> Score:
     procedure = [c for c in cases if c.intent in PROCEDURE_INTENTS]
     form_ok = sum(c.form == c.predicted_form for c in procedure)
     result.figures["form_accuracy"] = form_ok / len(procedure) if procedure else 1.0
+    intent_ok = sum(c.intent == c.predicted_intent for c in procedure)
+    result.figures["procedure_intent_accuracy"] = intent_ok / len(procedure) if procedure else 1.0
     result.figures["intent_accuracy"] = sum(c.intent == c.predicted_intent for c in cases) / len(cases)
+    precision = category_precision(cases)
+    for category, value in precision.items():
+        result.figures[f"precision_{category}"] = value
 
-    for figure in ("routing_accuracy", "infrastructure_recall", "infrastructure_precision", "form_accuracy"):
+    for figure in GATED_FIGURES:
         minimum = getattr(thresholds, figure)
         if result.figures[figure] < minimum:
             result.failures.append(f"{figure} {result.figures[figure]:.3f} < {minimum:.2f}")
+    for category, value in precision.items():
+        if value < thresholds.category_precision:
+            result.failures.append(
+                f"precision_{category} {value:.3f} < {thresholds.category_precision:.2f}"
+            )
     return result
 
 
@@ -213,7 +344,9 @@ def print_score(result: Score, report: bool) -> None:
             wrong.append(("routing", c))
         elif c.intent in PROCEDURE_INTENTS and c.form != c.predicted_form:
             wrong.append(("form", c))
-    if wrong and (report or result.failures):
+    if wrong and result.name in MISSES_NOT_SHOWN:
+        print(f"  misses: {len(wrong)} (not shown: this set must never guide changes to data/)")
+    elif wrong and (report or result.failures):
         print("  misses:")
         for kind, c in wrong:
             print(
@@ -224,23 +357,33 @@ def print_score(result: Score, report: bool) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, required=True, help="trained model (.tar.gz)")
+    parser.add_argument("--model", type=Path, default=Path("models/e-functionar.tar.gz"), help="trained model (.tar.gz)")
     parser.add_argument("--report", action="store_true", help="per-intent figures and every miss")
+    parser.add_argument("--copies-only", action="store_true",
+                        help="only check that no held-out message repeats data/ (no model needed)")
     parser.add_argument("sets", nargs="*", type=Path, help="held-out files (default: all gated sets)")
     args = parser.parse_args(argv)
-    if not args.model.is_file():
+    if not args.copies_only and not args.model.is_file():
         print(f"error: no model at {args.model}; run `make model` first", file=sys.stderr)
         return 2
-    paths = args.sets or [p for p in (HELDOUT, SCOPE_HELDOUT, SCOPE_BLIND) if p.exists()]
-    known = training_keys()
+    paths = args.sets or [p for p in HELDOUT_SETS if p.exists()]
+    examples = training_examples()
     loaded = []
-    for path in paths:
-        novel, seen = novel_cases(load_cases(path), known)
-        if seen:
-            print(f"{path.name}: {len(seen)} of its messages are also in data/ and are not scored")
-        loaded.append((path, novel))
-    asyncio.run(predict(args.model, [c for _, cases in loaded for c in cases]))
     failures = []
+    for path in paths:
+        cases = load_cases(path)
+        for copy in near_copies(cases, examples):
+            failures.append(f"{path.name}: {copy.describe()}")
+        loaded.append((path, cases))
+    if failures:
+        # Scored anyway (below), so the figures show what the copies were worth.
+        print("Held-out messages that repeat the training data (rewrite the training line, "
+              "or replace the held-out one with a fresh message):\n  " + "\n  ".join(failures))
+    if args.copies_only:
+        print(f"\n{len(failures)} held-out message(s) repeat data/." if failures
+              else "\nNo held-out message repeats data/.")
+        return 1 if failures else 0
+    asyncio.run(predict(args.model, [c for _, cases in loaded for c in cases]))
     for path, cases in loaded:
         result = score(path.name, cases, GATES.get(path.name, Thresholds()))
         print_score(result, args.report)

@@ -87,6 +87,32 @@ def test_extractor_learns_annotations_and_synonyms_then_reloads(storage: LocalMo
     assert messages[0].get(TEXT)[entity["start"] : entity["end"]] == "certificatul de urbansim"
 
 
+def test_extractor_learns_synonyms_of_the_lookup_table_without_any_annotated_example(
+    storage: LocalModelStorage,
+) -> None:
+    """A form just added to the catalog has synonyms and lookup entries, no example yet."""
+    training = RasaYAMLReader().reads(TRAINING + """
+  - synonym: abonament_parcare
+    examples: |
+      - abonament de parcare
+      - parcare rezidentiala
+  - lookup: form
+    examples: |
+      - abonament de parcare
+      - parcare rezidentiala
+""")
+    resource = Resource("form_extractor")
+    config = FuzzyLookupEntityExtractor.get_default_config()
+    FuzzyLookupEntityExtractor.create(config, storage, resource, _context()).train(training)
+    loaded = FuzzyLookupEntityExtractor.load(config, storage, resource, _context())
+    messages = [Message(data={TEXT: "ce acte trebuie pentru abonamentul de parcare"}),
+                Message(data={TEXT: "parcare rezidențială, cât costă?"})]
+    loaded.process(messages)
+    assert [[e["value"] for e in m.get(ENTITIES, [])] for m in messages] == [
+        ["abonament_parcare"], ["abonament_parcare"],
+    ]
+
+
 def test_extractor_without_training_extracts_nothing(storage: LocalModelStorage) -> None:
     config = FuzzyLookupEntityExtractor.get_default_config()
     extractor = FuzzyLookupEntityExtractor.load(config, storage, Resource("missing"), _context())

@@ -13,15 +13,22 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
 from forms_catalog import Department, load_catalog
+from forms_catalog.redirects import (  # the texts and links, shared with the live chat
+    INFRASTRUCTURE_INTENT,
+    MIXED,
+    MIXED_THRESHOLD,
+    NO_CLERK_FOR_INFRASTRUCTURE,
+    REFUSAL,
+    email_button,
+    infrastructure_score,
+    mailto,
+    redirect_department,
+)
 from nlu_ro.normalize import fold
 
 
-INFRASTRUCTURE_INTENT = "out_of_scope_infrastructure"
 # The archive's flag for a refused out-of-scope question (archive/turns.py).
 ARCHIVE_FLAG = "out_of_scope"
-# A procedure question whose message also scores this high for infrastructure mixes
-# the two ("ce acte trebuie pentru AC? și când asfaltați strada?").
-MIXED_THRESHOLD = 0.2
 # How many earlier user messages a request for a person may refer back to.
 LOOKBACK_USER_TURNS = 2
 
@@ -34,28 +41,6 @@ _PROCEDURE_WORDS = ("act", "autoriza", "aviz", "certificat", "cerer", "formular"
                     "tax", "bransament", "racord", "contract", "acord", "adeverint", "dosar")
 _WORD = re.compile(r"[0-9a-z]+")
 
-REFUSAL = (
-    "Pe acest chat răspundem la întrebări despre cereri, formulare și acte. "
-    "Despre investiții și lucrări (drumuri, apă și canalizare, iluminat public) vă "
-    "răspunde direct persoana responsabilă: vă rugăm să scrieți la {name}, la adresa {email}."
-)
-MIXED = (
-    "Cât despre lucrări și investiții, la ele nu răspundem pe chat: scrieți la {name}, "
-    "la adresa {email}."
-)
-NO_CLERK_FOR_INFRASTRUCTURE = (
-    "Un funcționar de la Relații cu Publicul nu vă poate răspunde despre lucrări și "
-    "investiții: răspunsul îl dă persoana responsabilă, care vă scrie înapoi. "
-    "Vă rugăm să trimiteți întrebarea la {name}, la adresa {email}."
-)
-
-
-def infrastructure_score(latest_message: Dict[Text, Any]) -> float:
-    """The NLU's confidence that the message (also) asks about infrastructure."""
-    for ranked in latest_message.get("intent_ranking") or []:
-        if ranked.get("name") == INFRASTRUCTURE_INTENT:
-            return float(ranked.get("confidence") or 0.0)
-    return 0.0
 
 
 def recent_infrastructure_question(tracker: Tracker) -> Optional[Text]:
@@ -100,27 +85,6 @@ def works_part(text: Text, form_entities: Sequence[Dict[Text, Any]] = ()) -> Opt
         if catalog.department_for_topic(clause["text"], in_scope=False) is not None:
             return clause["text"]
     return None
-
-
-def redirect_department(text: Text) -> Department:
-    """The out-of-scope department for the topic of ``text``; the registratură if none.
-
-    Only departments the livechat redirects to are considered: "…certificatul de
-    urbanism? și când asfaltați strada?" goes to roads, not to urbanism.
-    """
-    department = load_catalog().department_for_topic(text or "", in_scope=False)
-    return department or registratura()
-
-
-def mailto(department: Department, subject: Text) -> Text:
-    """A mailto: link to the department with the subject filled in."""
-    return f"mailto:{department.email}?subject={quote(subject)}"
-
-
-def email_button(department: Department) -> Dict[Text, Text]:
-    """A button that opens the citizen's e-mail app with the topic as subject."""
-    link = mailto(department, f"Întrebare din livechat — {department.name}")
-    return {"title": f"Scrie un e-mail: {department.email}", "type": "web_url", "url": link, "payload": link}
 
 
 def archive_note(department: Department, mixed: bool) -> Dict[Text, Any]:

@@ -7,7 +7,7 @@
     purge --older-than DAYS      retention purge (default: $ARCHIVE_RETENTION_DAYS)
     users add|list|passwd|disable   clerk, auditor and admin accounts
 
-The database is ``--database-url``, else ``$DATABASE_URL``, else var/efunctionar.db.
+The database is ``$DATABASE_URL``, else var/efunctionar.db (storage/README.md).
 """
 
 import argparse
@@ -37,10 +37,6 @@ def _days(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m archive", description="e-funcționar archive maintenance")
-    parser.add_argument(
-        "--database-url",
-        help="database URL (default: $DATABASE_URL, else sqlite:///var/efunctionar.db)",
-    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("upgrade", help="create or migrate the archive schema")
@@ -86,7 +82,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        url = db.resolve_url(args.database_url)
+        url = db.resolve_url(db.database_url())
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

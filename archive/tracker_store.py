@@ -96,10 +96,11 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 
     Args:
         domain: passed by Rasa's loader.
-        host: the ``url`` key of the endpoints.yml entry, if any: the database URL.
+        host, url: refused: the database is ``DATABASE_URL``, the one setting every
+            process reads (storage/README.md); an endpoints.yml ``url`` here once let the
+            tracker store and the channel write to two databases.
         event_broker: passed by Rasa's loader.
-        url: database URL (wins over ``host``); default ``$DATABASE_URL``, else the
-            SQLite file ``var/efunctionar.db``.
+        archive: the archive to use (tests, embedding); default one on ``DATABASE_URL``.
         migrate: run the archive migrations at start (default true; they are
             idempotent and locked against concurrent starts).
         archive_turns: write citizen and bot turns to the archive (default true).
@@ -112,12 +113,18 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         event_broker: Optional[EventBroker] = None,
         url: Optional[Text] = None,
         migrate: bool = True,
+        archive: Optional[Archive] = None,
         archive_turns: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(domain, event_broker, **kwargs)
         _install_speedups()
-        self.archive = Archive(url or host or None)
+        if url or host:
+            raise ValueError(
+                "endpoints.yml: tracker_store: the database is not set here; set the "
+                "DATABASE_URL environment variable, which every process reads"
+            )
+        self.archive = archive if archive is not None else Archive()
         if _truthy(migrate):
             db.upgrade(self.archive.url, kinds=ARCHIVE_ERRORS)
         # Fail at start, with the reason, rather than at the first citizen message.

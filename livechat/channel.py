@@ -34,6 +34,8 @@ from websockets.exceptions import ConnectionClosed
 
 import rasa_patches
 from archive.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
+from livechat.buttons import SAFE_URL as _SAFE_URL
+from livechat.buttons import clean_buttons
 from livechat.errors import HandoffError, database_unavailable
 from livechat.runtime import build_service, housekeeping_loop
 from livechat.service import HandoffService
@@ -47,27 +49,6 @@ CHANNEL_PATH = "/webhooks/website"
 TRY_AGAIN_LATER = 1013
 # A frame bigger than this cannot hold a valid message (2,000 characters of text).
 MAX_FRAME_BYTES = 64 * 1024
-_SAFE_URL = re.compile(r"^(https?://|mailto:|tel:|/(?!/))", re.IGNORECASE)
-
-
-def clean_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, str]]:
-    """Buttons as the widget shows them: a payload to send, or a link (http(s), mailto, tel,
-    or a path on this server). Anything else is dropped, with a log line."""
-    cleaned = []
-    for button in buttons or []:
-        title = str(button.get("title") or "").strip()
-        url = button.get("url")
-        if button.get("type") == "web_url" or url:
-            url = str(url or button.get("payload") or "")
-            if not title or not _SAFE_URL.match(url):
-                logger.warning("handoff: link button %r dropped (unsafe or empty)", button)
-                continue
-            cleaned.append({"title": title, "url": url})
-        elif title and button.get("payload"):
-            cleaned.append({"title": title, "payload": str(button["payload"])})
-        else:
-            logger.warning("handoff: button %r dropped (no title or payload)", button)
-    return cleaned
 
 
 # What the widget may get in a bot message; archive metadata may not use these names.

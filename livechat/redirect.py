@@ -3,13 +3,24 @@
 Rasa receives nothing while a clerk holds a conversation, so the channel asks the
 loaded model's NLU alone (``Agent.parse_message``) what each citizen message is. When it
 is about investments or works, the clerk's console shows the redirect the bot would have
-sent (the same text, department and ``mailto:`` link, from :mod:`actions.scope`), ready
+sent (the same text, department and ``mailto:`` link, from :mod:`forms_catalog.redirects`), ready
 to send in one click. The decision mirrors the bot's: an infrastructure question gets the
 refusal; a procedure question that also complains about works gets the short "as for
 the works…" part, since the clerk answers the procedure themselves.
 """
 
 from typing import Any, Dict, Optional
+
+from forms_catalog.redirects import (
+    INFRASTRUCTURE_INTENT,
+    MIXED,
+    MIXED_THRESHOLD,
+    REFUSAL,
+    email_button,
+    infrastructure_score,
+    redirect_department,
+)
+from livechat.buttons import clean_buttons
 
 PROCEDURE_INTENT_PREFIX = "ask_procedure"
 FILL_FORM_INTENT = "fill_form"
@@ -37,17 +48,6 @@ def redirect_hint(text: str, parse_data: Dict[str, Any]) -> Optional[Dict[str, A
         "mixed"}``: ``topic`` is the department's id (the registratură when no topic
         word matched), ``text`` and ``buttons`` are the message to send the citizen.
     """
-    from actions.scope import (
-        INFRASTRUCTURE_INTENT,
-        MIXED,
-        MIXED_THRESHOLD,
-        REFUSAL,
-        email_button,
-        infrastructure_score,
-        redirect_department,
-    )
-    from livechat.channel import clean_buttons  # the channel imports this module's users
-
     intent = (parse_data.get("intent") or {}).get("name") or ""
     confidence = float((parse_data.get("intent") or {}).get("confidence") or 0.0)
     if intent == INFRASTRUCTURE_INTENT:

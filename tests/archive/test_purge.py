@@ -1,6 +1,5 @@
 """Retention: `purge --older-than DAYS` keeps `verify` passing and records what went."""
 
-import json
 
 import pytest
 
@@ -124,17 +123,18 @@ def test_bad_retention_periods(archive, days):
 
 
 def test_purge_command_line(aged, db_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.delenv("ARCHIVE_RETENTION_DAYS", raising=False)
-    assert main(["--database-url", db_url, "purge"]) == 2
+    assert main(["purge"]) == 2
     assert "ARCHIVE_RETENTION_DAYS" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["--database-url", db_url, "purge", "--older-than", "treizeci"])
+        main(["purge", "--older-than", "treizeci"])
     assert "not a whole number" in capsys.readouterr().err
     monkeypatch.setenv("ARCHIVE_RETENTION_DAYS", "30")
-    assert main(["--database-url", db_url, "purge", "--by", "cron"]) == 0
+    assert main(["purge", "--by", "cron"]) == 0
     # The command line runs on the real clock: every fixture turn is older than 30 days.
     assert "by cron: 4 turns (through seq 4)" in capsys.readouterr().out
-    assert main(["--database-url", db_url, "verify"]) == 0
+    assert main(["verify"]) == 0
     out = capsys.readouterr().out
     assert "Purges:" in out and "by cron" in out
 

@@ -74,11 +74,12 @@ def test_rasa_loads_the_store_from_endpoints_config(store, db_url):
     assert str(store.archive.url) == db_url
 
 
-def test_the_url_key_of_endpoints_yml_wins(db_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent/dir/x.db")
-    store = TrackerStore.create(EndpointConfig(url=db_url, type=STORE_TYPE), domain=DOMAIN)
-    assert isinstance(store, ArchiveTrackerStore)
-    store.archive.close()
+def test_the_url_key_of_endpoints_yml_is_refused_naming_database_url(db_url, monkeypatch):
+    """Wave 1 let endpoints.yml's url win over DATABASE_URL: set there only, the tracker
+    store and the website channel wrote to two databases."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        TrackerStore.create(EndpointConfig(url=db_url, type=STORE_TYPE), domain=DOMAIN)
 
 
 def test_agent_uses_the_store_without_the_failsafe_wrapper(store):
@@ -109,7 +110,7 @@ async def test_conversation_survives_a_restart(store, db_url):
         SlotSet("form", "certificat_urbanism"),
     )
     before = (await store.retrieve("cetatean-1")).events
-    restarted = ArchiveTrackerStore(domain=DOMAIN, url=db_url)
+    restarted = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(db_url))
     try:
         tracker = await restarted.retrieve("cetatean-1")
         assert list(tracker.events) == list(before)
@@ -412,7 +413,7 @@ async def test_state_and_archive_are_saved_together_or_not_at_all(store):
 async def test_sqlite_database_going_away_mid_conversation(tmp_path, sqlite_template):
     path = tmp_path / "live.db"
     path.write_bytes(open(sqlite_template, "rb").read())
-    store = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    store = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(f"sqlite:///{path}"))
     agent = Agent(domain=DOMAIN, tracker_store=store)
     tracker = await converse(agent.tracker_store, "c", user("bună", "greet", "m1"), bot("Bună ziua!"))
 
@@ -427,7 +428,7 @@ async def test_sqlite_database_going_away_mid_conversation(tmp_path, sqlite_temp
     assert not path.exists()
 
     os.rename(tmp_path / "moved.db", path)
-    restarted = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    restarted = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(f"sqlite:///{path}"))
     back = await restarted.retrieve("c")
     assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["bună"]
     assert [t.text for t in restarted.archive.conversation("c")] == ["bună", "Bună ziua!"]
@@ -439,7 +440,7 @@ async def test_sqlite_database_going_away_mid_conversation(tmp_path, sqlite_temp
 @pytest.mark.postgres
 async def test_postgresql_database_dropped_mid_conversation(pg_databases):
     url = pg_databases.create("archive_tracker_gone")
-    store = ArchiveTrackerStore(domain=DOMAIN, url=url)
+    store = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(url))
     agent = Agent(domain=DOMAIN, tracker_store=store)
     tracker = await converse(agent.tracker_store, "c", user("bună", "greet", "m1"))
     pg_databases.drop(url)
@@ -455,7 +456,7 @@ async def test_rasas_stock_wrapper_would_have_hidden_the_failure(tmp_path, sqlit
     """Why refuse_failsafe_fallback exists: with Rasa's wrapper the save 'succeeds'."""
     path = tmp_path / "live.db"
     path.write_bytes(open(sqlite_template, "rb").read())
-    store = ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{path}")
+    store = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(f"sqlite:///{path}"))
     wrapped = FailSafeTrackerStore(store)
     tracker = await converse(wrapped, "c", user("bună", "greet", "m1"))
     os.remove(path)
@@ -467,9 +468,9 @@ async def test_rasas_stock_wrapper_would_have_hidden_the_failure(tmp_path, sqlit
 
 def test_unreachable_database_fails_at_start(tmp_path):
     with pytest.raises(ArchiveUnavailable):
-        ArchiveTrackerStore(domain=DOMAIN, url="postgresql://nobody@127.0.0.1:1/none")
+        ArchiveTrackerStore(domain=DOMAIN, archive=Archive("postgresql://nobody@127.0.0.1:1/none"))
     with pytest.raises(ArchiveUnavailable):
-        ArchiveTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/x.db", migrate=False)
+        ArchiveTrackerStore(domain=DOMAIN, archive=Archive(f"sqlite:///{tmp_path}/x.db"), migrate=False)
 
 
 # -- a bot's refusal of an out-of-scope question (issue 6) -------------------------------
@@ -552,3 +553,10 @@ async def test_malformed_archive_metadata_is_dropped_with_a_warning(store, caplo
     warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     for fragment in ("'DROP TABLE'", "'buttons'", "'redirect'", "'note'", "not an object"):
         assert fragment in warned
+
+
+def test_a_database_named_in_endpoints_yml_is_refused_with_the_setting_to_use():
+    """One setting names the database (issue 12): a tracker store url in endpoints.yml once
+    let the tracker store and the channel write to two databases."""
+    with pytest.raises(ValueError, match="DATABASE_URL"):
+        ArchiveTrackerStore(domain=DOMAIN, url="sqlite:///elsewhere.db")

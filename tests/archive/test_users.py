@@ -104,13 +104,14 @@ def test_display_names(users):
 
 
 def test_users_command_line(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["--database-url", db_url, "users", "add", "ion.ionescu", "--role", "auditor",
+    assert main(["users", "add", "ion.ionescu", "--role", "auditor",
                  "--name", "Ion Ionescu", "--password-stdin"]) == 0
-    assert main(["--database-url", db_url, "users", "list"]) == 0
+    assert main(["users", "list"]) == 0
     out = capsys.readouterr().out
     assert "ion.ionescu" in out and "Ion Ionescu" in out and "auditor" in out
     monkeypatch.setattr("sys.stdin", io.StringIO("scurta\n"))
-    assert main(["--database-url", db_url, "users", "add", "x.y", "--role", "clerk",
+    assert main(["users", "add", "x.y", "--role", "clerk",
                  "--password-stdin"]) == 1
     assert "cel puțin 10" in capsys.readouterr().err

@@ -48,19 +48,21 @@ def broken(archive):
     return report.broken_at
 
 
-def test_intact_archive_verifies_and_cli_exits_0(filled, db_url, capsys):
-    assert main(["--database-url", db_url, "verify"]) == 0
+def test_intact_archive_verifies_and_cli_exits_0(filled, db_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["verify"]) == 0
     out = capsys.readouterr().out
     assert "OK: 9 turns verified (seq 1–9)" in out
     assert f"hash {filled.head()[1]}" in out
 
 
-def test_edited_text(filled, db_url, capsys):
+def test_edited_text(filled, db_url, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
     raw_sql(db_url, "UPDATE archive_turns SET text = 'Bună ziua' WHERE seq = 5")
     brk = broken(filled)
     assert (brk.seq, brk.conversation_id, brk.turn_no) == (5, "b", 2)
     assert "changed" in brk.reason
-    assert main(["--database-url", db_url, "verify"]) == 1
+    assert main(["verify"]) == 1
     assert "BROKEN at conversation 'b' turn 2 (seq 5)" in capsys.readouterr().out
 
 

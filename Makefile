@@ -62,11 +62,18 @@ var/seal/seal.env: | $(STAMP)
 	$(PY) -m forms_catalog seal-dev
 
 test: $(MODEL) pdfjs
+	# The code itself: the layers between packages (pyproject.toml), lint and format, types.
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(PY) -m tests.nlu.quality_gate --copies-only
 	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
 	$(PY) -m forms_catalog check
 	$(PY) -m pytest
+	# --e2e: the stories' messages go through the NLU too, not only their labelled intents.
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
-	  --out var/results/core
+	  --e2e --out var/results/core
 	$(PY) -m tests.nlu.quality_gate --model $(MODEL)
 
 # --- maintainers ---------------------------------------------------------------

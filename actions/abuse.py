@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contacts import registratura
 from livechat.protocol import pause_payload
+
 INSULTS_BEFORE_PAUSE = 3
 
 LAST_WARNING = (

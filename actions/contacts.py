@@ -16,7 +16,9 @@ def registratura() -> Department:
 
 
 PROVISIONAL = "⚠ Adresa de e-mail este provizorie până la confirmarea primăriei."
-UNCONFIRMED_PHONE = "⚠ Numărul de telefon provine dintr-o sursă neoficială — verificați-l pe site-ul primăriei."
+UNCONFIRMED_PHONE = (
+    "⚠ Numărul de telefon provine dintr-o sursă neoficială — verificați-l pe site-ul primăriei."
+)
 
 
 def contact_text(department: Department) -> str:
@@ -31,9 +33,7 @@ def contact_text(department: Department) -> str:
         lines.append(f"• program: {department.hours}")
     if department.is_placeholder("email"):
         lines.append(PROVISIONAL)
-    if department.phone and (
-        department.is_placeholder("phone") or "phone" in department.unverified
-    ):
+    if department.phone and (department.is_placeholder("phone") or "phone" in department.unverified):
         lines.append(UNCONFIRMED_PHONE)
     return "\n".join(lines)
 

@@ -15,14 +15,9 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.scope import (
-    MIXED_THRESHOLD,
-    NO_CLERK_FOR_INFRASTRUCTURE,
-    infrastructure_score,
-    recent_infrastructure_question,
-    utter_redirect,
-)
+from actions.scope import recent_infrastructure_question, utter_redirect
 from forms_catalog import load_catalog
+from forms_catalog.redirects import MIXED_THRESHOLD, NO_CLERK_FOR_INFRASTRUCTURE, infrastructure_score
 from livechat.decision import mail_button, no_live_chat_text, registratura_email, schedule_broken_text
 from livechat.protocol import WEBSITE_CHANNEL, request_payload
 from livechat.schedule import ScheduleError, current_schedule

@@ -6,9 +6,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.scope import MIXED, MIXED_THRESHOLD, infrastructure_score, utter_redirect, works_part
+from actions.scope import utter_redirect, works_part
 from actions.settings import pdf_url
 from forms_catalog import CATEGORIES, Catalog, Form, load_catalog
+from forms_catalog.redirects import MIXED, MIXED_THRESHOLD, infrastructure_score
 
 # Which part of the card each finer intent asks for; ask_procedure gets the whole card.
 ASPECT_BY_INTENT: Dict[Text, Text] = {
@@ -43,9 +44,7 @@ def category_buttons() -> List[Dict[Text, Text]]:
 
 def form_buttons(forms: List[Form], intent: Text = "ask_procedure") -> List[Dict[Text, Text]]:
     """One button per form, asking the same question about it."""
-    return [
-        {"title": form.title, "payload": f'/{intent}{{"form": "{form.id}"}}'} for form in forms
-    ]
+    return [{"title": form.title, "payload": f'/{intent}{{"form": "{form.id}"}}'} for form in forms]
 
 
 def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
@@ -75,7 +74,7 @@ def ask_which_form(
 ) -> None:
     """No form named: offer the forms of a category, or the categories."""
     forms = catalog.by_category().get(category or "", [])
-    if forms:
+    if forms and category is not None:
         dispatcher.utter_message(
             text=f"Despre ce cerere din „{CATEGORIES[category]}” este vorba?",
             buttons=form_buttons(forms, intent),
@@ -151,9 +150,7 @@ class ActionOfferForm(Action):
                 "semnătură (de exemplu în Adobe Acrobat Reader sau în aplicația de PDF a "
                 "telefonului). Apoi îl depuneți așa cum se arată mai jos."
             ),
-            buttons=[
-                {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}
-            ],
+            buttons=[{"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}],
         )
         dispatcher.utter_message(text=catalog.card_sections(form.id)["submit"])
         return [SlotSet("form", form.id)]

@@ -6,26 +6,19 @@ topic (read from forms_catalog/departments.yml), with a pre-filled mailto: link.
 
 import re
 from typing import Any, Dict, List, Optional, Sequence, Text
-from urllib.parse import quote
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import registratura
 from forms_catalog import Department, load_catalog
 from forms_catalog.redirects import (  # the texts and links, shared with the live chat
     INFRASTRUCTURE_INTENT,
     MIXED,
-    MIXED_THRESHOLD,
-    NO_CLERK_FOR_INFRASTRUCTURE,
     REFUSAL,
     email_button,
-    infrastructure_score,
-    mailto,
     redirect_department,
 )
 from nlu_ro.normalize import fold
-
 
 # The archive's flag for a refused out-of-scope question (archive/turns.py).
 ARCHIVE_FLAG = "out_of_scope"
@@ -37,10 +30,23 @@ LOOKBACK_USER_TURNS = 2
 _CLAUSE_BREAK = re.compile(r"[?!.;,]+|\b(?:si|dar|iar|apoi|plus|inca)\b")
 # A clause with one of these (folded) word beginnings asks about a procedure even when it
 # names a works topic: "… și cât costă branșamentul la apă" is still about our papers.
-_PROCEDURE_WORDS = ("act", "autoriza", "aviz", "certificat", "cerer", "formular", "document",
-                    "tax", "bransament", "racord", "contract", "acord", "adeverint", "dosar")
+_PROCEDURE_WORDS = (
+    "act",
+    "autoriza",
+    "aviz",
+    "certificat",
+    "cerer",
+    "formular",
+    "document",
+    "tax",
+    "bransament",
+    "racord",
+    "contract",
+    "acord",
+    "adeverint",
+    "dosar",
+)
 _WORD = re.compile(r"[0-9a-z]+")
-
 
 
 def recent_infrastructure_question(tracker: Tracker) -> Optional[Text]:
@@ -138,7 +144,7 @@ class ActionRedirectInfrastructure(Action):
 
         events: List[Dict[Text, Any]] = []
         form_id = next(tracker.get_latest_entity_values("form"), None)
-        if form_id in load_catalog().forms:
+        if form_id is not None and form_id in load_catalog().forms:
             events = answer_form(dispatcher, form_id, ("summary", "documents"))
             utter_redirect(dispatcher, tracker.latest_message.get("text") or "", MIXED)
             return events

@@ -17,10 +17,10 @@ import os
 import sys
 from typing import List, Optional
 
-from storage import db
-from archive.archive import Archive
 from archive import witness
+from archive.archive import Archive
 from archive.errors import ArchiveError
+from storage import db
 
 RETENTION_ENV = "ARCHIVE_RETENTION_DAYS"
 

@@ -12,19 +12,18 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, URL
+from sqlalchemy.engine import URL, Connection, Engine
 
-from storage import db
 from archive.errors import (
     ARCHIVE_ERRORS,
     ArchiveIntegrityError,
     ArchiveNotInitialised,
-    db_errors,
     InvalidQuery,
     UnknownConversation,
+    db_errors,
 )
 from archive.models import GENESIS_HASH, ChainHead, Conversation, Purge, TrackerEvent, Turn
 from archive.turns import (
@@ -39,6 +38,7 @@ from archive.turns import (
     fold,
     turn_hash,
 )
+from storage import db
 
 logger = logging.getLogger(__name__)
 

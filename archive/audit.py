@@ -20,7 +20,6 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import sqlalchemy as sa
 
-from storage import db
 from archive.archive import Archive, stored_from_row, turns_t
 from archive.errors import InvalidQuery, PermissionDenied, UnknownConversation, db_errors
 from archive.models import AccessRecord
@@ -35,6 +34,7 @@ from archive.turns import (
     redirect_label,
 )
 from archive.users import UserAccount, Users
+from storage import db
 
 access_t = AccessRecord.__table__
 

@@ -20,8 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from storage.db import PROJECT_ROOT
 from archive.errors import ArchiveError
+from storage.db import PROJECT_ROOT
 
 FONT_DIR_ENV = "ARCHIVE_PDF_FONT_DIR"
 FONT = "DejaVuSans"

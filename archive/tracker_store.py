@@ -36,7 +36,6 @@ from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUtter
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Connection
 
-from storage import db
 from archive.archive import (
     Archive,
     append_in_transaction,
@@ -51,6 +50,7 @@ from archive.turns import (
     bot_archive_metadata,
     clean,
 )
+from storage import db
 
 logger = logging.getLogger(__name__)
 

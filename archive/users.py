@@ -9,6 +9,8 @@ them as they are).
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List, Optional
 
+from archive.archive import Archive
+from archive.errors import AuthenticationFailed, UnknownUser, UserError, db_errors
 from storage import db, passwords
 from storage.accounts import (
     AUDIT_ROLES,
@@ -18,10 +20,10 @@ from storage.accounts import (
     AccountStore,
     UnknownAccount,
     check_role,
+)
+from storage.accounts import (
     normalize_username as _normalize,
 )
-from archive.archive import Archive
-from archive.errors import AuthenticationFailed, UnknownUser, UserError, db_errors
 
 __all__ = ["AUDIT_ROLES", "ROLES", "UserAccount", "Users", "normalize_username", "check_password_policy"]
 

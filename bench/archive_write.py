@@ -48,8 +48,8 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 from archive import Archive, TurnIn  # noqa: E402
-from storage import db  # noqa: E402
 from bench.assistant_speed import sample_messages  # noqa: E402
+from storage import db  # noqa: E402
 from tests.integration.servers import free_port, wait_until_up  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -61,11 +61,17 @@ PG_URL = os.environ.get("ARCHIVE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1
 def percentiles(samples: List[float]) -> Dict[str, float]:
     ordered = sorted(samples)
     p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"n": len(ordered), "p50_ms": p(0.50) * 1000, "p99_ms": p(0.99) * 1000,
-            "mean_ms": statistics.fmean(ordered) * 1000}
+    return {
+        "n": len(ordered),
+        "p50_ms": p(0.50) * 1000,
+        "p99_ms": p(0.99) * 1000,
+        "mean_ms": statistics.fmean(ordered) * 1000,
+    }
 
 
-def run_writers(make_op: Callable[[int], Callable[[int], None]], writers: int, per_writer: int) -> Dict[str, float]:
+def run_writers(
+    make_op: Callable[[int], Callable[[int], None]], writers: int, per_writer: int
+) -> Dict[str, float]:
     samples: List[float] = []
     lock = threading.Lock()
     ready = threading.Barrier(writers + 1)
@@ -102,8 +108,14 @@ def bench_append(url: str, writers: int, per_writer: int) -> Dict[str, float]:
         archive.head()
         archives.append(archive)
         return lambda i: archive.append(
-            TurnIn(f"bench-{n}", "citizen", f"Bună ziua, ce acte trebuie? ({i})",
-                   intent="ask_procedure", confidence=0.93, channel="bench")
+            TurnIn(
+                f"bench-{n}",
+                "citizen",
+                f"Bună ziua, ce acte trebuie? ({i})",
+                intent="ask_procedure",
+                confidence=0.93,
+                channel="bench",
+            )
         )
 
     try:
@@ -130,8 +142,14 @@ def bench_tracker_save(url: str, writers: int, per_writer: int) -> Dict[str, flo
         tracker = loop.run_until_complete(store.get_or_create_tracker(sender))
 
         def op(i: int) -> None:
-            tracker.update(UserUttered(f"bună ziua ({i})", intent={"name": "greet", "confidence": 0.9},
-                                       input_channel="bench", message_id=uuid.uuid4().hex))
+            tracker.update(
+                UserUttered(
+                    f"bună ziua ({i})",
+                    intent={"name": "greet", "confidence": 0.9},
+                    input_channel="bench",
+                    message_id=uuid.uuid4().hex,
+                )
+            )
             for text in ("Bună ziua!", "Conversația este înregistrată.", "Cu ce vă pot ajuta?"):
                 tracker.update(ActionExecuted("utter_x"))
                 tracker.update(BotUttered(text))
@@ -153,8 +171,14 @@ def pg_database() -> Optional[str]:
 
     u = make_url(PG_URL)
     try:
-        conn = psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username or "postgres",
-                                password=u.password, dbname=u.database, connect_timeout=3)
+        conn = psycopg2.connect(
+            host=u.host,
+            port=u.port or 5432,
+            user=u.username or "postgres",
+            password=u.password,
+            dbname=u.database,
+            connect_timeout=3,
+        )
     except psycopg2.Error as e:
         print(f"PostgreSQL at {u.host}:{u.port or 5432} does not answer ({e}); skipped")
         return None
@@ -171,8 +195,14 @@ def drop_pg_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     u = make_url(PG_URL)
-    conn = psycopg2.connect(host=u.host, port=u.port or 5432, user=u.username or "postgres",
-                            password=u.password, dbname=u.database, connect_timeout=3)
+    conn = psycopg2.connect(
+        host=u.host,
+        port=u.port or 5432,
+        user=u.username or "postgres",
+        password=u.password,
+        dbname=u.database,
+        connect_timeout=3,
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
@@ -215,8 +245,7 @@ async def drive(webhook: str, conversations: int, per_conversation: int) -> Dict
 
 
 @contextlib.contextmanager
-def serve(label: str, tracker_store: Optional[str], database_url: Optional[str],
-          work: Path) -> Iterator[str]:
+def serve(label: str, tracker_store: Optional[str], database_url: Optional[str], work: Path) -> Iterator[str]:
     """Starts the Rasa server (and its action server) of one variant; yields its webhook."""
     actions_port, rasa_port = free_port(), free_port()
     endpoints = work / f"endpoints-{label}.yml"
@@ -241,13 +270,33 @@ def serve(label: str, tracker_store: Optional[str], database_url: Optional[str],
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
     logs = [open(OUT / "logs" / f"e2e-{label}-{name}.log", "w") for name in ("actions", "rasa")]
     processes = [
-        subprocess.Popen([str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                          "--port", str(actions_port)], cwd=ROOT, env=environment,
-                         stdout=logs[0], stderr=subprocess.STDOUT),
-        subprocess.Popen([str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(endpoints),
-                          "--credentials", str(credentials), "--interface", "127.0.0.1",
-                          "--port", str(rasa_port)], cwd=ROOT, env=environment,
-                         stdout=logs[1], stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            cwd=ROOT,
+            env=environment,
+            stdout=logs[0],
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [
+                str(VENV_BIN / "rasa"),
+                "run",
+                "--model",
+                str(MODEL),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(rasa_port),
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=logs[1],
+            stderr=subprocess.STDOUT,
+        ),
     ]
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", processes[0])
@@ -270,13 +319,19 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=300, help="appends per writer (default 300)")
     parser.add_argument("--e2e", action="store_true", help="also measure the assistant, archive on vs off")
     parser.add_argument("--conversations", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=16,
-                        help="messages per conversation (e2e; 16: runs long enough to be steady)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=16,
+        help="messages per conversation (e2e; 16: runs long enough to be steady)",
+    )
     parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds per variant (e2e)")
     parser.add_argument("--e2e-only", action="store_true", help="skip the write-cost part")
-    parser.add_argument("--variants", default="off,rasa-sql,state,sqlite,postgresql",
-                        help="comma-separated e2e variants to run (default: all); "
-                             "'off' is always run, as the reference")
+    parser.add_argument(
+        "--variants",
+        default="off,rasa-sql,state,sqlite,postgresql",
+        help="comma-separated e2e variants to run (default: all); 'off' is always run, as the reference",
+    )
     args = parser.parse_args()
 
     results: Dict[str, Dict] = {"write": {}, "e2e": {}}
@@ -289,11 +344,12 @@ def main() -> int:
         try:
             for name, url in backends.items():
                 db.upgrade(url)
-                for writers in (() if args.e2e_only else (1, 8)):
+                for writers in () if args.e2e_only else (1, 8):
                     per = max(10, args.turns // writers)
                     results["write"][f"{name} append x{writers}"] = bench_append(url, writers, per)
                     results["write"][f"{name} tracker save x{writers}"] = bench_tracker_save(
-                        url, writers, max(10, per // 4))
+                        url, writers, max(10, per // 4)
+                    )
             if results["write"]:
                 print(f"\n{'write cost':34} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'ops/s':>8}")
             for key, r in results["write"].items():
@@ -304,11 +360,17 @@ def main() -> int:
                     print(f"\nno model at {MODEL}: run `make model` for the end-to-end comparison")
                 else:
                     store = "archive.tracker_store.ArchiveTrackerStore"
-                    runs = [("off", "archive off (in-memory)", None, None),
-                            ("rasa-sql", "Rasa SQLTrackerStore, SQLite", "sql", str(work / "rasa-sql.db")),
-                            ("state", "state only, SQLite", f"{store}:state-only",
-                             f"sqlite:///{work / 'state.db'}"),
-                            ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}")]
+                    runs = [
+                        ("off", "archive off (in-memory)", None, None),
+                        ("rasa-sql", "Rasa SQLTrackerStore, SQLite", "sql", str(work / "rasa-sql.db")),
+                        (
+                            "state",
+                            "state only, SQLite",
+                            f"{store}:state-only",
+                            f"sqlite:///{work / 'state.db'}",
+                        ),
+                        ("sqlite", "archive on, SQLite", store, f"sqlite:///{work / 'e2e.db'}"),
+                    ]
                     if pg:
                         runs.append(("postgresql", "archive on, PostgreSQL", store, pg))
                     chosen = {"off", *args.variants.split(",")}
@@ -332,8 +394,9 @@ def main() -> int:
                             shift = round_no % len(runs)
                             for key, label, _, _ in runs[shift:] + runs[:shift]:
                                 print(f"e2e round {round_no + 1}/{args.rounds}: {label} …", flush=True)
-                                rounds[label].append(asyncio.run(drive(
-                                    webhooks[label], args.conversations, args.messages)))
+                                rounds[label].append(
+                                    asyncio.run(drive(webhooks[label], args.conversations, args.messages))
+                                )
                     off = [r["msgs_per_s"] for r in rounds["archive off (in-memory)"]]
                     for label, measured in rounds.items():
                         # The variants of one round ran back to back: their ratio to the
@@ -346,15 +409,21 @@ def main() -> int:
                         median["vs_off_median_of_rounds"] = ratios[len(ratios) // 2]
                         median["vs_off_rounds"] = [round(r, 3) for r in ratios]
                         results["e2e"][label] = median
-                    print(f"\n{args.conversations} concurrent conversations x {args.messages} messages, "
-                          f"median of {args.rounds} interleaved rounds; 'vs off' is the median of "
-                          f"each round's ratio to the in-memory run of that round")
-                    print(f"{'assistant':28} {'msg/s':>8} {'vs off':>7} {'p50 ms':>8} {'p99 ms':>8} "
-                          f"{'fail':>5}  rounds in order (msg/s)")
+                    print(
+                        f"\n{args.conversations} concurrent conversations x {args.messages} messages, "
+                        f"median of {args.rounds} interleaved rounds; 'vs off' is the median of "
+                        f"each round's ratio to the in-memory run of that round"
+                    )
+                    print(
+                        f"{'assistant':28} {'msg/s':>8} {'vs off':>7} {'p50 ms':>8} {'p99 ms':>8} "
+                        f"{'fail':>5}  rounds in order (msg/s)"
+                    )
                     for label, r in results["e2e"].items():
-                        print(f"{label:28} {r['msgs_per_s']:8.1f} {r['vs_off_median_of_rounds']:7.0%} "
-                              f"{r['p50_ms']:8.0f} {r['p99_ms']:8.0f} {r['failures']:5d}  "
-                              f"{r['rounds_msgs_per_s']}")
+                        print(
+                            f"{label:28} {r['msgs_per_s']:8.1f} {r['vs_off_median_of_rounds']:7.0%} "
+                            f"{r['p50_ms']:8.0f} {r['p99_ms']:8.0f} {r['failures']:5d}  "
+                            f"{r['rounds_msgs_per_s']}"
+                        )
         finally:
             if pg:
                 drop_pg_database(pg)

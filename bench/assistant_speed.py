@@ -30,6 +30,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.integration.servers import free_port, server_env, wait_until_up  # noqa: E402
+
 OUT = ROOT / "bench" / "out"
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -51,11 +52,25 @@ def train(name: str, config: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [
-            str(VENV_BIN / "rasa"), "train", "--force", "--config", str(config),
-            "--domain", "domain", "--data", "data", "--out", str(OUT),
-            "--fixed-model-name", name,
+            str(VENV_BIN / "rasa"),
+            "train",
+            "--force",
+            "--config",
+            str(config),
+            "--domain",
+            "domain",
+            "--data",
+            "data",
+            "--out",
+            str(OUT),
+            "--fixed-model-name",
+            name,
         ],
-        cwd=ROOT, env=server_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=server_env(),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
 
@@ -88,7 +103,9 @@ async def conversation(
         latencies.append(time.perf_counter() - started)
 
 
-async def load(url: str, messages: Sequence[str], concurrency: int, conversations: int, per_conversation: int) -> Dict[str, float]:
+async def load(
+    url: str, messages: Sequence[str], concurrency: int, conversations: int, per_conversation: int
+) -> Dict[str, float]:
     """``conversations`` conversations of ``per_conversation`` messages, ``concurrency`` at a time."""
     latencies: List[float] = []
     timeout = aiohttp.ClientTimeout(total=600)
@@ -123,7 +140,8 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=50, help="conversations per scenario")
     parser.add_argument("--per-conversation", type=int, default=8, help="messages in each conversation")
     parser.add_argument(
-        "--reuse-models", action="store_true",
+        "--reuse-models",
+        action="store_true",
         help="load the models of the previous run (bench/out) and its training times",
     )
     args = parser.parse_args()
@@ -142,7 +160,10 @@ def main() -> int:
     actions_port = free_port()
     actions = subprocess.Popen(
         [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=server_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_until_up(f"http://{HOST}:{actions_port}/health", actions)
@@ -154,16 +175,26 @@ def main() -> int:
                 stale.unlink()
             server = subprocess.Popen(
                 [
-                    str(VENV_BIN / "rasa"), "run", "--model", str(OUT / f"{name}.tar.gz"),
-                    "--endpoints", str(SERVING[name][1]), "--credentials", str(SERVING[name][0]),
-                    "--interface", HOST, "--port", str(port),
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(OUT / f"{name}.tar.gz"),
+                    "--endpoints",
+                    str(SERVING[name][1]),
+                    "--credentials",
+                    str(SERVING[name][0]),
+                    "--interface",
+                    HOST,
+                    "--port",
+                    str(port),
                 ],
                 cwd=ROOT,
                 env=server_env(
                     ACTIONS_PORT=str(actions_port),
                     DATABASE_URL=f"sqlite:///{database}",
                 ),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             try:
                 wait_until_up(f"http://{HOST}:{port}/webhooks/rest/", server)
@@ -203,9 +234,11 @@ def main() -> int:
         ratio = ours[key] / stock[key] if stock[key] else float("nan")
         print(f"{label:30s} {ours[key]:13.1f} {stock[key]:11.1f} {ratio:7.2f}")
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    print(f"\nthroughput ratio at 50 conversations: {ours['c50_msg_per_s'] / stock['c50_msg_per_s']:.2f}× "
-          f"(target ≥ 2×); p50 at 1 conversation: {ours['c1_p50_ms']:.1f} ms (target ≤ 25 ms); "
-          f"training: {ours['train_s']:.0f} s (target < 180 s)")
+    print(
+        f"\nthroughput ratio at 50 conversations: {ours['c50_msg_per_s'] / stock['c50_msg_per_s']:.2f}× "
+        f"(target ≥ 2×); p50 at 1 conversation: {ours['c1_p50_ms']:.1f} ms (target ≤ 25 ms); "
+        f"training: {ours['train_s']:.0f} s (target < 180 s)"
+    )
     return 0
 
 

@@ -1,16 +1,16 @@
 """Command line of the forms catalog (``make catalog`` runs ``nlu`` and ``pdfs``).
 
-    python -m forms_catalog check   validate the catalog, its PDFs and the NLU file
-    python -m forms_catalog nlu     write data/nlu/forms_catalog.yml
-    python -m forms_catalog pdfs    generate every blank PDF (into var/pdfs/ by default)
-    python -m forms_catalog fill FORM_ID --values VALUES.json --out OUT.pdf [--signature PNG]
-                                    fill a form, stamp the signature image, seal it
-                                    (exit 2 on a bad value, naming the field; nothing written)
-    python -m forms_catalog verify-pdf FILE
-                                    exit 0 if the city hall's seal is intact and covers the
-                                    whole file, 1 otherwise (2: seal settings missing)
-    python -m forms_catalog seal-dev [--out var/seal]
-                                    create a TEST CA and seal certificate (make seal-dev)
+python -m forms_catalog check   validate the catalog, its PDFs and the NLU file
+python -m forms_catalog nlu     write data/nlu/forms_catalog.yml
+python -m forms_catalog pdfs    generate every blank PDF (into var/pdfs/ by default)
+python -m forms_catalog fill FORM_ID --values VALUES.json --out OUT.pdf [--signature PNG]
+                                fill a form, stamp the signature image, seal it
+                                (exit 2 on a bad value, naming the field; nothing written)
+python -m forms_catalog verify-pdf FILE
+                                exit 0 if the city hall's seal is intact and covers the
+                                whole file, 1 otherwise (2: seal settings missing)
+python -m forms_catalog seal-dev [--out var/seal]
+                                create a TEST CA and seal certificate (make seal-dev)
 """
 
 import argparse
@@ -79,15 +79,15 @@ def _read_values(path: Path) -> Dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise _BadInput(f"{path}: fișierul cu valori nu poate fi citit "
-                        f"({type(error).__name__}).") from None
+        raise _BadInput(f"{path}: fișierul cu valori nu poate fi citit ({type(error).__name__}).") from None
     try:
         values = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _BadInput(f"{path}: nu este JSON valid (linia {error.lineno}, coloana "
-                        f"{error.colno}).") from None
+        raise _BadInput(
+            f"{path}: nu este JSON valid (linia {error.lineno}, coloana {error.colno})."
+        ) from None
     if not isinstance(values, dict):
-        raise _BadInput(f"{path}: trebuie să fie un obiect JSON {{\"câmp\": valoare, …}}.")
+        raise _BadInput(f'{path}: trebuie să fie un obiect JSON {{"câmp": valoare, …}}.')
     return values
 
 
@@ -120,8 +120,9 @@ def _fill(args: argparse.Namespace) -> int:
             try:
                 png = args.signature.read_bytes()
             except OSError as error:
-                raise _BadInput(f"{args.signature}: imaginea semnăturii nu poate fi citită "
-                                f"({type(error).__name__}).") from None
+                raise _BadInput(
+                    f"{args.signature}: imaginea semnăturii nu poate fi citită ({type(error).__name__})."
+                ) from None
         catalog = load_catalog(args.root)
         form = catalog.get(args.form_id)
         seal = load_seal()
@@ -151,8 +152,7 @@ def _verify_pdf(args: argparse.Namespace) -> int:
     try:
         data = args.file.read_bytes()
     except OSError as error:
-        print(f"{args.file}: fișierul nu poate fi citit ({type(error).__name__}).",
-              file=sys.stderr)
+        print(f"{args.file}: fișierul nu poate fi citit ({type(error).__name__}).", file=sys.stderr)
         return 1
     check = verify_seal(data)
     print(f"{args.file}: {check.message}", file=sys.stdout if check.ok else sys.stderr)
@@ -167,18 +167,24 @@ def _seal_dev(args: argparse.Namespace) -> int:
         print(f"{env_file} exists; keeping the development seal (--force makes a new one)")
         return 0
     paths = create_dev_pki(args.out)
-    print(f"wrote a TEST seal (not valid for real documents) to {args.out}/; use it with:\n"
-          f"  set -a; . {paths.env_file}; set +a")
+    print(
+        f"wrote a TEST seal (not valid for real documents) to {args.out}/; use it with:\n"
+        f"  set -a; . {paths.env_file}; set +a"
+    )
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     from forms_catalog.nlu import NLU_PATH
 
-    parser = argparse.ArgumentParser(prog="python -m forms_catalog", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", type=Path, default=None,
-                        help="catalog directory (default: the forms_catalog package)")
+    parser = argparse.ArgumentParser(
+        prog="python -m forms_catalog",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--root", type=Path, default=None, help="catalog directory (default: the forms_catalog package)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="validate the catalog (exit 1 on any problem)")
@@ -193,17 +199,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     nlu.set_defaults(run=_nlu)
 
     pdfs = commands.add_parser("pdfs", help="generate every form's blank PDF")
-    pdfs.add_argument("--out", type=Path, default=None,
-                      help="write <id>.pdf files here instead of the var/pdfs cache")
+    pdfs.add_argument(
+        "--out", type=Path, default=None, help="write <id>.pdf files here instead of the var/pdfs cache"
+    )
     pdfs.set_defaults(run=_pdfs)
 
     fill = commands.add_parser("fill", help="fill a form from a JSON file and seal the PDF")
     fill.add_argument("form_id", metavar="FORM_ID", help="a catalog form id, e.g. petitie")
-    fill.add_argument("--values", type=Path, required=True, metavar="VALUES.json",
-                      help="JSON object: field name (as in the form's YAML) → value")
+    fill.add_argument(
+        "--values",
+        type=Path,
+        required=True,
+        metavar="VALUES.json",
+        help="JSON object: field name (as in the form's YAML) → value",
+    )
     fill.add_argument("--out", type=Path, required=True, metavar="OUT.pdf")
-    fill.add_argument("--signature", type=Path, default=None, metavar="PNG",
-                      help="image of the handwritten signature, stamped in the signature box")
+    fill.add_argument(
+        "--signature",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="image of the handwritten signature, stamped in the signature box",
+    )
     fill.set_defaults(run=_fill)
 
     verify = commands.add_parser("verify-pdf", help="check the city hall's seal of a PDF")

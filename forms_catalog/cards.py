@@ -23,8 +23,7 @@ CARD_MAX_CHARS = 700
 UNVERIFIED_LINE = "⚠ Neconfirmat pentru Primăria Măgurele — verificați la ghișeu."
 UNVERIFIED_ITEMS_LINE = "⚠ Punctele marcate (?) nu sunt confirmate — verificați la ghișeu."
 UNVERIFIED_LIST_LINE = (
-    "⚠ Listă după practica altor primării, neconfirmată pentru Măgurele — "
-    "verificați la ghișeu."
+    "⚠ Listă după practica altor primării, neconfirmată pentru Măgurele — verificați la ghișeu."
 )
 
 
@@ -73,9 +72,7 @@ def render_card(form: "Form", department: Optional["Department"] = None) -> Dict
         "deadline": _with_flag(deadline, [form.filing_deadline, form.processing_time]),
         "submit": _with_flag([f"Unde depuneți: {_sentence(form.submit)}"], [form.submit]),
         "pickup": _with_flag([f"Ridicare: {_sentence(form.pickup)}"], [form.pickup]),
-        "legal_basis": _with_flag(
-            [f"Temei legal: {_sentence(form.legal_basis)}"], [form.legal_basis]
-        ),
+        "legal_basis": _with_flag([f"Temei legal: {_sentence(form.legal_basis)}"], [form.legal_basis]),
     }
     if form.notes:
         card["notes"] = _bullets("De reținut:", form.notes)

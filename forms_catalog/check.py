@@ -51,11 +51,13 @@ def _form_problems(form: Form, pdf: bytes) -> List[str]:
             problems.append(f"{where}: fields ({name}): missing from the generated PDF")
             continue
         if actual.get("/FT") != PDF_FIELD_TYPES[field.type]:
-            problems.append(f"{where}: fields ({name}): PDF type {actual.get('/FT')} "
-                            f"does not match {field.type!r}")
+            problems.append(
+                f"{where}: fields ({name}): PDF type {actual.get('/FT')} does not match {field.type!r}"
+            )
         if field.max_length and actual.get("/MaxLen") != field.max_length:
-            problems.append(f"{where}: fields ({name}): /MaxLen {actual.get('/MaxLen')} "
-                            f"!= max_length {field.max_length}")
+            problems.append(
+                f"{where}: fields ({name}): /MaxLen {actual.get('/MaxLen')} != max_length {field.max_length}"
+            )
         multiline = bool(int(actual.get("/Ff", 0)) & FF_MULTILINE)
         if field.type in ("text", "date") and multiline != field.multiline:
             problems.append(f"{where}: fields ({name}): multi-line flag does not match lines")
@@ -106,13 +108,16 @@ def unextractable_names(catalog: Catalog) -> List[str]:
             if [m.value for m in found][:1] != [form_id]:
                 seen = ", ".join(f"{m.value} ({m.phrase!r})" for m in found) or "nothing"
                 field = "synonyms" if name in form.synonyms else "title"
-                problems.append(f"{where}: {field}: {name!r} is never extracted as {form_id}: "
-                                f"in {text!r} the NLU finds {seen}")
+                problems.append(
+                    f"{where}: {field}: {name!r} is never extracted as {form_id}: "
+                    f"in {text!r} the NLU finds {seen}"
+                )
     return problems
 
 
-def run_checks(root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH,
-               pdfs: bool = True) -> List[str]:
+def run_checks(
+    root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH, pdfs: bool = True
+) -> List[str]:
     """All problems of the catalog under ``root``; an empty list means it is fine.
 
     Args:
@@ -127,6 +132,8 @@ def run_checks(root: Optional[Path] = None, nlu_path: Optional[Path] = NLU_PATH,
     if pdfs:
         problems += pdf_problems(catalog)
     if nlu_path is not None and not nlu_is_current(catalog, nlu_path):
-        problems.append(f"{display_path(nlu_path)}: (file): out of date with the catalog; "
-                        "run `make catalog` (python -m forms_catalog nlu) and commit it")
+        problems.append(
+            f"{display_path(nlu_path)}: (file): out of date with the catalog; "
+            "run `make catalog` (python -m forms_catalog nlu) and commit it"
+        )
     return problems

@@ -13,9 +13,7 @@ class CatalogError(Exception):
 
     def __init__(self, problems: Iterable[str]) -> None:
         self.problems: List[str] = list(problems)
-        super().__init__(
-            "invalid forms catalog:\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__("invalid forms catalog:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 class UnknownFormError(LookupError):

@@ -60,16 +60,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Dict
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node)
     return mapping
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def display_path(path: Path) -> str:
@@ -156,7 +152,8 @@ def _check_text(path: Path, data: Any, problems: _Problems, skip: Sequence[str] 
         bad = sorted(set(text) & CEDILLA_LETTERS)
         if bad:
             problems.add(
-                path, parts,
+                path,
+                parts,
                 f"uses the cedilla letter(s) {' '.join(bad)}; write ș/ț (comma below)",
             )
 
@@ -254,31 +251,40 @@ def _check_fields(path: Path, layout: List[Placed], problems: _Problems) -> None
         if not isinstance(item, Field):
             continue
         if item.name in seen:
-            problems.add(path, parts + ["name"],
-                         f"duplicate field name {item.name!r} "
-                         f"(also at {format_field(seen[item.name])})")
+            problems.add(
+                path,
+                parts + ["name"],
+                f"duplicate field name {item.name!r} (also at {format_field(seen[item.name])})",
+            )
         seen[item.name] = parts
         counts[item.type] += 1
         if item.type != "text":
             for attribute in ("validator", "lines"):
                 if getattr(item, attribute) not in (None, 1):
-                    problems.add(path, parts + [attribute],
-                                 f"only text fields take {attribute!r} (this one is {item.type})")
+                    problems.add(
+                        path,
+                        parts + [attribute],
+                        f"only text fields take {attribute!r} (this one is {item.type})",
+                    )
         if item.type in ("checkbox", "signature") and item.max_length is not None:
             problems.add(path, parts + ["max_length"], f"a {item.type} field has no length")
         if item.type in ("text", "date") and item.max_length is None:
             problems.add(path, parts + ["max_length"], "text and date fields need max_length")
-    wanted = {"text": "at least one", "date": "at least one", "checkbox": "at least one",
-              "signature": "exactly one"}
+    wanted = {
+        "text": "at least one",
+        "date": "at least one",
+        "checkbox": "at least one",
+        "signature": "exactly one",
+    }
     for kind, rule in wanted.items():
         count = counts[kind]
         if count == 0 or (kind == "signature" and count != 1):
             problems.add(path, "fields", f"needs {rule} {kind} field, has {count}")
 
 
-def _load_form(path: Path, departments: Dict[str, Department],
-               fieldsets: Dict[str, List[Placed]],
-               problems: _Problems) -> Optional[Form]:
+def _load_form(
+    path: Path, departments: Dict[str, Department], fieldsets: Dict[str, List[Placed]], problems: _Problems
+) -> Optional[Form]:
     data = _read_yaml(path, problems)
     if data is None:
         return None
@@ -292,9 +298,11 @@ def _load_form(path: Path, departments: Dict[str, Department],
     if data["id"] != path.stem:
         problems.add(path, "id", f"{data['id']!r} must equal the file name {path.stem!r}")
     if departments and data["department"] not in departments:
-        problems.add(path, "department",
-                     f"unknown department {data['department']!r} "
-                     f"(known: {', '.join(sorted(departments))})")
+        problems.add(
+            path,
+            "department",
+            f"unknown department {data['department']!r} (known: {', '.join(sorted(departments))})",
+        )
     for parts, text in _walk_strings(data, []):
         if parts and parts[-1] == "source":
             fact_parts = parts[:-1]
@@ -302,16 +310,21 @@ def _load_form(path: Path, departments: Dict[str, Department],
             for part in fact_parts:
                 fact = fact[part]
             if not fact["unverified"] and not any(s in text for s in VERIFIED_SOURCES):
-                problems.add(path, fact_parts + ["unverified"],
-                             "a fact marked unverified: false must cite "
-                             f"{' or '.join(VERIFIED_SOURCES)} in its source")
+                problems.add(
+                    path,
+                    fact_parts + ["unverified"],
+                    "a fact marked unverified: false must cite "
+                    f"{' or '.join(VERIFIED_SOURCES)} in its source",
+                )
     layout: List[Placed] = []
     for parts, item in _layout_items(data["fields"], ["fields"]):
         if "use" in item:
             if item["use"] not in fieldsets:
-                problems.add(path, parts + ["use"],
-                             f"unknown field set {item['use']!r} "
-                             f"(known: {', '.join(sorted(fieldsets))})")
+                problems.add(
+                    path,
+                    parts + ["use"],
+                    f"unknown field set {item['use']!r} (known: {', '.join(sorted(fieldsets))})",
+                )
             layout.extend(fieldsets.get(item["use"], []))
         elif "section" in item:
             layout.append((parts, Section(item["section"])))
@@ -354,17 +367,22 @@ def _check_synonyms(forms: List[Form], problems: _Problems) -> None:
             key = fold(name)
             previous = owner.get(key)
             if previous is not None and previous[0] != form.id:
-                problems.add(Path(form.path or form.id), field,
-                             f"{name!r} also names form {previous[0]!r} "
-                             f"({previous[1]}); synonyms must be unique across forms "
-                             "(case and diacritics ignored)")
+                problems.add(
+                    Path(form.path or form.id),
+                    field,
+                    f"{name!r} also names form {previous[0]!r} "
+                    f"({previous[1]}); synonyms must be unique across forms "
+                    "(case and diacritics ignored)",
+                )
             owner.setdefault(key, (form.id, field))
         lowered = [s.lower() for s in form.synonyms]
         for index, synonym in enumerate(lowered):
             if synonym in lowered[:index]:
-                problems.add(Path(form.path or form.id), f"synonyms[{index}]",
-                             f"{form.synonyms[index]!r} repeats an earlier synonym "
-                             "(the synonym mapper ignores case)")
+                problems.add(
+                    Path(form.path or form.id),
+                    f"synonyms[{index}]",
+                    f"{form.synonyms[index]!r} repeats an earlier synonym (the synonym mapper ignores case)",
+                )
 
 
 def read_catalog(root: Optional[Path] = None) -> Tuple[Optional[Catalog], List[str]]:
@@ -382,8 +400,7 @@ def read_catalog(root: Optional[Path] = None) -> Tuple[Optional[Catalog], List[s
     ids = {f.id for f in forms} | {p.stem for p in paths}
     for required in REQUIRED_FORM_IDS:
         if required not in ids:
-            problems.add(form_dir, f"{required}.yml",
-                         "missing: this form id is part of the NLU contract")
+            problems.add(form_dir, f"{required}.yml", "missing: this form id is part of the NLU contract")
     for category in CATEGORIES:
         if forms and not any(f.category == category for f in forms):
             problems.add(form_dir, "category", f"no form in category {category!r}")

@@ -4,7 +4,8 @@ Everything here is immutable and built by :mod:`forms_catalog.loader`; nothing r
 """
 
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from types import MappingProxyType
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -26,16 +27,34 @@ CATEGORIES: Mapping[str, str] = MappingProxyType(
 
 # Form ids the NLU contract (shared/DESIGN.md, issue 3) relies on; `check` fails without them.
 REQUIRED_FORM_IDS: Tuple[str, ...] = (
-    "certificat_urbanism", "autorizatie_construire", "certificat_nomenclatura",
-    "inscriere_auto", "scoatere_auto", "certificat_fiscal", "declaratie_cladire",
-    "declaratie_teren", "inregistrare_nastere", "casatorie", "inregistrare_deces",
-    "duplicat_stare_civila", "alocatie_copii", "ajutor_incalzire", "venit_minim_incluziune",
-    "adeverinta_registru_agricol", "informatii_publice", "petitie", "audienta",
+    "certificat_urbanism",
+    "autorizatie_construire",
+    "certificat_nomenclatura",
+    "inscriere_auto",
+    "scoatere_auto",
+    "certificat_fiscal",
+    "declaratie_cladire",
+    "declaratie_teren",
+    "inregistrare_nastere",
+    "casatorie",
+    "inregistrare_deces",
+    "duplicat_stare_civila",
+    "alocatie_copii",
+    "ajutor_incalzire",
+    "venit_minim_incluziune",
+    "adeverinta_registru_agricol",
+    "informatii_publice",
+    "petitie",
+    "audienta",
 )
 
 # Departments the infrastructure redirect and the registratură fallback rely on.
 REQUIRED_DEPARTMENT_IDS: Tuple[str, ...] = (
-    "registratura", "investitii", "drumuri", "apa_canal", "iluminat_public",
+    "registratura",
+    "investitii",
+    "drumuri",
+    "apa_canal",
+    "iluminat_public",
 )
 
 FIELD_TYPES: Tuple[str, ...] = ("text", "date", "checkbox", "signature")
@@ -116,9 +135,7 @@ class Field:
                 starts with the field's label.
         """
         if self.type == "signature":
-            raise self._error(
-                "semnătura nu se completează automat; semnați documentul în aplicația PDF."
-            )
+            raise self._error("semnătura nu se completează automat; semnați documentul în aplicația PDF.")
         if self.type == "checkbox":
             if value is None:  # not answered: unchecked, as an empty text field is empty
                 return False
@@ -137,18 +154,14 @@ class Field:
         if "\n" in text and not self.multiline:
             raise self._error("scrieți valoarea pe un singur rând.")
         if text:
-            validator = validate_date if self.type == "date" else VALIDATORS.get(
-                self.validator or ""
-            )
+            validator = validate_date if self.type == "date" else VALIDATORS.get(self.validator or "")
             if validator is not None:
                 try:
                     text = validator(text)
                 except InvalidValue as error:
                     raise self._error(str(error)) from None
         if self.max_length is not None and len(text) > self.max_length:
-            raise self._error(
-                f"textul poate avea cel mult {self.max_length} caractere (are {len(text)})."
-            )
+            raise self._error(f"textul poate avea cel mult {self.max_length} caractere (are {len(text)}).")
         return text
 
 
@@ -208,18 +221,20 @@ class Form:
         for item in self.fields:
             if item.name == name:
                 return item
-        raise FieldValidationError(
-            name, f"Formularul „{self.title}” nu are câmpul „{name}”."
-        )
+        raise FieldValidationError(name, f"Formularul „{self.title}” nu are câmpul „{name}”.")
 
     def facts(self) -> List[Tuple[str, Fact]]:
         """Every fact with the attribute it belongs to, in card order."""
         named: List[Tuple[str, Optional[Fact]]] = [
-            ("purpose", self.purpose), ("who_may_apply", self.who_may_apply),
+            ("purpose", self.purpose),
+            ("who_may_apply", self.who_may_apply),
             *(("documents", d) for d in self.documents),
-            ("fee", self.fee), ("filing_deadline", self.filing_deadline),
-            ("processing_time", self.processing_time), ("submit", self.submit),
-            ("pickup", self.pickup), ("legal_basis", self.legal_basis),
+            ("fee", self.fee),
+            ("filing_deadline", self.filing_deadline),
+            ("processing_time", self.processing_time),
+            ("submit", self.submit),
+            ("pickup", self.pickup),
+            ("legal_basis", self.legal_basis),
             *(("notes", n) for n in self.notes),
         ]
         return [(name, fact) for name, fact in named if fact is not None]
@@ -247,10 +262,7 @@ class Form:
 
     def missing_required(self, values: Mapping[str, Any]) -> List[Field]:
         """Required fields that ``values`` leaves empty (useful to drive a dialogue)."""
-        return [
-            f for f in self.fields
-            if f.required and (values.get(f.name) in (None, "", False))
-        ]
+        return [f for f in self.fields if f.required and (values.get(f.name) in (None, "", False))]
 
     def card_sections(self, department: Optional["Department"] = None) -> Dict[str, str]:
         """Short Romanian chat messages, one per aspect of the procedure.
@@ -315,10 +327,7 @@ class Catalog:
         grouped: Dict[str, List[Form]] = {category: [] for category in CATEGORIES}
         for form in self.forms.values():
             grouped[form.category].append(form)
-        return {
-            category: sorted(forms, key=lambda f: fold(f.title))
-            for category, forms in grouped.items()
-        }
+        return {category: sorted(forms, key=lambda f: fold(f.title)) for category, forms in grouped.items()}
 
     def card_sections(self, form_id: str) -> Dict[str, str]:
         """:meth:`Form.card_sections` with the form's department filled in."""
@@ -338,9 +347,7 @@ class Catalog:
                 return form
         return None
 
-    def department_scores(
-        self, text: str, in_scope: Optional[bool] = None
-    ) -> Dict[str, float]:
+    def department_scores(self, text: str, in_scope: Optional[bool] = None) -> Dict[str, float]:
         """How strongly ``text`` is about each department's topics (only those > 0).
 
         Every topic of every department is looked for over the whole message, inflected
@@ -368,9 +375,7 @@ class Catalog:
             scores[match.value] = scores.get(match.value, 0.0) + weight
         return scores
 
-    def department_for_topic(
-        self, text: str, in_scope: Optional[bool] = None
-    ) -> Optional[Department]:
+    def department_for_topic(self, text: str, in_scope: Optional[bool] = None) -> Optional[Department]:
         """The department whose topics ``text`` is most about, or ``None``.
 
         Scores come from :meth:`department_scores` over the whole message, so

@@ -105,8 +105,12 @@ def render_nlu(catalog: Catalog) -> str:
     for form_id in sorted(catalog.forms):
         form = catalog.forms[form_id]
         if form.situations:
-            out += [f"- intent: {SITUATION_INTENT}", "  metadata:",
-                    f"    {FORM_METADATA_KEY}: {form.id}", "  examples: |"]
+            out += [
+                f"- intent: {SITUATION_INTENT}",
+                "  metadata:",
+                f"    {FORM_METADATA_KEY}: {form.id}",
+                "  examples: |",
+            ]
             out += _block(list(form.situations))
     return "\n".join(out) + "\n"
 

@@ -66,26 +66,30 @@ def _key(kind: str) -> PrivateKey:
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "RO"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "RO"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
 
 
-def new_root(common_name: str, organization: str = "e-funcționar TEST PKI",
-             kind: str = "ec", days: int = 3650) -> Issued:
+def new_root(
+    common_name: str, organization: str = "e-funcționar TEST PKI", kind: str = "ec", days: int = 3650
+) -> Issued:
     """A self-signed root CA."""
     key = _key(kind)
     name = _name(common_name, organization)
     now = _now()
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
+        .subject_name(name)
+        .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _dt.timedelta(hours=1))
@@ -100,14 +104,21 @@ def new_root(common_name: str, organization: str = "e-funcționar TEST PKI",
 
 def _ca_key_usage() -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=False, content_commitment=False, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-        encipher_only=False, decipher_only=False,
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
-def issue(issuer: Issued, common_name: str, organization: str, *, purpose: str,
-          kind: str = "ec", days: int = 825) -> Issued:
+def issue(
+    issuer: Issued, common_name: str, organization: str, *, purpose: str, kind: str = "ec", days: int = 825
+) -> Issued:
     """A certificate signed by ``issuer``.
 
     Args:
@@ -137,11 +148,20 @@ def issue(issuer: Issued, common_name: str, organization: str, *, purpose: str,
     elif purpose in ("signing", "tsa"):
         builder = builder.add_extension(
             x509.BasicConstraints(ca=False, path_length=None), critical=True
-        ).add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=purpose == "signing",
-            key_encipherment=False, data_encipherment=False, key_agreement=False,
-            key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
-        ), critical=True)
+        ).add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=purpose == "signing",
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         if purpose == "tsa":
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
@@ -159,10 +179,12 @@ def write_cert(path: Path, *issued: Issued) -> Path:
 
 def write_key(path: Path, key: PrivateKey, passphrase: Optional[str]) -> Path:
     """Write ``key`` as PKCS#8 PEM, encrypted when a passphrase is given (mode 0600)."""
-    encryption = (serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
-                  if passphrase else serialization.NoEncryption())
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             encryption)
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
@@ -177,10 +199,8 @@ def create_dev_pki(directory: Path, passphrase: Optional[str] = None) -> DevPki:
     directory.mkdir(parents=True, exist_ok=True)
     passphrase = passphrase or secrets.token_urlsafe(24)
     root = new_root("e-funcționar TEST Root CA", kind="rsa")
-    intermediate = issue(root, "e-funcționar TEST Seal CA", "e-funcționar TEST PKI",
-                         purpose="ca", kind="rsa")
-    seal = issue(intermediate, f"{CITY_HALL} — sigiliu de TEST", CITY_HALL,
-                 purpose="signing", kind="rsa")
+    intermediate = issue(root, "e-funcționar TEST Seal CA", "e-funcționar TEST PKI", purpose="ca", kind="rsa")
+    seal = issue(intermediate, f"{CITY_HALL} — sigiliu de TEST", CITY_HALL, purpose="signing", kind="rsa")
     paths = DevPki(
         root=write_cert(directory / "root-ca.pem", root),
         chain=write_cert(directory / "chain.pem", intermediate),

@@ -22,10 +22,7 @@ REFUSAL = (
     "Despre investiții și lucrări (drumuri, apă și canalizare, iluminat public) vă "
     "răspunde direct persoana responsabilă: vă rugăm să scrieți la {name}, la adresa {email}."
 )
-MIXED = (
-    "Cât despre lucrări și investiții, la ele nu răspundem pe chat: scrieți la {name}, "
-    "la adresa {email}."
-)
+MIXED = "Cât despre lucrări și investiții, la ele nu răspundem pe chat: scrieți la {name}, la adresa {email}."
 NO_CLERK_FOR_INFRASTRUCTURE = (
     "Un funcționar de la Relații cu Publicul nu vă poate răspunde despre lucrări și "
     "investiții: răspunsul îl dă persoana responsabilă, care vă scrie înapoi. "

@@ -43,8 +43,16 @@ from forms_catalog.trust import (
     validation_context,
 )
 
-__all__ = ["SEAL_FIELD", "Seal", "SealCheck", "SealConfigError", "document_sha256",
-           "fill_and_seal", "load_seal", "verify_seal"]
+__all__ = [
+    "SEAL_FIELD",
+    "Seal",
+    "SealCheck",
+    "SealConfigError",
+    "document_sha256",
+    "fill_and_seal",
+    "load_seal",
+    "verify_seal",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +111,9 @@ def _signer(cert: Any, key: Any, registry: Any) -> Any:
                 return key.sign(data, ECDSA(digest))
             return super().sign_raw(data, digest_algorithm)
 
-    return KeptKeySigner(signing_cert=cert, cert_registry=registry,
-                         signing_key=translate_pyca_cryptography_key_to_asn1(key))
+    return KeptKeySigner(
+        signing_cert=cert, cert_registry=registry, signing_key=translate_pyca_cryptography_key_to_asn1(key)
+    )
 
 
 class Seal:
@@ -164,12 +173,16 @@ class Seal:
             if any(sig.field_name == SEAL_FIELD for sig in writer.prev.embedded_signatures):
                 raise ValueError("documentul are deja sigiliul primăriei.")
             out = signers.sign_pdf(
-                writer, meta, signer=self._signer, timestamper=self._timestamper,
+                writer,
+                meta,
+                signer=self._signer,
+                timestamper=self._timestamper,
                 new_field_spec=SigFieldSpec(sig_field_name=SEAL_FIELD, on_page=0),
             )
         except TimestampRequestError as error:
-            raise SealConfigError(f"{ENV_TSA}: the time-stamping authority {self.tsa_url} "
-                                  f"did not answer ({error})") from None
+            raise SealConfigError(
+                f"{ENV_TSA}: the time-stamping authority {self.tsa_url} did not answer ({error})"
+            ) from None
         except (PdfError, SigningError) as error:
             raise ValueError(f"documentul nu poate fi sigilat ({error}).") from None
         return out.getvalue()
@@ -193,34 +206,40 @@ def load_seal(environ: Optional[Mapping[str, str]] = None) -> Seal:
     cert = _load_certificate(cert_path)
 
     data = key_path.read_bytes()
-    load = (serialization.load_pem_private_key if b"-----BEGIN" in data
-            else serialization.load_der_private_key)
+    load = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
     # The messages below name the settings and never the passphrase; `from None` drops
     # cryptography's exception, so no traceback can carry it either.
     try:
         key = load(data, password=passphrase.encode("utf-8") if passphrase else None)
     except TypeError:
         if passphrase:
-            raise SealConfigError(f"{ENV_KEY}: {key_path} is not encrypted, but "
-                                  f"{ENV_PASSPHRASE} is set; unset it") from None
-        raise SealConfigError(f"{ENV_KEY}: {key_path} is encrypted and {ENV_PASSPHRASE} "
-                              f"is not set") from None
+            raise SealConfigError(
+                f"{ENV_KEY}: {key_path} is not encrypted, but {ENV_PASSPHRASE} is set; unset it"
+            ) from None
+        raise SealConfigError(f"{ENV_KEY}: {key_path} is encrypted and {ENV_PASSPHRASE} is not set") from None
     except ValueError:
         if passphrase:
-            raise SealConfigError(f"{ENV_KEY}: {key_path} cannot be decrypted with "
-                                  f"{ENV_PASSPHRASE} (wrong passphrase?) or is not a "
-                                  f"private key") from None
+            raise SealConfigError(
+                f"{ENV_KEY}: {key_path} cannot be decrypted with "
+                f"{ENV_PASSPHRASE} (wrong passphrase?) or is not a "
+                f"private key"
+            ) from None
         raise SealConfigError(f"{ENV_KEY}: {key_path} is not a PEM/DER private key") from None
 
-    public = key.public_key().public_bytes(serialization.Encoding.DER,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     if public != cert.public_key.dump():
-        raise SealConfigError(f"{ENV_KEY} and {ENV_CERT} do not match: {cert_path} is not "
-                              f"the certificate of the key in {key_path}")
+        raise SealConfigError(
+            f"{ENV_KEY} and {ENV_CERT} do not match: {cert_path} is not "
+            f"the certificate of the key in {key_path}"
+        )
     now = _dt.datetime.now(_dt.timezone.utc)
     if not cert.not_valid_before <= now <= cert.not_valid_after:
-        raise SealConfigError(f"{ENV_CERT}: {cert_path} is valid only from "
-                              f"{cert.not_valid_before:%Y-%m-%d} to {cert.not_valid_after:%Y-%m-%d}")
+        raise SealConfigError(
+            f"{ENV_CERT}: {cert_path} is valid only from "
+            f"{cert.not_valid_before:%Y-%m-%d} to {cert.not_valid_after:%Y-%m-%d}"
+        )
 
     registry = SimpleCertificateStore()
     chain = environ.get(ENV_CHAIN, "").strip()
@@ -276,14 +295,19 @@ def _load_certificate(path: Path) -> Any:
             raise ValueError(f"{len(certs)} certificates")
         certs[0].native  # noqa: B018 - parse now, so that a broken file fails here
     except (OSError, ValueError, TypeError) as error:
-        raise SealConfigError(f"{ENV_CERT}: {path} must hold exactly one PEM/DER "
-                              f"certificate ({type(error).__name__})") from None
+        raise SealConfigError(
+            f"{ENV_CERT}: {path} must hold exactly one PEM/DER certificate ({type(error).__name__})"
+        ) from None
     return certs[0]
 
 
-def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
-                trust_roots: Optional[Tuple[Any, ...]] = None,
-                seal_subject: Any = None) -> SealCheck:
+def verify_seal(
+    pdf: bytes,
+    environ: Optional[Mapping[str, str]] = None,
+    *,
+    trust_roots: Optional[Tuple[Any, ...]] = None,
+    seal_subject: Any = None,
+) -> SealCheck:
     """Check the city hall's seal of ``pdf`` (blocking, like :meth:`Seal.seal_pdf`).
 
     The seal must chain to a trusted root *and* name the city hall: its certificate's
@@ -305,12 +329,15 @@ def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
 
     environ = os.environ if environ is None else environ
     if trust_roots is None:
-        trust_roots = trust_roots_from_env(ENV_TRUST_ROOTS, environ,
-                                           " of the city hall's seal (and of its TSA)")
+        trust_roots = trust_roots_from_env(
+            ENV_TRUST_ROOTS, environ, " of the city hall's seal (and of its TSA)"
+        )
     if seal_subject is None:
-        seal_subject = _load_certificate(_required_file(
-            environ, ENV_CERT, "the seal's certificate (PEM or DER), whose subject a seal "
-                               "must name")).subject
+        seal_subject = _load_certificate(
+            _required_file(
+                environ, ENV_CERT, "the seal's certificate (PEM or DER), whose subject a seal must name"
+            )
+        ).subject
     try:
         signatures = read_signatures(pdf)
     except ValueError as error:
@@ -334,35 +361,55 @@ def verify_seal(pdf: bytes, environ: Optional[Mapping[str, str]] = None, *,
     signed_at = ts.timestamp if ts is not None else status.signer_reported_dt
     found = dict(signer=signer, signed_at=signed_at, level=level)
     if not status.intact:
-        return SealCheck(False, "Documentul a fost modificat după sigilare: conținutul "
-                                "sigilat nu mai corespunde.", **found)
+        return SealCheck(
+            False, "Documentul a fost modificat după sigilare: conținutul sigilat nu mai corespunde.", **found
+        )
     if not status.valid:
         return SealCheck(False, "Semnătura sigiliului nu este validă.", **found)
     if not status.trusted:
         problem = getattr(status.trust_problem_indic, "name", "NO_CERTIFICATE_CHAIN_FOUND")
-        return SealCheck(False, f"Sigiliul nu este al primăriei: certificatul „{signer}” nu "
-                                f"provine de la o autoritate de încredere ({problem}).",
-                         **found)
+        return SealCheck(
+            False,
+            f"Sigiliul nu este al primăriei: certificatul „{signer}” nu "
+            f"provine de la o autoritate de încredere ({problem}).",
+            **found,
+        )
     if status.signing_cert.subject != seal_subject:
-        return SealCheck(False, f"Sigiliul nu este al primăriei: documentul este sigilat de "
-                                f"„{signer}”, nu de „{_name_cn(seal_subject)}”.", **found)
+        return SealCheck(
+            False,
+            f"Sigiliul nu este al primăriei: documentul este sigilat de "
+            f"„{signer}”, nu de „{_name_cn(seal_subject)}”.",
+            **found,
+        )
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-        return SealCheck(False, "Marca temporală a sigiliului nu este validă sau nu provine de "
-                                "la o autoritate de încredere.", **found)
+        return SealCheck(
+            False,
+            "Marca temporală a sigiliului nu este validă sau nu provine de la o autoritate de încredere.",
+            **found,
+        )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return SealCheck(False, "Documentul a fost modificat după sigilare: sigiliul nu mai "
-                                "acoperă tot fișierul (a fost adăugată o actualizare).",
-                         **found)
+        return SealCheck(
+            False,
+            "Documentul a fost modificat după sigilare: sigiliul nu mai "
+            "acoperă tot fișierul (a fost adăugată o actualizare).",
+            **found,
+        )
     when = f", la {local_time(signed_at)}" if signed_at else ""
-    return SealCheck(True, f"Sigiliu valid (PAdES {level}): aplicat de „{signer}”{when}; "
-                           f"acoperă tot fișierul.", **found)
+    return SealCheck(
+        True, f"Sigiliu valid (PAdES {level}): aplicat de „{signer}”{when}; acoperă tot fișierul.", **found
+    )
 
 
 # --- filling ----------------------------------------------------------------------------
 
 
-def fill_and_seal(form_id: str, values: Mapping[str, Any], signature_png: Optional[bytes] = None,
-                  seal: Optional[Seal] = None, catalog: Any = None) -> bytes:
+def fill_and_seal(
+    form_id: str,
+    values: Mapping[str, Any],
+    signature_png: Optional[bytes] = None,
+    seal: Optional[Seal] = None,
+    catalog: Any = None,
+) -> bytes:
     """Fill a catalog form, stamp the optional signature image, and seal it.
 
     Every check runs before anything is signed: unknown form, unknown field or bad value
@@ -390,6 +437,11 @@ def fill_and_seal(form_id: str, values: Mapping[str, Any], signature_png: Option
         pdf = stamp_signature_image(pdf, signature_png, form)
     sealed = seal.seal_pdf(pdf)
     # No value is logged: they are a citizen's personal data.
-    logger.info("filled and sealed form %s (PAdES %s, %d bytes, sha256 %s)", form.id,
-                seal.level, len(sealed), document_sha256(sealed))
+    logger.info(
+        "filled and sealed form %s (PAdES %s, %d bytes, sha256 %s)",
+        form.id,
+        seal.level,
+        len(sealed),
+        document_sha256(sealed),
+    )
     return sealed

@@ -81,8 +81,9 @@ _REJECTED = {
 }
 
 
-def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = None,
-                            environ: Optional[Mapping[str, str]] = None) -> SignatureCheck:
+def check_citizen_signature(
+    pdf: bytes, trust_roots: Optional[Sequence[Any]] = None, environ: Optional[Mapping[str, str]] = None
+) -> SignatureCheck:
     """Validate the citizen's signature of an uploaded PDF.
 
     Blocking (pyHanko runs its own event loop): from async code, call it in an executor.
@@ -100,25 +101,28 @@ def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = N
     from pyhanko.sign.validation import validate_pdf_signature
 
     if trust_roots is None:
-        trust_roots = trust_roots_from_env(ENV_TRUST_ROOTS, environ,
-                                           " of qualified signature providers")
+        trust_roots = trust_roots_from_env(ENV_TRUST_ROOTS, environ, " of qualified signature providers")
     try:
         signatures = [s for s in read_signatures(pdf) if s.field_name != SEAL_FIELD]
     except ValueError as error:
         return SignatureCheck(Verdict.INVALID, f"Documentul nu poate fi verificat: {error}")
     if not signatures:
-        return SignatureCheck(Verdict.UNSIGNED, "Documentul nu este semnat electronic de "
-                                                "solicitant.")
+        return SignatureCheck(Verdict.UNSIGNED, "Documentul nu este semnat electronic de solicitant.")
     # The citizen signs last; earlier signatures (a co-signer, an older revision) are part
     # of what the citizen signed.
     signature = max(signatures, key=lambda s: s.signed_revision)
     try:
         status = validate_pdf_signature(signature, validation_context(trust_roots))
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as error:
-        logger.info("citizen signature in field %s could not be validated: %s",
-                    signature.field_name, type(error).__name__)
-        return SignatureCheck(Verdict.INVALID, "Semnătura este deteriorată și nu poate fi "
-                                               "verificată; documentul nu poate fi acceptat.")
+        logger.info(
+            "citizen signature in field %s could not be validated: %s",
+            signature.field_name,
+            type(error).__name__,
+        )
+        return SignatureCheck(
+            Verdict.INVALID,
+            "Semnătura este deteriorată și nu poate fi verificată; documentul nu poate fi acceptat.",
+        )
 
     signer = common_name(status.signing_cert)
     ts = status.timestamp_validity
@@ -128,33 +132,41 @@ def check_citizen_signature(pdf: bytes, trust_roots: Optional[Sequence[Any]] = N
     who = f"(semnatar: „{signer}”)"
 
     if not status.intact:
-        return SignatureCheck(Verdict.INVALID, f"Semnătura nu mai corespunde documentului "
-                                               f"{who}: fișierul a fost modificat după "
-                                               f"semnare.", **found)
+        return SignatureCheck(
+            Verdict.INVALID,
+            f"Semnătura nu mai corespunde documentului {who}: fișierul a fost modificat după semnare.",
+            **found,
+        )
     if not status.valid:
-        return SignatureCheck(Verdict.INVALID, f"Semnătura nu este validă {who}: "
-                                               f"verificarea criptografică a eșuat.", **found)
+        return SignatureCheck(
+            Verdict.INVALID, f"Semnătura nu este validă {who}: verificarea criptografică a eșuat.", **found
+        )
     level = status.modification_level
     if level is None or level > ModificationLevel.LTA_UPDATES or status.docmdp_ok is False:
-        return SignatureCheck(Verdict.INVALID, f"Documentul a fost modificat după semnare "
-                                               f"{who}; cereți solicitantului să îl "
-                                               f"semneze din nou.", **found)
+        return SignatureCheck(
+            Verdict.INVALID,
+            f"Documentul a fost modificat după semnare {who}; cereți solicitantului să îl semneze din nou.",
+            **found,
+        )
     # A broken time-stamp is a broken signature; an intact one from a TSA nobody
     # configured only means the time is the signer's claim (``timestamped`` False).
     if ts is not None and not (ts.intact and ts.valid):
-        return SignatureCheck(Verdict.INVALID, f"Marca temporală a semnăturii nu este "
-                                               f"validă {who}.", **found)
+        return SignatureCheck(Verdict.INVALID, f"Marca temporală a semnăturii nu este validă {who}.", **found)
     if not status.trusted:
         problem = status.trust_problem_indic
         reason = _REJECTED.get(getattr(problem, "name", ""))
         if reason:
-            return SignatureCheck(Verdict.INVALID, f"Semnătura nu este acceptată {who}: "
-                                                   f"{reason}.", **found)
-        return SignatureCheck(Verdict.UNKNOWN_SIGNER,
-                              f"Semnătura este intactă, dar semnatarul „{signer}” nu poate "
-                              f"fi confirmat: certificatul său nu provine de la un prestator "
-                              f"de încredere configurat.", **found)
+            return SignatureCheck(Verdict.INVALID, f"Semnătura nu este acceptată {who}: {reason}.", **found)
+        return SignatureCheck(
+            Verdict.UNKNOWN_SIGNER,
+            f"Semnătura este intactă, dar semnatarul „{signer}” nu poate "
+            f"fi confirmat: certificatul său nu provine de la un prestator "
+            f"de încredere configurat.",
+            **found,
+        )
     when = f" la {local_time(signed_at)}" if signed_at else ""
-    return SignatureCheck(Verdict.VALID, f"Semnătură validă: documentul a fost semnat de "
-                                         f"„{signer}”{when} și nu a fost modificat de atunci.",
-                          **found)
+    return SignatureCheck(
+        Verdict.VALID,
+        f"Semnătură validă: documentul a fost semnat de „{signer}”{when} și nu a fost modificat de atunci.",
+        **found,
+    )

@@ -14,8 +14,14 @@ from typing import Tuple
 from forms_catalog.errors import FieldValidationError
 from forms_catalog.model import Form
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "MAX_TYPED_NAME", "check_signature_image",
-           "stamp_signature_image", "typed_signature_png"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "MAX_TYPED_NAME",
+    "check_signature_image",
+    "stamp_signature_image",
+    "typed_signature_png",
+]
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4000  # on the longer side: a phone drawing is far smaller
@@ -43,8 +49,7 @@ def _checked_png(form: Form, png: bytes) -> Tuple[int, int]:
     if not png:
         raise error("imaginea semnăturii este goală.")
     if len(png) > MAX_IMAGE_BYTES:
-        raise error(f"imaginea semnăturii poate avea cel mult "
-                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
+        raise error(f"imaginea semnăturii poate avea cel mult {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
         raise error("imaginea semnăturii trebuie să fie un fișier PNG.")
     # The checks' own errors are raised outside the try: FieldValidationError is a
@@ -57,12 +62,10 @@ def _checked_png(form: Form, png: bytes) -> Tuple[int, int]:
             if not too_large:
                 image.load()  # decode it all: a truncated file fails here, not in the PDF
                 blank = "A" in image.getbands() and image.getchannel("A").getbbox() is None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise error("imaginea semnăturii este deteriorată și nu poate fi citită.") from None
     if too_large:
-        raise error(f"imaginea semnăturii poate avea cel mult {MAX_IMAGE_PIXELS} "
-                    f"de pixeli pe latură.")
+        raise error(f"imaginea semnăturii poate avea cel mult {MAX_IMAGE_PIXELS} de pixeli pe latură.")
     if blank:
         raise error("imaginea semnăturii este goală (transparentă); semnați în chenar.")
     return size
@@ -78,8 +81,12 @@ def _trimmed(png: bytes) -> Tuple[bytes, int, int]:
             return png, image.width, image.height
         left, top, right, bottom = image.getchannel("A").getbbox()  # not blank: checked
         pad = max(4, (bottom - top) // 12)
-        box = (max(0, left - pad), max(0, top - pad),
-               min(image.width, right + pad), min(image.height, bottom + pad))
+        box = (
+            max(0, left - pad),
+            max(0, top - pad),
+            min(image.width, right + pad),
+            min(image.height, bottom + pad),
+        )
         if box == (0, 0, image.width, image.height):
             return png, image.width, image.height
         cropped = image.crop(box)
@@ -123,8 +130,7 @@ def stamp_signature_image(pdf: bytes, png: bytes, form: Form) -> bytes:
             continue
         break
     else:
-        raise FieldValidationError(field.name, f"{field.label}: câmpul de semnătură lipsește "
-                                               f"din PDF.")
+        raise FieldValidationError(field.name, f"{field.label}: câmpul de semnătură lipsește din PDF.")
 
     x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
     box_w, box_h = x2 - x1 - 2 * MARGIN, y2 - y1 - 2 * MARGIN
@@ -136,8 +142,11 @@ def stamp_signature_image(pdf: bytes, png: bytes, form: Form) -> bytes:
     canvas = Canvas(overlay, pagesize=(float(media.right), float(media.top)))
     canvas.drawImage(
         ImageReader(io.BytesIO(png)),
-        x1 + MARGIN + (box_w - draw_w) / 2, y1 + MARGIN + (box_h - draw_h) / 2,
-        draw_w, draw_h, mask="auto",
+        x1 + MARGIN + (box_w - draw_w) / 2,
+        y1 + MARGIN + (box_h - draw_h) / 2,
+        draw_w,
+        draw_h,
+        mask="auto",
     )
     canvas.showPage()
     canvas.save()
@@ -167,13 +176,15 @@ def typed_signature_png(name: str, form: Form) -> bytes:
     if not text:
         raise FieldValidationError(field.name, f"{field.label}: scrieți-vă numele ca semnătură.")
     if len(text) > MAX_TYPED_NAME:
-        raise FieldValidationError(field.name, f"{field.label}: numele poate avea cel mult "
-                                               f"{MAX_TYPED_NAME} de caractere.")
+        raise FieldValidationError(
+            field.name, f"{field.label}: numele poate avea cel mult {MAX_TYPED_NAME} de caractere."
+        )
     missing = font.unsupported_characters(text)
     if missing or not text.isprintable():
         shown = ", ".join(f"„{c}”" for c in missing) or "de control"
-        raise FieldValidationError(field.name, f"{field.label}: caracterele {shown} nu pot fi "
-                                               f"scrise în semnătură.")
+        raise FieldValidationError(
+            field.name, f"{field.label}: caracterele {shown} nu pot fi scrise în semnătură."
+        )
     face = ImageFont.truetype(str(font.REGULAR_TTF), 72)
     left, top, right, bottom = face.getbbox(text)
     slant = 0.22  # how far the top leans right, per pixel of height
@@ -182,8 +193,12 @@ def typed_signature_png(name: str, form: Form) -> bytes:
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     ImageDraw.Draw(image).text((12 - left, 12 - top), text, font=face, fill=INK)
     # x_source = x + slant * (y - height): the top of each letter moves right.
-    image = image.transform(image.size, Image.Transform.AFFINE,
-                            (1, slant, -slant * height, 0, 1, 0), resample=Image.Resampling.BICUBIC)
+    image = image.transform(
+        image.size,
+        Image.Transform.AFFINE,
+        (1, slant, -slant * height, 0, 1, 0),
+        resample=Image.Resampling.BICUBIC,
+    )
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

@@ -11,13 +11,20 @@ import io
 import os
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
-
 from zoneinfo import ZoneInfo
 
 from asn1crypto import x509
 
-__all__ = ["LOCAL_TZ", "SealConfigError", "common_name", "local_time", "load_certificates", "read_signatures", "trust_roots_from_env",
-           "validation_context"]
+__all__ = [
+    "LOCAL_TZ",
+    "SealConfigError",
+    "common_name",
+    "local_time",
+    "load_certificates",
+    "read_signatures",
+    "trust_roots_from_env",
+    "validation_context",
+]
 
 CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 LOCAL_TZ = ZoneInfo("Europe/Bucharest")  # every time a clerk reads is Romania's
@@ -45,8 +52,9 @@ def _files(setting: str, value: str) -> List[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in CERT_SUFFIXES)
             if not found:
-                raise SealConfigError(f"{setting}: the directory {path} holds no certificate "
-                                      f"file ({', '.join(CERT_SUFFIXES)})")
+                raise SealConfigError(
+                    f"{setting}: the directory {path} holds no certificate file ({', '.join(CERT_SUFFIXES)})"
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -68,16 +76,18 @@ def load_certificates(setting: str, value: str) -> Tuple[x509.Certificate, ...]:
             for cert in loaded:
                 cert.native  # noqa: B018 - parse now, so that a bad file fails here, by name
         except (OSError, ValueError, TypeError) as error:
-            raise SealConfigError(f"{setting}: {path} is not a PEM/DER certificate file "
-                                  f"({type(error).__name__})") from None
+            raise SealConfigError(
+                f"{setting}: {path} is not a PEM/DER certificate file ({type(error).__name__})"
+            ) from None
         if not loaded:
             raise SealConfigError(f"{setting}: {path} holds no certificate")
         certs.extend(loaded)
     return tuple(certs)
 
 
-def trust_roots_from_env(setting: str, environ: Optional[Mapping[str, str]] = None,
-                         purpose: str = "") -> Tuple[x509.Certificate, ...]:
+def trust_roots_from_env(
+    setting: str, environ: Optional[Mapping[str, str]] = None, purpose: str = ""
+) -> Tuple[x509.Certificate, ...]:
     """The certificates of the trust-root setting ``setting``; an error naming it if unset."""
     environ = os.environ if environ is None else environ
     value = environ.get(setting, "").strip()
@@ -94,13 +104,18 @@ def common_name(cert: x509.Certificate) -> str:
     return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
 
 
-def validation_context(roots: Sequence[x509.Certificate],
-                       other_certs: Sequence[x509.Certificate] = ()) -> Any:
+def validation_context(
+    roots: Sequence[x509.Certificate], other_certs: Sequence[x509.Certificate] = ()
+) -> Any:
     """A pyhanko-certvalidator context trusting only ``roots``, with no network access."""
     from pyhanko_certvalidator import ValidationContext
 
-    return ValidationContext(trust_roots=list(roots), other_certs=list(other_certs),
-                             allow_fetching=False, revocation_mode="soft-fail")
+    return ValidationContext(
+        trust_roots=list(roots),
+        other_certs=list(other_certs),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )
 
 
 def read_signatures(pdf: bytes) -> List[Any]:
@@ -118,5 +133,6 @@ def read_signatures(pdf: bytes) -> List[Any]:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         return list(reader.embedded_signatures)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as error:
-        raise ValueError(f"fișierul PDF este deteriorat și nu poate fi citit "
-                         f"({type(error).__name__}).") from None
+        raise ValueError(
+            f"fișierul PDF este deteriorat și nu poate fi citit ({type(error).__name__})."
+        ) from None

@@ -39,15 +39,20 @@ _CNP_WEIGHTS = (2, 7, 9, 1, 4, 6, 3, 5, 8, 2, 7, 9)
 # sectors 7 and 8, abolished in 1979) still appear in CNPs of older people, and 70 is the
 # code the population register uses for people registered regardless of county. Rejecting
 # a real citizen's CNP is worse than accepting a rare impossible one, so all are allowed.
-_CNP_COUNTIES = frozenset(
-    [f"{n:02d}" for n in range(1, 49)] + ["51", "52", "70"]
-)
+_CNP_COUNTIES = frozenset([f"{n:02d}" for n in range(1, 49)] + ["51", "52", "70"])
 
 # First digit → century of birth; 7, 8 (foreign residents) and 9 (foreigners) do not
 # encode it, so both plausible centuries are tried.
 _CNP_CENTURIES = {
-    "1": (1900,), "2": (1900,), "3": (1800,), "4": (1800,), "5": (2000,), "6": (2000,),
-    "7": (2000, 1900), "8": (2000, 1900), "9": (2000, 1900),
+    "1": (1900,),
+    "2": (1900,),
+    "3": (1800,),
+    "4": (1800,),
+    "5": (2000,),
+    "6": (2000,),
+    "7": (2000, 1900),
+    "8": (2000, 1900),
+    "9": (2000, 1900),
 }
 
 
@@ -94,9 +99,7 @@ def validate_cnp(value: str, today: Optional[_dt.date] = None) -> str:
     if cnp[9:12] == "000":
         raise InvalidValue("Numărul de ordine din CNP (cifrele 10–12) nu poate fi 000.")
     if _cnp_control_digit(cnp[:12]) != int(cnp[12]):
-        raise InvalidValue(
-            "Cifra de control a CNP-ului (ultima cifră) nu este corectă; verificați CNP-ul."
-        )
+        raise InvalidValue("Cifra de control a CNP-ului (ultima cifră) nu este corectă; verificați CNP-ul.")
     return cnp
 
 
@@ -162,9 +165,7 @@ def validate_phone(value: str) -> str:
     elif digits.startswith("0040"):
         digits = "0" + digits[4:]
     if not digits.isdigit() or not digits.isascii() or len(digits) != 10:
-        raise InvalidValue(
-            "Numărul de telefon are 10 cifre, de exemplu 0721 234 567 sau 021 457 40 91."
-        )
+        raise InvalidValue("Numărul de telefon are 10 cifre, de exemplu 0721 234 567 sau 021 457 40 91.")
     if digits[1] not in "237":
         raise InvalidValue("Numărul de telefon trebuie să înceapă cu 07, 02 sau 03.")
     return digits
@@ -218,9 +219,7 @@ def validate_vin(value: str) -> str:
     """Check a vehicle identification number (serie de șasiu, VIN): 17 characters, no I/O/Q."""
     vin = re.sub(r"\s+", "", value).upper()
     if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", vin):
-        raise InvalidValue(
-            "Seria de șasiu (VIN) are 17 litere și cifre, fără I, O și Q; o găsiți în talon."
-        )
+        raise InvalidValue("Seria de șasiu (VIN) are 17 litere și cifre, fără I, O și Q; o găsiți în talon.")
     return vin
 
 

@@ -23,7 +23,6 @@ prefix is ``/`` and each route carries its full path:
 import asyncio
 import json
 import logging
-import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage

@@ -146,8 +146,11 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
                 continue
             label = _metadata_form(message, self._config["metadata_key"])
             if label is None:
-                values = [e[ENTITY_ATTRIBUTE_VALUE] for e in message.get(ENTITIES) or []
-                          if e.get(ENTITY_ATTRIBUTE_TYPE) == entity]
+                values = [
+                    e[ENTITY_ATTRIBUTE_VALUE]
+                    for e in message.get(ENTITIES) or []
+                    if e.get(ENTITY_ATTRIBUTE_TYPE) == entity
+                ]
                 label = str(values[0]) if values else NO_FORM
             texts.append(_folded(text))
             labels.append(label)
@@ -166,13 +169,23 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             logger.warning(f"{self.__class__.__name__}: no example names a form; it will do nothing.")
             self.model = None
         else:
-            features = FeatureUnion([
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                          token_pattern=r"(?u)\b\w+\b")),
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-            ])
-            classifier = LogisticRegression(C=self._config["C"], max_iter=2000,
-                                            random_state=self._config["random_state"])
+            features = FeatureUnion(
+                [
+                    (
+                        "words",
+                        TfidfVectorizer(
+                            analyzer="word",
+                            ngram_range=(1, 2),
+                            sublinear_tf=True,
+                            token_pattern=r"(?u)\b\w+\b",
+                        ),
+                    ),
+                    ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
+                ]
+            )
+            classifier = LogisticRegression(
+                C=self._config["C"], max_iter=2000, random_state=self._config["random_state"]
+            )
             self.model = make_pipeline(features, classifier)
             self.model.fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:
@@ -216,7 +229,8 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         if not named:
             form, probability = max(
                 ((f, p) for f, p in probabilities.items() if f != NO_FORM),
-                key=lambda item: item[1], default=(None, 0.0),
+                key=lambda item: item[1],
+                default=(None, 0.0),
             )
             # The form must also beat "no form": a question like "ce acte trebuie?" is
             # a procedure question about no form in particular.
@@ -243,13 +257,19 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         )
         if described is not None and (self._is_procedure(name) or rescue):
             form, probability = described
-            entities.append(self.add_extractor_name([{
-                ENTITY_ATTRIBUTE_TYPE: entity,
-                ENTITY_ATTRIBUTE_START: 0,
-                ENTITY_ATTRIBUTE_END: len(text),
-                ENTITY_ATTRIBUTE_VALUE: form,
-                ENTITY_ATTRIBUTE_CONFIDENCE: round(probability, 3),
-            }])[0])
+            entities.append(
+                self.add_extractor_name(
+                    [
+                        {
+                            ENTITY_ATTRIBUTE_TYPE: entity,
+                            ENTITY_ATTRIBUTE_START: 0,
+                            ENTITY_ATTRIBUTE_END: len(text),
+                            ENTITY_ATTRIBUTE_VALUE: form,
+                            ENTITY_ATTRIBUTE_CONFIDENCE: round(probability, 3),
+                        }
+                    ]
+                )[0]
+            )
         message.set(ENTITIES, entities, add_to_output=True)
         if rescue:
             self._answer_as_procedure(message, named, described)
@@ -265,10 +285,15 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             confidence = float(named[0].get(ENTITY_ATTRIBUTE_CONFIDENCE) or 1.0)
         else:
             confidence = described[1] if described else 0.0
-        procedure = {INTENT_NAME_KEY: self._config["procedure_intent"],
-                     PREDICTED_CONFIDENCE_KEY: round(confidence, 3)}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                   if r.get(INTENT_NAME_KEY) != procedure[INTENT_NAME_KEY]]
+        procedure = {
+            INTENT_NAME_KEY: self._config["procedure_intent"],
+            PREDICTED_CONFIDENCE_KEY: round(confidence, 3),
+        }
+        ranking = [
+            r
+            for r in message.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) != procedure[INTENT_NAME_KEY]
+        ]
         message.set(INTENT, procedure, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [dict(procedure), *ranking], add_to_output=True)
 
@@ -293,4 +318,3 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Leaves the training data unchanged (annotations are the ground truth)."""
         return training_data
-

@@ -30,9 +30,7 @@ logger = logging.getLogger(__name__)
 PHRASES_FILE = "phrases.json"
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts entities whose values form a closed list, such as the catalog's form ids.
 
@@ -63,9 +61,7 @@ class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self.phrases: Dict[Text, Dict[Text, Text]] = phrases or {}
-        self._matchers = {
-            entity: PhraseMatcher(by_phrase) for entity, by_phrase in self.phrases.items()
-        }
+        self._matchers = {entity: PhraseMatcher(by_phrase) for entity, by_phrase in self.phrases.items()}
 
     @classmethod
     def create(
@@ -100,8 +96,12 @@ class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
         # entity's lookup table (``- lookup: form``): a form added to the catalog is
         # found by all its names even before any hand-written example mentions it.
         looked_up = {
-            name: {str(e).lower() for t in training_data.lookup_tables
-                   if t.get("name") == name for e in t.get("elements", [])}
+            name: {
+                str(e).lower()
+                for t in training_data.lookup_tables
+                if t.get("name") == name
+                for e in t.get("elements", [])
+            }
             for name in entities
         }
         for surface, value in training_data.entity_synonyms.items():
@@ -156,9 +156,7 @@ class FuzzyLookupEntityExtractor(GraphComponent, EntityExtractorMixin):
     def persist(self) -> None:
         """Saves the learnt phrases."""
         with self._model_storage.write_to(self._resource) as directory:
-            rasa.shared.utils.io.dump_obj_as_json_to_file(
-                directory / PHRASES_FILE, self.phrases
-            )
+            rasa.shared.utils.io.dump_obj_as_json_to_file(directory / PHRASES_FILE, self.phrases)
 
     @classmethod
     def load(

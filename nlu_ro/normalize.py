@@ -16,12 +16,30 @@ from typing import Dict
 # Letters whose base form is not reached by stripping combining marks alone, or that we
 # want to fold explicitly (both the comma-below and the legacy cedilla forms).
 _EXPLICIT: Dict[str, str] = {
-    "ș": "s", "ş": "s", "Ș": "s", "Ş": "s",
-    "ț": "t", "ţ": "t", "Ț": "t", "Ţ": "t",
-    "ă": "a", "Ă": "a", "â": "a", "Â": "a", "î": "i", "Î": "i",
+    "ș": "s",
+    "ş": "s",
+    "Ș": "s",
+    "Ş": "s",
+    "ț": "t",
+    "ţ": "t",
+    "Ț": "t",
+    "Ţ": "t",
+    "ă": "a",
+    "Ă": "a",
+    "â": "a",
+    "Â": "a",
+    "î": "i",
+    "Î": "i",
     # Typographic quotes and dashes typed on phones.
-    "„": '"', "”": '"', "“": '"', "«": '"', "»": '"', "’": "'", "‘": "'",
-    "–": "-", "—": "-",
+    "„": '"',
+    "”": '"',
+    "“": '"',
+    "«": '"',
+    "»": '"',
+    "’": "'",
+    "‘": "'",
+    "–": "-",
+    "—": "-",
 }
 
 # A run of the same punctuation mark ("???", "!!!", "....") keeps its first mark; the

@@ -23,9 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from nlu_ro.normalize import fold
 
-FILLER_WORDS = frozenset(
-    "de pentru pt la a al ale ai din privind despre in si sau cu un o".split()
-)
+FILLER_WORDS = frozenset("de pentru pt la a al ale ai din privind despre in si sau cu un o".split())
 # Endings a Romanian noun or adjective can add to the stem of the form written in a
 # synonym ("nastere" → "nasterii", "certificat" → "certificatului").
 MAX_ENDING = 5
@@ -161,9 +159,7 @@ class PhraseMatcher:
         return seen
 
     @staticmethod
-    def _match_pattern(
-        content: Sequence[Word], words: Tuple[Word, ...]
-    ) -> Iterable[Tuple[int, int, float]]:
+    def _match_pattern(content: Sequence[Word], words: Tuple[Word, ...]) -> Iterable[Tuple[int, int, float]]:
         size = len(words)
         first = words[0].text[0]
         for i in range(len(content) - size + 1):

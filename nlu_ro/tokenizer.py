@@ -19,9 +19,7 @@ from nlu_ro.normalize import fold
 _FOLDED_ATTRIBUTES = {TEXT, ACTION_TEXT}
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class RomanianTokenizer(WhitespaceTokenizer):
     """Tokenizes like Rasa's ``WhitespaceTokenizer``, on text folded by :func:`fold`.
 

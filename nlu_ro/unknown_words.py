@@ -22,9 +22,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
-    PREDICTED_CONFIDENCE_KEY,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -41,9 +41,7 @@ def _is_word(word: str) -> bool:
     return any(c.isalpha() for c in word)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsFallback(GraphComponent, IntentClassifier):
     """Sends messages without any known word to ``nlu_fallback``."""
 
@@ -97,9 +95,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
         self.vocabulary = vocabulary
         self._prefixes = self._prefixes_of(vocabulary)
         with self._model_storage.write_to(self._resource) as directory:
-            rasa.shared.utils.io.dump_obj_as_json_to_file(
-                directory / VOCABULARY_FILE, sorted(vocabulary)
-            )
+            rasa.shared.utils.io.dump_obj_as_json_to_file(directory / VOCABULARY_FILE, sorted(vocabulary))
         return self._resource
 
     def knows(self, word: Text) -> bool:

@@ -32,7 +32,6 @@ _installed = False
 
 def _cached_validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     from jsonschema import ValidationError, validators
-
     from rasa.shared.constants import DOCS_BASE_URL
 
     global _validator

@@ -22,14 +22,14 @@ import logging
 import os
 import sqlite3
 import sys
-import time
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Type, TypeVar, Union
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, URL, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import QueuePool
 
 from storage.errors import DatabaseUnavailable, SchemaNotReady

@@ -34,25 +34,21 @@ Errors are JSON ``{"error": code, "message": "…in Romanian…"}``: 400 ``inval
 """
 
 import asyncio
-import datetime as dt
 import functools
-import hashlib
 import logging
 import re
-import secrets
-import threading
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from archive.errors import db_errors
+from livechat.settings import ChannelSettings
 from storage import db, passwords
 from storage.accounts import AccountStore
 from storage.types import utcnow
 from web.console import SECURITY_HEADERS, STATIC_DIR, login_failures
-from livechat.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 

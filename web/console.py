@@ -30,7 +30,6 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
 =====================================================  ===================================
 """
 
-import asyncio
 import functools
 import json
 import logging
@@ -42,16 +41,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
-from livechat.archive import load_sink
-from livechat.tables import CLERK, QUEUED, utcnow
-from storage import db, passwords
-from livechat.hub import Hub, RedisHub
-from livechat.limits import LoginFailures
-from livechat.schedule import current_schedule
 from livechat.errors import HandoffError
+from livechat.limits import LoginFailures
 from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
-from livechat.store import Clerk, HandoffStore
+from livechat.store import Clerk
+from livechat.tables import CLERK, QUEUED, utcnow
+from storage import passwords
 
 logger = logging.getLogger(__name__)
 

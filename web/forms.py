@@ -57,8 +57,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 FORM_FILES = {
     "form.js": ("form.js", "application/javascript; charset=utf-8"),
     "form.css": ("form.css", "text/css; charset=utf-8"),
-    "signature_pad.umd.min.js": ("vendor/signature_pad.umd.min.js",
-                                 "application/javascript; charset=utf-8"),
+    "signature_pad.umd.min.js": ("vendor/signature_pad.umd.min.js", "application/javascript; charset=utf-8"),
 }
 # The same policy as the console's (web/console.py): scripts and styles only from files.
 SECURITY_HEADERS = {
@@ -94,8 +93,9 @@ TOO_LARGE = (
     "Cererea este prea mare (cel mult 3 MB). Ștergeți semnătura și desenați-o din nou, "
     "sau scrieți-vă numele în locul ei."
 )
-BUSY = ("Sunt multe cereri în acest moment. Încercați din nou peste un minut; datele completate "
-        "rămân în pagină.")
+BUSY = (
+    "Sunt multe cereri în acest moment. Încercați din nou peste un minut; datele completate rămân în pagină."
+)
 CHECK_FIELDS = "Verificați câmpurile marcate: unele lipsesc sau nu sunt completate corect."
 SIGNATURE_MISSING = "desenați semnătura în chenar sau scrieți-vă numele în locul ei."
 
@@ -109,15 +109,18 @@ _INPUTS: Dict[Optional[str], Dict[str, str]] = {
     None: {"type": "text"},
     "cnp": {"type": "text", "inputmode": "numeric", "autocomplete": "off"},
     "phone": {"type": "tel", "inputmode": "tel", "autocomplete": "tel"},
-    "email": {"type": "email", "inputmode": "email", "autocomplete": "email",
-              "autocapitalize": "off", "spellcheck": "false"},
+    "email": {
+        "type": "email",
+        "inputmode": "email",
+        "autocomplete": "email",
+        "autocapitalize": "off",
+        "spellcheck": "false",
+    },
     "postal_code": {"type": "text", "inputmode": "numeric", "autocomplete": "postal-code"},
     "integer": {"type": "text", "inputmode": "numeric"},
     "amount": {"type": "text", "inputmode": "decimal"},
-    "iban": {"type": "text", "autocapitalize": "characters", "spellcheck": "false",
-             "autocomplete": "off"},
-    "vin": {"type": "text", "autocapitalize": "characters", "spellcheck": "false",
-            "autocomplete": "off"},
+    "iban": {"type": "text", "autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"},
+    "vin": {"type": "text", "autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"},
     "cadastral_number": {"type": "text", "autocapitalize": "characters", "spellcheck": "false"},
 }
 
@@ -182,24 +185,32 @@ def _control(item: Field, value: Any, error: Optional[str], focus: bool = False)
     help_text = field_help(item)
     described = " ".join(([f"{name}-help"] if help_text else []) + [f"{name}-error"])
     mark = '<span class="req" aria-hidden="true"> *</span>' if item.required else ""
-    error_html = (f'<p class="error" id="{name}-error"{"" if error else " hidden"}>'
-                  f"{_e(error or '')}</p>")
+    error_html = f'<p class="error" id="{name}-error"{"" if error else " hidden"}>{_e(error or "")}</p>'
     common: Dict[str, Union[str, bool, None]] = {
-        "id": name, "name": name, "required": item.required, "aria-describedby": described,
-        "aria-invalid": "true" if error else None, "autofocus": focus,
+        "id": name,
+        "name": name,
+        "required": item.required,
+        "aria-describedby": described,
+        "aria-invalid": "true" if error else None,
+        "autofocus": focus,
     }
     if item.type == "checkbox":
-        checked = value is True or (isinstance(value, str) and value.strip().lower() in
-                                    {"da", "true", "1", "on", "x", "yes", "bifat"})
-        return (f'<div class="field field--check" id="{name}-field">'
-                f'<input{_attrs({**common, "type": "checkbox", "value": "da", "checked": checked})}>'
-                f'<label for="{name}">{_e(item.label)}{mark}</label>{error_html}</div>')
+        checked = value is True or (
+            isinstance(value, str) and value.strip().lower() in {"da", "true", "1", "on", "x", "yes", "bifat"}
+        )
+        return (
+            f'<div class="field field--check" id="{name}-field">'
+            f"<input{_attrs({**common, 'type': 'checkbox', 'value': 'da', 'checked': checked})}>"
+            f'<label for="{name}">{_e(item.label)}{mark}</label>{error_html}</div>'
+        )
     help_html = f'<p class="help" id="{name}-help">{_e(help_text)}</p>' if help_text else ""
     label = f'<label for="{name}">{_e(item.label)}{mark}</label>'
     text = "" if value is None or isinstance(value, bool) else str(value)
     if item.multiline:
-        control = (f'<textarea{_attrs({**common, "rows": str(max(item.lines, 3)), "maxlength": str(item.max_length) if item.max_length else None})}>'
-                   f"{_e(text)}</textarea>")
+        control = (
+            f"<textarea{_attrs({**common, 'rows': str(max(item.lines, 3)), 'maxlength': str(item.max_length) if item.max_length else None})}>"
+            f"{_e(text)}</textarea>"
+        )
     else:
         if item.type == "date":
             kind = {"type": "date"}  # the phone's date picker; it sends yyyy-mm-dd
@@ -210,10 +221,14 @@ def _control(item: Field, value: Any, error: Optional[str], focus: bool = False)
             kind["autocomplete"] = _AUTOCOMPLETE[name]
         # Free text is cut where the PDF's box ends; validated values may carry spaces
         # ("0721 234 567") that the validator removes, so they are not cut in the browser.
-        limit = str(item.max_length) if item.max_length and not item.validator and item.type != "date" else None
-        control = f'<input{_attrs({**common, **kind, "maxlength": limit, "value": text})}>'
-    return (f'<div class="field{" field--half" if item.width == "half" else ""}" id="{name}-field">'
-            f"{label}{help_html}{control}{error_html}</div>")
+        limit = (
+            str(item.max_length) if item.max_length and not item.validator and item.type != "date" else None
+        )
+        control = f"<input{_attrs({**common, **kind, 'maxlength': limit, 'value': text})}>"
+    return (
+        f'<div class="field{" field--half" if item.width == "half" else ""}" id="{name}-field">'
+        f"{label}{help_html}{control}{error_html}</div>"
+    )
 
 
 def _signature(item: Field, values: Mapping[str, Any], error: Optional[str], focus: bool = False) -> str:
@@ -248,15 +263,21 @@ def _summary(errors: Mapping[str, str], message: Optional[str], signature: str) 
     def target(name: str) -> str:
         return f"{name}-field" if name == signature else name
 
-    items = "".join(f'<li><a href="#{_e(target(name))}">{_e(text)}</a></li>'
-                    for name, text in errors.items())
+    items = "".join(f'<li><a href="#{_e(target(name))}">{_e(text)}</a></li>' for name, text in errors.items())
     hidden = "" if (errors or message) else " hidden"
-    return (f'<div class="summary" id="form-summary" role="alert" tabindex="-1"{hidden}>'
-            f'<p class="summary-title">{_e(message or "")}</p><ul>{items}</ul></div>')
+    return (
+        f'<div class="summary" id="form-summary" role="alert" tabindex="-1"{hidden}>'
+        f'<p class="summary-title">{_e(message or "")}</p><ul>{items}</ul></div>'
+    )
 
 
-def render_page(form: Form, sealing: bool, values: Optional[Mapping[str, Any]] = None,
-                errors: Optional[Mapping[str, str]] = None, message: Optional[str] = None) -> str:
+def render_page(
+    form: Form,
+    sealing: bool,
+    values: Optional[Mapping[str, Any]] = None,
+    errors: Optional[Mapping[str, str]] = None,
+    message: Optional[str] = None,
+) -> str:
     """The form's page: its fields in the PDF's order and sections, then the signature."""
     values = dict(values or {})
     errors = dict(errors or {})
@@ -275,8 +296,9 @@ def render_page(form: Form, sealing: bool, values: Optional[Mapping[str, Any]] =
         elif item.type == "signature":
             parts.append(_signature(item, values, errors.get(item.name), item.name == first_error))
         else:
-            parts.append(_control(item, values.get(item.name), errors.get(item.name),
-                                  item.name == first_error))
+            parts.append(
+                _control(item, values.get(item.name), errors.get(item.name), item.name == first_error)
+            )
     if open_group:
         parts.append("</fieldset>")
     intro = f'<p class="intro">{_e(form.intro)}</p>' if form.intro else ""
@@ -382,7 +404,7 @@ def parse_body(form: Form, content_type: str, body: bytes) -> Submission:
         except ValueError:
             raise BadRequest("malformed", "Cererea nu conține JSON valid.") from None
         if not isinstance(parsed, dict):
-            raise BadRequest("malformed", "Cererea trebuie să fie un obiect JSON {\"câmp\": valoare}.")
+            raise BadRequest("malformed", 'Cererea trebuie să fie un obiect JSON {"câmp": valoare}.')
         data = parsed
     elif kind == "application/x-www-form-urlencoded":
         pairs = parse_qs(text, keep_blank_values=True)
@@ -391,8 +413,11 @@ def parse_body(form: Form, content_type: str, body: bytes) -> Submission:
             raise BadRequest("malformed", f"Câmpul „{repeated[0][:60]}” apare de mai multe ori.")
         data = {name: items[0] for name, items in pairs.items()}
     else:
-        raise BadRequest("unsupported", "Trimiteți datele ca JSON sau ca formular "
-                                        "(application/x-www-form-urlencoded).", 415)
+        raise BadRequest(
+            "unsupported",
+            "Trimiteți datele ca JSON sau ca formular (application/x-www-form-urlencoded).",
+            415,
+        )
 
     submission = Submission(page_values=dict(data))
     signature = next(f for f in form.fields if f.type == "signature")
@@ -412,13 +437,15 @@ def parse_body(form: Form, content_type: str, body: bytes) -> Submission:
             payload = drawn.split(",", 1)[1] if drawn.startswith("data:") else drawn
             if drawn.startswith("data:") and not drawn.startswith("data:image/png;base64,"):
                 submission.errors[signature.name] = (
-                    f"{signature.label}: imaginea semnăturii trebuie să fie un fișier PNG.")
+                    f"{signature.label}: imaginea semnăturii trebuie să fie un fișier PNG."
+                )
             else:
                 try:
                     submission.signature_png = base64.b64decode(payload, validate=True)
                 except (binascii.Error, ValueError):
                     submission.errors[signature.name] = (
-                        f"{signature.label}: imaginea semnăturii nu poate fi citită.")
+                        f"{signature.label}: imaginea semnăturii nu poate fi citită."
+                    )
     elif isinstance(typed, str) and typed.strip():
         submission.signature_text = typed
     elif typed not in (None, "") and not isinstance(typed, str):
@@ -453,8 +480,9 @@ def make_pdf(form: Form, submission: Submission, seal: Any) -> Outcome:
         errors[error.field] = error.message
     if errors:
         order = [f.name for f in form.fields]
-        return Outcome(errors=dict(sorted(errors.items(),
-                                          key=lambda kv: order.index(kv[0]) if kv[0] in order else -1)))
+        return Outcome(
+            errors=dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else -1))
+        )
     try:
         return Outcome(pdf=fill_and_seal(form.id, submission.values, png, seal=seal, catalog=catalog))
     except FieldValidationError as error:  # a value too long for its box even at 6 pt
@@ -468,9 +496,15 @@ def _json(data: Any, status: int = 200) -> HTTPResponse:
     return response.json(data, status=status, headers=SECURITY_HEADERS, ensure_ascii=False)
 
 
-def _refuse(request: Request, form: Optional[Form], code: str, message: str, status: int,
-            errors: Optional[Dict[str, str]] = None, page_values: Optional[Dict[str, Any]] = None,
-            ) -> HTTPResponse:
+def _refuse(
+    request: Request,
+    form: Optional[Form],
+    code: str,
+    message: str,
+    status: int,
+    errors: Optional[Dict[str, str]] = None,
+    page_values: Optional[Dict[str, Any]] = None,
+) -> HTTPResponse:
     """A refusal as JSON for the page's script, as the page again for a plain form POST."""
     if form is None or not _from_plain_form(request):
         body: Dict[str, Any] = {"error": code, "message": message}
@@ -490,8 +524,7 @@ async def form_page(request: Request, form_id: str) -> HTTPResponse:
     form = _known_form(form_id)
     if form is None:
         return response.html(not_found_page(form_id), status=404, headers=SECURITY_HEADERS)
-    return response.html(render_page(form, request.app.ctx.form_seal is not None),
-                         headers=SECURITY_HEADERS)
+    return response.html(render_page(form, request.app.ctx.form_seal is not None), headers=SECURITY_HEADERS)
 
 
 async def _read_body(request: Request) -> Optional[bytes]:
@@ -515,9 +548,13 @@ async def submit_form(request: Request, form_id: str) -> HTTPResponse:
     """``POST /formulare/<form_id>``: the sealed PDF, or why not (nothing is stored)."""
     form = _known_form(form_id)
     if form is None:
-        return _json({"error": "unknown_form",
-                      "message": f"Formularul „{form_id[:80]}” nu există în catalogul Primăriei "
-                                 f"Orașului Măgurele."}, 404)
+        return _json(
+            {
+                "error": "unknown_form",
+                "message": f"Formularul „{form_id[:80]}” nu există în catalogul Primăriei Orașului Măgurele.",
+            },
+            404,
+        )
     body = await _read_body(request)
     if body is None:
         return _refuse(request, form, "too_large", TOO_LARGE, 413)
@@ -542,26 +579,32 @@ async def submit_form(request: Request, form_id: str) -> HTTPResponse:
         ctx.form_fill_waiting -= 1
     if outcome.errors:
         logger.info("form page %s: refused, %d field(s) with errors", form.id, len(outcome.errors))
-        return _refuse(request, form, "invalid", CHECK_FIELDS, 400, outcome.errors,
-                       submission.page_values)
+        return _refuse(request, form, "invalid", CHECK_FIELDS, 400, outcome.errors, submission.page_values)
     assert outcome.pdf is not None
     from forms_catalog.seal import document_sha256
 
     sha256 = document_sha256(outcome.pdf)
     logger.info("form page %s: sealed PDF sent, sha256 %s", form.id, sha256)  # no values
-    return response.raw(outcome.pdf, content_type="application/pdf", headers={
-        **SECURITY_HEADERS,
-        "Content-Disposition": f'attachment; filename="{form.id}.pdf"',
-        "X-Document-SHA256": sha256,
-    })
+    return response.raw(
+        outcome.pdf,
+        content_type="application/pdf",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": f'attachment; filename="{form.id}.pdf"',
+            "X-Document-SHA256": sha256,
+        },
+    )
 
 
 async def static_file(request: Request, name: str) -> HTTPResponse:
     if name not in FORM_FILES:
         return response.text("Fișier inexistent.", status=404, headers=SECURITY_HEADERS)
     path, content_type = FORM_FILES[name]
-    return response.raw((STATIC_DIR / path).read_bytes(), content_type=content_type,
-                        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+    return response.raw(
+        (STATIC_DIR / path).read_bytes(),
+        content_type=content_type,
+        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+    )
 
 
 def seal_configured(environ: Mapping[str, str]) -> bool:
@@ -580,8 +623,10 @@ def load_form_seal(environ: Optional[Mapping[str, str]] = None) -> Any:
 
     environ = os.environ if environ is None else environ
     if not seal_configured(environ):
-        logger.warning("form pages: no seal configured (SEAL_KEY, SEAL_CERT); online filling "
-                       "answers 503 until it is (forms_catalog/README.md, `make seal-dev`)")
+        logger.warning(
+            "form pages: no seal configured (SEAL_KEY, SEAL_CERT); online filling "
+            "answers 503 until it is (forms_catalog/README.md, `make seal-dev`)"
+        )
         return None
     seal = load_seal(environ)
     logger.info("form pages: sealing with %r", seal)
@@ -601,8 +646,7 @@ def add_routes(bp: Blueprint, settings: Any = None) -> None:
         app.ctx.form_fill_slots = asyncio.Semaphore(FILL_SLOTS)
         app.ctx.form_fill_waiting = 0
 
-    bp.add_route(submit_form, f"{FORMS_PREFIX}/<form_id>", methods=["POST"], stream=True,
-                 name="form_page_submit")
-    bp.add_route(static_file, f"{FORMS_PREFIX}/static/<name>", methods=["GET"],
-                 name="form_page_static")
-
+    bp.add_route(
+        submit_form, f"{FORMS_PREFIX}/<form_id>", methods=["POST"], stream=True, name="form_page_submit"
+    )
+    bp.add_route(static_file, f"{FORMS_PREFIX}/static/<name>", methods=["GET"], name="form_page_static")

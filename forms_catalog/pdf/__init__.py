@@ -109,8 +109,12 @@ def blank_pdf(form_id: str, catalog: Optional[Catalog] = None) -> bytes:
     try:
         return blank_pdf_path(form.id, catalog).read_bytes()
     except OSError as error:
-        logger.warning("cannot cache the PDF of form %s in %s (%s); generating it in memory",
-                       form.id, pdf_cache_dir(), error)
+        logger.warning(
+            "cannot cache the PDF of form %s in %s (%s); generating it in memory",
+            form.id,
+            pdf_cache_dir(),
+            error,
+        )
         return _build(catalog, form)
 
 
@@ -195,7 +199,8 @@ def check_values(
         elif field.required and value in ("", False):
             errors[field.name] = (
                 f"Bifați căsuța „{_short(field.label)}”: este obligatorie."
-                if field.type == "checkbox" else f"{field.label}: câmpul este obligatoriu."
+                if field.type == "checkbox"
+                else f"{field.label}: câmpul este obligatoriu."
             )
         elif field.name in values:
             cleaned[field.name] = value
@@ -264,8 +269,9 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
                 # something else than what the citizen wrote.
                 fits = appearance.fitting_length(value, width, height, field.multiline)
                 raise FieldValidationError(
-                    name, f"{field.label}: textul are {_characters(len(value))}, iar în câmp "
-                          f"încap doar {fits}; scurtați-l, vă rugăm (nu îl tăiem automat)."
+                    name,
+                    f"{field.label}: textul are {_characters(len(value))}, iar în câmp "
+                    f"încap doar {fits}; scurtați-l, vă rugăm (nu îl tăiem automat).",
                 ) from None
         updates.append((widget, field, value, content))
 

@@ -89,9 +89,12 @@ def text_content(value: str, width: float, height: float, multiline: bool) -> by
     else:  # centre the line vertically
         y = (height - (ascent - descent) * size) / 2 - descent * size
     parts = [
-        "/Tx BMC", "q",
+        "/Tx BMC",
+        "q",
         f"1 1 {_num(width - 2)} {_num(height - 2)} re W n",
-        "BT", f"{font.RESOURCE_NAME} {_num(size)} Tf", "0 g",
+        "BT",
+        f"{font.RESOURCE_NAME} {_num(size)} Tf",
+        "0 g",
         f"{_num(PADDING)} {_num(y)} Td",
     ]
     for index, line in enumerate(lines):
@@ -121,21 +124,17 @@ def check_content(width: float, height: float) -> bytes:
     stroke = max(1.0, min(width, height) / 9)
     points = [(0.2, 0.52), (0.42, 0.24), (0.8, 0.8)]
     path = " ".join(
-        f"{_num(x * width)} {_num(y * height)} {'m' if i == 0 else 'l'}"
-        for i, (x, y) in enumerate(points)
+        f"{_num(x * width)} {_num(y * height)} {'m' if i == 0 else 'l'}" for i, (x, y) in enumerate(points)
     )
     return f"q 0 g 0 G {_num(stroke)} w 1 J 1 j {path} S Q\n".encode("ascii")
 
 
-def form_xobject(content: bytes, width: float, height: float,
-                 resources: DictionaryObject) -> StreamObject:
+def form_xobject(content: bytes, width: float, height: float, resources: DictionaryObject) -> StreamObject:
     """A Form XObject (appearance stream), deflated."""
     stream = DecodedStreamObject()
     stream[NameObject("/Type")] = NameObject("/XObject")
     stream[NameObject("/Subtype")] = NameObject("/Form")
-    stream[NameObject("/BBox")] = ArrayObject(
-        FloatObject(round(value, 2)) for value in (0, 0, width, height)
-    )
+    stream[NameObject("/BBox")] = ArrayObject(FloatObject(round(value, 2)) for value in (0, 0, width, height))
     stream[NameObject("/Resources")] = resources
     stream.set_data(content)
     return stream.flate_encode(level=9)

@@ -72,51 +72,59 @@ def font_dictionary(writer: PdfWriter) -> IndirectObject:
     metrics = font.field_font()
     data, length = font.compressed_font_file()
     name = _name(f"/{metrics.postscript_name}")
-    descriptor = DictionaryObject({
-        _name("/Type"): _name("/FontDescriptor"),
-        _name("/FontName"): name,
-        _name("/Flags"): NumberObject(32),  # nonsymbolic (Latin text)
-        _name("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in metrics.bbox]),
-        _name("/ItalicAngle"): FloatObject(metrics.italic_angle),
-        _name("/Ascent"): FloatObject(round(metrics.ascent)),
-        _name("/Descent"): FloatObject(round(metrics.descent)),
-        _name("/CapHeight"): FloatObject(round(metrics.cap_height)),
-        _name("/StemV"): NumberObject(int(metrics.stem_v)),
-        _name("/FontFile2"): add_object(writer, _stream(data, Length1=NumberObject(length))),
-    })
+    descriptor = DictionaryObject(
+        {
+            _name("/Type"): _name("/FontDescriptor"),
+            _name("/FontName"): name,
+            _name("/Flags"): NumberObject(32),  # nonsymbolic (Latin text)
+            _name("/FontBBox"): ArrayObject([FloatObject(round(v)) for v in metrics.bbox]),
+            _name("/ItalicAngle"): FloatObject(metrics.italic_angle),
+            _name("/Ascent"): FloatObject(round(metrics.ascent)),
+            _name("/Descent"): FloatObject(round(metrics.descent)),
+            _name("/CapHeight"): FloatObject(round(metrics.cap_height)),
+            _name("/StemV"): NumberObject(int(metrics.stem_v)),
+            _name("/FontFile2"): add_object(writer, _stream(data, Length1=NumberObject(length))),
+        }
+    )
     widths = ArrayObject(
-        ArrayObject(NumberObject(w) for w in item) if isinstance(item, list)
-        else NumberObject(item)
+        ArrayObject(NumberObject(w) for w in item) if isinstance(item, list) else NumberObject(item)
         for item in font.width_array()
     )
-    descendant = DictionaryObject({
-        _name("/Type"): _name("/Font"),
-        _name("/Subtype"): _name("/CIDFontType2"),
-        _name("/BaseFont"): name,
-        _name("/CIDSystemInfo"): DictionaryObject({
-            _name("/Registry"): TextStringObject("Adobe"),
-            _name("/Ordering"): TextStringObject("Identity"),
-            _name("/Supplement"): NumberObject(0),
-        }),
-        _name("/FontDescriptor"): add_object(writer, descriptor),
-        _name("/CIDToGIDMap"): _name("/Identity"),
-        _name("/DW"): NumberObject(metrics.widths[0]),
-        _name("/W"): add_object(writer, widths),
-    })
-    return add_object(writer, DictionaryObject({
-        _name("/Type"): _name("/Font"),
-        _name("/Subtype"): _name("/Type0"),
-        _name("/BaseFont"): name,
-        _name("/Encoding"): _name("/Identity-H"),
-        _name("/DescendantFonts"): ArrayObject([add_object(writer, descendant)]),
-        _name("/ToUnicode"): add_object(writer, _stream(font.compressed_to_unicode())),
-    }))
+    descendant = DictionaryObject(
+        {
+            _name("/Type"): _name("/Font"),
+            _name("/Subtype"): _name("/CIDFontType2"),
+            _name("/BaseFont"): name,
+            _name("/CIDSystemInfo"): DictionaryObject(
+                {
+                    _name("/Registry"): TextStringObject("Adobe"),
+                    _name("/Ordering"): TextStringObject("Identity"),
+                    _name("/Supplement"): NumberObject(0),
+                }
+            ),
+            _name("/FontDescriptor"): add_object(writer, descriptor),
+            _name("/CIDToGIDMap"): _name("/Identity"),
+            _name("/DW"): NumberObject(metrics.widths[0]),
+            _name("/W"): add_object(writer, widths),
+        }
+    )
+    return add_object(
+        writer,
+        DictionaryObject(
+            {
+                _name("/Type"): _name("/Font"),
+                _name("/Subtype"): _name("/Type0"),
+                _name("/BaseFont"): name,
+                _name("/Encoding"): _name("/Identity-H"),
+                _name("/DescendantFonts"): ArrayObject([add_object(writer, descendant)]),
+                _name("/ToUnicode"): add_object(writer, _stream(font.compressed_to_unicode())),
+            }
+        ),
+    )
 
 
 def font_resources(font_ref: IndirectObject) -> DictionaryObject:
-    return DictionaryObject({
-        _name("/Font"): DictionaryObject({_name(font.RESOURCE_NAME): font_ref})
-    })
+    return DictionaryObject({_name("/Font"): DictionaryObject({_name(font.RESOURCE_NAME): font_ref})})
 
 
 def default_appearance(field: Field) -> TextStringObject:
@@ -125,26 +133,31 @@ def default_appearance(field: Field) -> TextStringObject:
 
 
 def _javascript(code: str) -> DictionaryObject:
-    return DictionaryObject(
-        {_name("/S"): _name("/JavaScript"), _name("/JS"): TextStringObject(code)}
-    )
+    return DictionaryObject({_name("/S"): _name("/JavaScript"), _name("/JS"): TextStringObject(code)})
 
 
-def _widget(writer: PdfWriter, placement: Placement, page_ref: IndirectObject,
-            resources: DictionaryObject) -> DictionaryObject:
+def _widget(
+    writer: PdfWriter, placement: Placement, page_ref: IndirectObject, resources: DictionaryObject
+) -> DictionaryObject:
     field = placement.field
     w, h = placement.width, placement.height
-    widget = DictionaryObject({
-        _name("/Type"): _name("/Annot"),
-        _name("/Subtype"): _name("/Widget"),
-        _name("/FT"): _name(FIELD_TYPE_NAMES[field.type]),
-        _name("/T"): TextStringObject(field.name),
-        _name("/TU"): TextStringObject(field.label),
-        _name("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in
-                                     (placement.x, placement.y, placement.x + w, placement.y + h)]),
-        _name("/F"): NumberObject(ANNOT_PRINT),
-        _name("/P"): page_ref,
-    })
+    widget = DictionaryObject(
+        {
+            _name("/Type"): _name("/Annot"),
+            _name("/Subtype"): _name("/Widget"),
+            _name("/FT"): _name(FIELD_TYPE_NAMES[field.type]),
+            _name("/T"): TextStringObject(field.name),
+            _name("/TU"): TextStringObject(field.label),
+            _name("/Rect"): ArrayObject(
+                [
+                    FloatObject(round(v, 2))
+                    for v in (placement.x, placement.y, placement.x + w, placement.y + h)
+                ]
+            ),
+            _name("/F"): NumberObject(ANNOT_PRINT),
+            _name("/P"): page_ref,
+        }
+    )
     flags = FF_REQUIRED if field.required else 0
     if field.type in TEXT_FIELD_TYPES:
         flags |= FF_DO_NOT_SPELL_CHECK | (FF_MULTILINE if field.multiline else 0)
@@ -157,10 +170,12 @@ def _widget(writer: PdfWriter, placement: Placement, page_ref: IndirectObject,
         blank = appearance.form_xobject(empty, w, h, resources)
         widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, blank)})
         if field.type == "date":
-            widget[_name("/AA")] = DictionaryObject({
-                _name("/F"): _javascript('AFDate_FormatEx("dd.mm.yyyy");'),
-                _name("/K"): _javascript('AFDate_KeystrokeEx("dd.mm.yyyy");'),
-            })
+            widget[_name("/AA")] = DictionaryObject(
+                {
+                    _name("/F"): _javascript('AFDate_FormatEx("dd.mm.yyyy");'),
+                    _name("/K"): _javascript('AFDate_KeystrokeEx("dd.mm.yyyy");'),
+                }
+            )
     elif field.type == "checkbox":
         on = appearance.form_xobject(appearance.check_content(w, h), w, h, DictionaryObject())
         off = appearance.form_xobject(b"", w, h, DictionaryObject())
@@ -168,10 +183,16 @@ def _widget(writer: PdfWriter, placement: Placement, page_ref: IndirectObject,
         widget[_name("/AS")] = _name("/Off")
         widget[_name("/DA")] = TextStringObject("/ZaDb 0 Tf 0 g")
         widget[_name("/MK")] = DictionaryObject({_name("/CA"): TextStringObject("4")})
-        widget[_name("/AP")] = DictionaryObject({_name("/N"): DictionaryObject({
-            _name(CHECKBOX_ON): add_object(writer, on),
-            _name("/Off"): add_object(writer, off),
-        })})
+        widget[_name("/AP")] = DictionaryObject(
+            {
+                _name("/N"): DictionaryObject(
+                    {
+                        _name(CHECKBOX_ON): add_object(writer, on),
+                        _name("/Off"): add_object(writer, off),
+                    }
+                )
+            }
+        )
     else:  # signature: empty until signed
         empty = appearance.form_xobject(b"", w, h, DictionaryObject())
         widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, empty)})
@@ -185,10 +206,16 @@ def build_pdf(form: Form, department: Optional[Department] = None) -> bytes:
     static, placements = render_static(form, department)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(static)))
     font_ref = font_dictionary(writer)
-    zapf_ref = add_object(writer, DictionaryObject({
-        _name("/Type"): _name("/Font"), _name("/Subtype"): _name("/Type1"),
-        _name("/BaseFont"): _name("/ZapfDingbats"),
-    }))
+    zapf_ref = add_object(
+        writer,
+        DictionaryObject(
+            {
+                _name("/Type"): _name("/Font"),
+                _name("/Subtype"): _name("/Type1"),
+                _name("/BaseFont"): _name("/ZapfDingbats"),
+            }
+        ),
+    )
     resources = font_resources(font_ref)
     fields = ArrayObject()
     for placement in placements:
@@ -199,18 +226,32 @@ def build_pdf(form: Form, department: Optional[Department] = None) -> bytes:
             page[_name("/Annots")] = ArrayObject()
         page["/Annots"].append(widget_ref)
         fields.append(widget_ref)
-    writer._root_object[_name("/AcroForm")] = add_object(writer, DictionaryObject({  # noqa: SLF001
-        _name("/Fields"): fields,
-        _name("/DR"): DictionaryObject({_name("/Font"): DictionaryObject({
-            _name(font.RESOURCE_NAME): font_ref, _name("/ZaDb"): zapf_ref,
-        })}),
-        _name("/DA"): TextStringObject(f"{font.RESOURCE_NAME} 0 Tf 0 g"),
-        _name("/NeedAppearances"): BooleanObject(False),
-    }))
+    writer._root_object[_name("/AcroForm")] = add_object(
+        writer,
+        DictionaryObject(
+            {  # noqa: SLF001
+                _name("/Fields"): fields,
+                _name("/DR"): DictionaryObject(
+                    {
+                        _name("/Font"): DictionaryObject(
+                            {
+                                _name(font.RESOURCE_NAME): font_ref,
+                                _name("/ZaDb"): zapf_ref,
+                            }
+                        )
+                    }
+                ),
+                _name("/DA"): TextStringObject(f"{font.RESOURCE_NAME} 0 Tf 0 g"),
+                _name("/NeedAppearances"): BooleanObject(False),
+            }
+        ),
+    )
     writer._root_object[_name("/Lang")] = TextStringObject("ro-RO")  # noqa: SLF001
-    writer._root_object[_name("/ViewerPreferences")] = DictionaryObject({  # noqa: SLF001
-        _name("/DisplayDocTitle"): BooleanObject(True),
-    })
+    writer._root_object[_name("/ViewerPreferences")] = DictionaryObject(
+        {  # noqa: SLF001
+            _name("/DisplayDocTitle"): BooleanObject(True),
+        }
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

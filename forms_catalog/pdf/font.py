@@ -139,7 +139,7 @@ def width_array() -> List[Union[int, List[int]]]:
         else:
             if not pending:
                 pending_start = gid
-            pending += widths[gid:end + 1]
+            pending += widths[gid : end + 1]
         gid = end + 1
     if pending:
         out += [pending_start, pending]
@@ -154,10 +154,8 @@ def to_unicode_cmap() -> bytes:
     """A ToUnicode CMap from every mapped glyph index (2-byte code) to its character."""
     pairs = sorted((gid, char) for char, gid in field_font().glyphs.items())
     entries = [f"<{gid:04X}> <{_utf16_hex(char)}>" for gid, char in pairs]
-    chunks = [entries[i:i + 100] for i in range(0, len(entries), 100)]
-    body = "\n".join(
-        f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar" for chunk in chunks
-    )
+    chunks = [entries[i : i + 100] for i in range(0, len(entries), 100)]
+    body = "\n".join(f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar" for chunk in chunks)
     return (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"

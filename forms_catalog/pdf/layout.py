@@ -148,7 +148,8 @@ class _Writer:
         if department is not None:
             c.setFont(REGULAR, 8.5)
             c.drawCentredString(
-                PAGE_WIDTH / 2, self.y,
+                PAGE_WIDTH / 2,
+                self.y,
                 f"Către Primăria Orașului Măgurele — {department.name}",
             )
             self.y -= 16
@@ -176,9 +177,7 @@ class _Writer:
 
     def _cell_height(self, field: Field, width: float) -> float:
         if field.type == "checkbox":
-            lines = simpleSplit(
-                _label_text(field), REGULAR, LABEL_SIZE + 0.5, width - CHECKBOX_SIZE - 6
-            )
+            lines = simpleSplit(_label_text(field), REGULAR, LABEL_SIZE + 0.5, width - CHECKBOX_SIZE - 6)
             return max(CHECKBOX_SIZE, len(lines) * (LABEL_LEADING + 0.5))
         lines = simpleSplit(_label_text(field), REGULAR, LABEL_SIZE, width)
         return len(lines) * LABEL_LEADING + 2 + self._box_height(field)
@@ -204,9 +203,7 @@ class _Writer:
             for index, line in enumerate(lines):
                 line_y = self.y - 8.5 - index * (LABEL_LEADING + 0.5)
                 c.drawString(x + CHECKBOX_SIZE + 6, line_y, line)
-            self.placements.append(
-                Placement(field, self.page, x, box_y, CHECKBOX_SIZE, CHECKBOX_SIZE)
-            )
+            self.placements.append(Placement(field, self.page, x, box_y, CHECKBOX_SIZE, CHECKBOX_SIZE))
             return
         lines = simpleSplit(_label_text(field), REGULAR, LABEL_SIZE, width)
         c.setFont(REGULAR, LABEL_SIZE)
@@ -286,14 +283,13 @@ def _rows(layout: Sequence[LayoutItem]) -> List[Tuple[str, object]]:
     return rows
 
 
-def render_static(
-    form: Form, department: Optional[Department] = None
-) -> Tuple[bytes, List[Placement]]:
+def render_static(form: Form, department: Optional[Department] = None) -> Tuple[bytes, List[Placement]]:
     """Draw the form's pages; return the PDF bytes and where each field's widget goes."""
     register_fonts()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1,
-                    initialFontName=REGULAR, lang="ro-RO")
+    canvas = Canvas(
+        buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR, lang="ro-RO"
+    )
     canvas.setTitle(form.form_title)
     canvas.setSubject(form.title)
     canvas.setAuthor("Primăria Orașului Măgurele")
@@ -305,7 +301,7 @@ def render_static(
         if kind == "section":
             # Short sections (the signature block above all) stay on one page.
             following = []
-            for next_kind, next_item in rows[index + 1:]:
+            for next_kind, next_item in rows[index + 1 :]:
                 if next_kind == "section":
                     break
                 following.append(writer.row_height(next_item))  # type: ignore[arg-type]

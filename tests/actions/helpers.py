@@ -37,9 +37,7 @@ def form_entity(value: str, text: str = "") -> Dict[str, Any]:
     return {"entity": "form", "value": value, "start": 0, "end": len(text or value)}
 
 
-def tracker_after(
-    *turns: Dict[str, Any], slots: Optional[Dict[str, Any]] = None
-) -> Tracker:
+def tracker_after(*turns: Dict[str, Any], slots: Optional[Dict[str, Any]] = None) -> Tracker:
     """A tracker whose history is ``turns`` (user events), the last being the latest message."""
     events: List[Dict[str, Any]] = []
     for turn in turns:

@@ -25,7 +25,10 @@ async def test_third_insult_pauses_and_flags_the_conversation(monkeypatch: pytes
     messages, _ = await run_action(ActionHandleInsult(), insults(3))
     assert "suspendată pentru 20 de minute" in messages[0]["text"]
     assert messages[1]["custom"]["handoff"] == {
-        "action": "pause", "minutes": 20, "reason": "insult", "flag": "limbaj_jignitor",
+        "action": "pause",
+        "minutes": 20,
+        "reason": "insult",
+        "flag": "limbaj_jignitor",
     }
 
 
@@ -41,6 +44,16 @@ def test_bad_pause_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, raw
         pause_minutes()
 
 
-@pytest.mark.parametrize("n, text", [(1, "un minut"), (2, "2 minute"), (15, "15 minute"), (20, "20 de minute"), (119, "119 minute"), (120, "120 de minute")])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (1, "un minut"),
+        (2, "2 minute"),
+        (15, "15 minute"),
+        (20, "20 de minute"),
+        (119, "119 minute"),
+        (120, "120 de minute"),
+    ],
+)
 def test_minutes_read_as_romanian(n: int, text: str) -> None:
     assert minutes_text(n) == text

@@ -18,6 +18,8 @@ def test_contact_text_states_confirmed_details_plainly() -> None:
 
 
 async def test_contact_question_gets_registratura_details_and_address() -> None:
-    messages, _ = await run_action(ActionAnswerContact(), tracker_after(user_event("telefon?", "ask_contact")))
+    messages, _ = await run_action(
+        ActionAnswerContact(), tracker_after(user_event("telefon?", "ask_contact"))
+    )
     assert registratura().email in messages[0]["text"]
     assert messages[1]["response"] == "utter_location"

@@ -1,6 +1,6 @@
 from actions.contacts import registratura
 from actions.handoff import ActionRequestHuman
-from actions.scope import redirect_department
+from forms_catalog.redirects import redirect_department
 from tests.actions.helpers import run_action, tracker_after, user_event
 
 WORKS = "e plina strada de gropi in Dumitrana, nu se mai poate circula"

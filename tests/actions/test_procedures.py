@@ -1,7 +1,7 @@
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.procedures import ActionAnswerProcedure, ActionOfferForm, ASPECT_BY_INTENT, FULL_CARD
+from actions.procedures import ASPECT_BY_INTENT, FULL_CARD, ActionAnswerProcedure, ActionOfferForm
 from forms_catalog import CATEGORIES, load_catalog
 from tests.actions.helpers import form_entity, run_action, tracker_after, user_event
 
@@ -36,7 +36,9 @@ async def test_follow_up_question_uses_the_form_discussed_before() -> None:
 
 
 async def test_no_form_asks_which_one_with_category_buttons() -> None:
-    messages, events = await run_action(ActionAnswerProcedure(), ask("ce acte trebuie?", "ask_procedure_documents"))
+    messages, events = await run_action(
+        ActionAnswerProcedure(), ask("ce acte trebuie?", "ask_procedure_documents")
+    )
     (message,) = messages
     assert [b["title"] for b in message["buttons"]] == list(CATEGORIES.values())
     assert events == []
@@ -69,7 +71,9 @@ async def test_every_form_card_renders_every_aspect(form_id: str) -> None:
 
 
 async def test_fill_form_gives_the_interactive_pdf_and_where_to_submit() -> None:
-    messages, events = await run_action(ActionOfferForm(), ask("vreau sa completez", "fill_form", form_entity("petitie")))
+    messages, events = await run_action(
+        ActionOfferForm(), ask("vreau sa completez", "fill_form", form_entity("petitie"))
+    )
     assert messages[0]["buttons"][0]["url"].endswith("/formulare/petitie.pdf")
     assert "semna" in messages[0]["text"]
     assert messages[1]["text"] == load_catalog().card_sections("petitie")["submit"]
@@ -89,12 +93,17 @@ def _at(text: str, phrase: str, value: str) -> dict:
     return {"entity": "form", "value": value, "start": start, "end": start + len(phrase)}
 
 
-async def test_the_works_part_of_a_documents_question_is_answered_too_without_an_infrastructure_score() -> None:
+async def test_the_works_part_of_a_documents_question_is_answered_too_without_an_infrastructure_score() -> (
+    None
+):
     """The classifier scores the message as a pure documents question (infrastructure 0.0)."""
     text = "ce acte trebuie pentru certificat de urbanism si cand asfaltati strada?"
-    event = user_event(text, "ask_procedure_documents",
-                       [_at(text, "certificat de urbanism", "certificat_urbanism")],
-                       ranking={"out_of_scope_infrastructure": 0.0})
+    event = user_event(
+        text,
+        "ask_procedure_documents",
+        [_at(text, "certificat de urbanism", "certificat_urbanism")],
+        ranking={"out_of_scope_infrastructure": 0.0},
+    )
     messages, events = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert messages[0]["text"] == load_catalog().card_sections("certificat_urbanism")["documents"]
     assert "drumuri@primariamagurele.ro" in messages[-1]["text"]
@@ -102,19 +111,35 @@ async def test_the_works_part_of_a_documents_question_is_answered_too_without_an
     assert events == [SlotSet("form", "certificat_urbanism")]
 
 
-@pytest.mark.parametrize("text, phrase, form_id", [
-    ("ce acte trebuie pentru autorizatia de construire la bransamentul de apa?",
-     "autorizatia de construire", "autorizatie_construire"),
-    ("cat costa certificatul de urbanism pentru casa de pe strada Livezilor",
-     "certificatul de urbanism", "certificat_urbanism"),
-    ("am nevoie de certificat de urbanism pentru casa si cat costa bransamentul la apa?",
-     "certificat de urbanism", "certificat_urbanism"),
-])
+@pytest.mark.parametrize(
+    "text, phrase, form_id",
+    [
+        (
+            "ce acte trebuie pentru autorizatia de construire la bransamentul de apa?",
+            "autorizatia de construire",
+            "autorizatie_construire",
+        ),
+        (
+            "cat costa certificatul de urbanism pentru casa de pe strada Livezilor",
+            "certificatul de urbanism",
+            "certificat_urbanism",
+        ),
+        (
+            "am nevoie de certificat de urbanism pentru casa si cat costa bransamentul la apa?",
+            "certificat de urbanism",
+            "certificat_urbanism",
+        ),
+    ],
+)
 async def test_a_procedure_question_that_only_mentions_water_or_a_street_gets_no_redirect(
     text: str, phrase: str, form_id: str
 ) -> None:
-    event = user_event(text, "ask_procedure_documents", [_at(text, phrase, form_id)],
-                       ranking={"out_of_scope_infrastructure": 0.0})
+    event = user_event(
+        text,
+        "ask_procedure_documents",
+        [_at(text, phrase, form_id)],
+        ranking={"out_of_scope_infrastructure": 0.0},
+    )
     messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert all("archive" not in m for m in messages)
     assert all("@primariamagurele.ro" not in m["text"] for m in messages)

@@ -16,13 +16,19 @@ def test_open_now_on_a_working_day() -> None:
 
 
 def test_closed_over_saint_andrew_and_national_day_reopens_on_wednesday() -> None:
-    text = schedule_text(dt.datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday; Mon 30 Nov and Tue 1 Dec are holidays
+    text = schedule_text(
+        dt.datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    )  # Saturday; Mon 30 Nov and Tue 1 Dec are holidays
     assert "redeschidem miercuri, 2 decembrie, la ora 08:00" in text
 
 
-async def test_broken_schedule_file_still_gets_an_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_broken_schedule_file_still_gets_an_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     broken = tmp_path / "schedule.yml"
     broken.write_text("weekly: [this is not a schedule\n")
     monkeypatch.setenv("HANDOFF_SCHEDULE", str(broken))
-    messages, _ = await run_action(ActionAnswerSchedule(), tracker_after(user_event("program?", "ask_schedule")))
+    messages, _ = await run_action(
+        ActionAnswerSchedule(), tracker_after(user_event("program?", "ask_schedule"))
+    )
     assert [m["text"] for m in messages] == [SCHEDULE_UNREADABLE]

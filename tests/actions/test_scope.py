@@ -3,9 +3,12 @@ from urllib.parse import unquote
 import pytest
 
 from actions.contacts import registratura
-from actions.scope import ActionRedirectInfrastructure, redirect_department
+from actions.handoff import ActionRequestHuman
+from actions.procedures import ActionAnswerProcedure
+from actions.scope import ActionRedirectInfrastructure
 from forms_catalog import load_catalog
-from tests.actions.helpers import run_action, tracker_after, user_event
+from forms_catalog.redirects import redirect_department
+from tests.actions.helpers import form_entity, run_action, tracker_after, user_event
 
 
 def test_unknown_topic_goes_to_the_registratura() -> None:
@@ -30,14 +33,11 @@ def test_every_out_of_scope_department_has_an_email() -> None:
         assert "@" in department.email
 
 
-from actions.handoff import ActionRequestHuman
-from actions.procedures import ActionAnswerProcedure
-from tests.actions.helpers import form_entity
-
-
 async def test_infrastructure_question_naming_a_form_answers_the_form_then_redirects() -> None:
     text = "am nevoie de autorizatie de construire dar mai intai cand asfaltati strada?"
-    tracker = tracker_after(user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")]))
+    tracker = tracker_after(
+        user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")])
+    )
     messages, events = await run_action(ActionRedirectInfrastructure(), tracker)
     card = load_catalog().card_sections("autorizatie_construire")
     assert [m["text"] for m in messages[:2]] == [card["summary"], card["documents"]]
@@ -47,21 +47,31 @@ async def test_infrastructure_question_naming_a_form_answers_the_form_then_redir
 
 async def test_procedure_question_mixed_with_a_works_complaint_gets_both() -> None:
     text = "ce acte trebuie pentru certificatul fiscal? si cand repara cineva drumul?"
-    event = user_event(text, "ask_procedure_documents", [form_entity("certificat_fiscal")],
-                       ranking={"out_of_scope_infrastructure": 0.35})
+    event = user_event(
+        text,
+        "ask_procedure_documents",
+        [form_entity("certificat_fiscal")],
+        ranking={"out_of_scope_infrastructure": 0.35},
+    )
     messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert messages[0]["text"] == load_catalog().card_sections("certificat_fiscal")["documents"]
     assert messages[-1]["buttons"][0]["url"].startswith("mailto:")
 
 
 async def test_plain_procedure_question_gets_no_redirect() -> None:
-    event = user_event("cat costa certificatul fiscal", "ask_procedure_fee", [form_entity("certificat_fiscal")],
-                       ranking={"out_of_scope_infrastructure": 0.05})
+    event = user_event(
+        "cat costa certificatul fiscal",
+        "ask_procedure_fee",
+        [form_entity("certificat_fiscal")],
+        ranking={"out_of_scope_infrastructure": 0.05},
+    )
     messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert len(messages) == 1
 
 
-async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_normal_request(no_database) -> None:
+async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_normal_request(
+    no_database,
+) -> None:
     tracker = tracker_after(
         user_event("strada e plina de gropi", "out_of_scope_infrastructure"),
         user_event("ok", "affirm"),
@@ -75,8 +85,10 @@ async def test_asking_for_a_person_long_after_an_infrastructure_question_is_a_no
 
 def test_complaint_naming_an_in_scope_office_still_goes_to_the_works_department() -> None:
     catalog = load_catalog()
-    for text in ("ce acte trebuie pentru certificatul de urbanism? si cand asfaltati strada?",
-                 "strada e plina de gropi, urbanism nu face nimic"):
+    for text in (
+        "ce acte trebuie pentru certificatul de urbanism? si cand asfaltati strada?",
+        "strada e plina de gropi, urbanism nu face nimic",
+    ):
         department = redirect_department(text)
         assert not department.in_scope, text
         assert department.id == "drumuri"
@@ -85,9 +97,11 @@ def test_complaint_naming_an_in_scope_office_still_goes_to_the_works_department(
 
 @pytest.mark.parametrize(
     "text, email",
-    [("s-a infundat canalizarea pe strada morii", "apacanal@primariamagurele.ro"),
-     ("nu merge apa la mine pe strada de 2 zile", "apacanal@primariamagurele.ro"),
-     ("nu arde becul de pe stalp pe strada mea", "iluminat@primariamagurele.ro")],
+    [
+        ("s-a infundat canalizarea pe strada morii", "apacanal@primariamagurele.ro"),
+        ("nu merge apa la mine pe strada de 2 zile", "apacanal@primariamagurele.ro"),
+        ("nu arde becul de pe stalp pe strada mea", "iluminat@primariamagurele.ro"),
+    ],
 )
 async def test_a_complaint_on_a_street_goes_to_the_department_of_the_problem(text: str, email: str) -> None:
     messages, _ = await run_action(
@@ -121,7 +135,9 @@ async def test_redirect_carries_the_flag_and_department_for_the_archive_only() -
 
 async def test_redirect_after_answering_a_form_is_archived_as_mixed() -> None:
     text = "am nevoie de autorizatie de construire dar mai intai cand asfaltati strada?"
-    tracker = tracker_after(user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")]))
+    tracker = tracker_after(
+        user_event(text, "out_of_scope_infrastructure", [form_entity("autorizatie_construire")])
+    )
     messages, _ = await run_action(ActionRedirectInfrastructure(), tracker)
     assert all("archive" not in m for m in messages[:-1])  # the form's card is not a redirect
     redirect = messages[-1]["archive"]["redirect"]
@@ -130,8 +146,12 @@ async def test_redirect_after_answering_a_form_is_archived_as_mixed() -> None:
 
 async def test_works_part_of_a_procedure_question_is_archived_as_a_mixed_redirect() -> None:
     text = "ce acte trebuie pentru certificatul fiscal? si cand repara cineva drumul?"
-    event = user_event(text, "ask_procedure_documents", [form_entity("certificat_fiscal")],
-                       ranking={"out_of_scope_infrastructure": 0.35})
+    event = user_event(
+        text,
+        "ask_procedure_documents",
+        [form_entity("certificat_fiscal")],
+        ranking={"out_of_scope_infrastructure": 0.35},
+    )
     messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert "archive" not in messages[0]
     assert messages[-1]["archive"]["flags"] == ["out_of_scope"]

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from archive import Archive
-from storage import db
 from archive.models import GENESIS_HASH
+from storage import db
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ARCHIVE_TABLES = (
@@ -140,9 +140,7 @@ def _empty_pg(url: str) -> None:
             # DELETE, not TRUNCATE: much faster on tables this small.
             for table in ARCHIVE_TABLES:
                 cur.execute(f"DELETE FROM {table}")
-            cur.execute(
-                "UPDATE archive_head SET seq = 0, hash = %s, at = NULL", (GENESIS_HASH,)
-            )
+            cur.execute("UPDATE archive_head SET seq = 0, hash = %s, at = NULL", (GENESIS_HASH,))
     finally:
         conn.close()
 

@@ -13,7 +13,6 @@ from archive import (
     TurnIn,
     UnknownConversation,
 )
-
 from archive.turns import clean
 
 from .conftest import raw_sql

@@ -3,18 +3,17 @@
 import csv
 import io
 import json
-from datetime import datetime, timezone
-
 import shutil
+from datetime import datetime, timezone
 
 import pytest
 from argon2 import PasswordHasher
 from pypdf import PdfReader
 
 from archive import Archive, InvalidQuery, PermissionDenied, TurnIn, UnknownConversation
-from storage import db
 from archive.audit import CSV_COLUMNS, AuditSession
 from archive.users import Users
+from storage import db
 
 from .conftest import FakeClock
 
@@ -34,12 +33,21 @@ def make_accounts(archive):
 def make_history(archive, clock):
     """Two conversations on 2 March 2026 and one on 5 March (times UTC; EET = UTC+2)."""
     clock.now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
-    archive.append(TurnIn("c1", "citizen", "Bună ziua, ce acte trebuie pentru ȘEDINȚA de urbanism?",
-                          intent="ask_procedure", confidence=0.91, form_ids=["certificat_urbanism"],
-                          channel="website"))
+    archive.append(
+        TurnIn(
+            "c1",
+            "citizen",
+            "Bună ziua, ce acte trebuie pentru ȘEDINȚA de urbanism?",
+            intent="ask_procedure",
+            confidence=0.91,
+            form_ids=["certificat_urbanism"],
+            channel="website",
+        )
+    )
     clock.advance(seconds=2)
-    archive.append(TurnIn("c1", "bot", "Aveți nevoie de cerere și plan de situație.",
-                          form_ids=["certificat_urbanism"]))
+    archive.append(
+        TurnIn("c1", "bot", "Aveți nevoie de cerere și plan de situație.", form_ids=["certificat_urbanism"])
+    )
     clock.advance(minutes=1)
     archive.append(TurnIn("c1", "citizen", "Vreau să vorbesc cu un funcționar", intent="request_human"))
     archive.append(TurnIn("c1", "system", event="taken_over", clerk_id="ana.pop"))
@@ -47,12 +55,22 @@ def make_history(archive, clock):
     archive.append(TurnIn("c1", "clerk", "Bună ziua, sunt Ana. Vă ajut cu plăcere.", clerk_id="ana.pop"))
     archive.append(TurnIn("c1", "system", event="closed", clerk_id="ana.pop"))
     clock.now = datetime(2026, 3, 2, 21, 30, tzinfo=timezone.utc)  # 23:30 in Bucharest
-    archive.append(TurnIn("c2", "citizen", "=HYPERLINK(\"http://rău.example\") ești prost",
-                          intent="insult", confidence=0.88))
+    archive.append(
+        TurnIn(
+            "c2", "citizen", '=HYPERLINK("http://rău.example") ești prost', intent="insult", confidence=0.88
+        )
+    )
     archive.append(TurnIn("c2", "system", "Vă rugăm să păstrați un ton civilizat.", event="insult_warning"))
     clock.now = datetime(2026, 3, 5, 12, 0, tzinfo=timezone.utc)
-    archive.append(TurnIn("c3", "citizen", "Când asfaltați strada Fabricii? 100% _urgent_",
-                          intent="out_of_scope_infrastructure", confidence=0.97))
+    archive.append(
+        TurnIn(
+            "c3",
+            "citizen",
+            "Când asfaltați strada Fabricii? 100% _urgent_",
+            intent="out_of_scope_infrastructure",
+            confidence=0.97,
+        )
+    )
     archive.append(TurnIn("c3", "system", "Scrieți la investitii@magurele.ro", event="out_of_scope_redirect"))
 
 
@@ -129,8 +147,10 @@ def test_text_search_ignores_case_and_diacritics(auditor):
     assert len(auditor.search(text="funcționar", speaker="citizen").turns) == 1
 
 
-@pytest.mark.parametrize("needle, expected", [("100%", 1), ("_urgent_", 1), ("%", 1), ("_", 1),
-                                              ("' OR '1'='1", 0), ("\\", 0), ("%'; --", 0)])
+@pytest.mark.parametrize(
+    "needle, expected",
+    [("100%", 1), ("_urgent_", 1), ("%", 1), ("_", 1), ("' OR '1'='1", 0), ("\\", 0), ("%'; --", 0)],
+)
 def test_sql_metacharacters_are_searched_literally(auditor, needle, expected):
     assert auditor.search(text=needle).total == expected
 
@@ -231,11 +251,7 @@ def test_pdf_transcript_with_romanian_diacritics(own):
     assert "ĂÂÎȘȚ ăâîșț" in text
     assert "<b>Știți</b> că țara & șoseaua?" in text  # citizen markup shown, not applied
     assert "Funcționar Ana Pop" in text and "02.03.2026 10:00:00" in text
-    fonts = {
-        str(font["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
-    }
+    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any("DejaVuSans" in f for f in fonts)
 
 

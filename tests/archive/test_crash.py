@@ -91,7 +91,7 @@ def test_rasa_server_killed_while_messages_stream_in(tmp_path):
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
-        'action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n'
+        "action_endpoint:\n  url: http://127.0.0.1:${ACTIONS_PORT}/webhook\n"
         "tracker_store:\n  type: archive.tracker_store.ArchiveTrackerStore\n"
     )
     credentials = tmp_path / "credentials.yml"

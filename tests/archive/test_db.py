@@ -9,10 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from archive import Archive, ArchiveNotInitialised, ArchiveUnavailable, TurnIn
-from storage import db
 from archive.models import Base
-
-from .conftest import raw_sql
+from storage import db
 
 
 def test_default_url_is_the_sqlite_file_under_var():
@@ -88,8 +86,9 @@ def test_migrations_match_the_models(db_url):
                 conn,
                 opts={
                     "compare_type": True,
-                    "include_name": lambda name, type_, parent: type_ != "table"
-                    or name in Base.metadata.tables,
+                    "include_name": lambda name, type_, parent: (
+                        type_ != "table" or name in Base.metadata.tables
+                    ),
                 },
             )
             assert compare_metadata(context, Base.metadata) == []

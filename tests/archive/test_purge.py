@@ -1,6 +1,5 @@
 """Retention: `purge --older-than DAYS` keeps `verify` passing and records what went."""
 
-
 import pytest
 
 from archive import ArchiveIntegrityError, InvalidQuery, TurnIn, UnknownConversation
@@ -12,8 +11,7 @@ from .conftest import raw_sql
 def add_tracker_event(db_url, sender, timestamp):
     raw_sql(
         db_url,
-        "INSERT INTO tracker_events (sender_id, type_name, timestamp, data)"
-        " VALUES (:s, 'user', :t, '{}')",
+        "INSERT INTO tracker_events (sender_id, type_name, timestamp, data) VALUES (:s, 'user', :t, '{}')",
         s=sender,
         t=timestamp,
     )
@@ -162,7 +160,8 @@ def test_purge_reaches_the_live_chats_transcript_too(aged, db_url, clock):
         " VALUES ('old', 'citizen', 'CNP-ul meu este 1960101123456', :old)",
         "INSERT INTO handoff_messages (conversation_id, sender, text, created_at)"
         " VALUES ('new', 'citizen', 'Bună, azi', :recent)",
-        old=naive(old), recent=naive(recent),
+        old=naive(old),
+        recent=naive(recent),
     )
     report = aged.purge(30, by="admin")
     assert report.transcript_messages_deleted == 1

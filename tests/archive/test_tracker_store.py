@@ -188,7 +188,9 @@ async def test_turns_the_channel_archived_itself_are_not_duplicated(store):
 
 async def test_only_the_latest_session_is_retrieved(store):
     await converse(store, "c", user("unu", "greet", "m1"))
-    await converse(store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2"))
+    await converse(
+        store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2")
+    )
     latest = await store.retrieve("c")
     full = await store.retrieve_full_tracker("c")
     assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["doi"]
@@ -214,7 +216,9 @@ async def test_one_tracker_saved_again_after_a_new_session_stores_each_event_onc
 
 async def test_a_full_tracker_saved_back_stores_only_its_new_events(store):
     await converse(store, "c", user("unu", "greet", "m1"))
-    await converse(store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2"))
+    await converse(
+        store, "c", ActionExecuted("action_session_start"), SessionStarted(), user("doi", "greet", "m2")
+    )
     full = await store.retrieve_full_tracker("c")
     full.update(bot("Bună!"))
     await store.save(full)
@@ -481,7 +485,8 @@ def redirect_utterance(question: str, **message):
     (rasa.core.actions.action.create_bot_utterance: extra keys become metadata)."""
     from rasa.core.actions.action import create_bot_utterance
 
-    from actions.scope import archive_note, email_button, redirect_department
+    from actions.scope import archive_note
+    from forms_catalog.redirects import email_button, redirect_department
 
     department = redirect_department(question)
     return create_bot_utterance({
@@ -522,8 +527,7 @@ async def test_bot_redirect_is_archived_flagged_with_its_department_and_found_by
     assert [t.seq for t in found.turns] == [answer.seq]
     line = auditor.transcript("c").lines[1]
     assert line.redirect_label == (
-        "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră "
-        "(drumuri@primariamagurele.ro)"
+        "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
     )
     assert auditor.transcript("c").lines[0].redirect_label is None
 

@@ -106,12 +106,15 @@ def test_display_names(users):
 def test_users_command_line(db_url, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    assert main(["users", "add", "ion.ionescu", "--role", "auditor",
-                 "--name", "Ion Ionescu", "--password-stdin"]) == 0
+    assert (
+        main(
+            ["users", "add", "ion.ionescu", "--role", "auditor", "--name", "Ion Ionescu", "--password-stdin"]
+        )
+        == 0
+    )
     assert main(["users", "list"]) == 0
     out = capsys.readouterr().out
     assert "ion.ionescu" in out and "Ion Ionescu" in out and "auditor" in out
     monkeypatch.setattr("sys.stdin", io.StringIO("scurta\n"))
-    assert main(["users", "add", "x.y", "--role", "clerk",
-                 "--password-stdin"]) == 1
+    assert main(["users", "add", "x.y", "--role", "clerk", "--password-stdin"]) == 1
     assert "cel puțin 10" in capsys.readouterr().err

@@ -46,7 +46,8 @@ def test_a_shortened_archive_fails_verify(archive, db_url, witness_file, monkeyp
         "DELETE FROM archive_turns WHERE seq > 2",
         "UPDATE archive_head SET seq = :seq, hash = :hash",
         "UPDATE archive_conversations SET last_turn_no = 2, last_seq = 2",
-        seq=row[0], hash=row[1],
+        seq=row[0],
+        hash=row[1],
     )
     assert archive.verify().ok  # what wave 1's verify saw: OK
     capsys.readouterr()
@@ -55,13 +56,15 @@ def test_a_shortened_archive_fails_verify(archive, db_url, witness_file, monkeyp
     assert "BEHIND ITS WITNESS" in out and "ends at seq 2" in out
 
 
-def test_a_replaced_archive_fails_verify(archive, db_url, witness_file, monkeypatch, capsys, tmp_path, backend):
+def test_a_replaced_archive_fails_verify(
+    archive, db_url, witness_file, monkeypatch, capsys, tmp_path, backend
+):
     if backend != "sqlite":
         pytest.skip("the file is swapped; on PostgreSQL the same is a replaced table")
     monkeypatch.setenv("DATABASE_URL", db_url)
     _turns(archive, "c1", 3)
     assert main(["verify"]) == 0
-    path = db_url[len("sqlite:///"):]
+    path = db_url[len("sqlite:///") :]
     other = tmp_path / "other.db"
     shutil.copyfile(path, other)
     archive.close()

@@ -42,7 +42,9 @@ def widgets(pdf: bytes) -> Dict[str, Widget]:
             if annot.get("/Subtype") == "/Widget" and "/T" in annot:
                 value = annot.get("/V")
                 found[str(annot["/T"])] = Widget(
-                    str(annot["/T"]), index, tuple(float(v) for v in annot["/Rect"]),
+                    str(annot["/T"]),
+                    index,
+                    tuple(float(v) for v in annot["/Rect"]),
                     None if value is None else str(value),
                 )
     return found
@@ -111,7 +113,7 @@ def _assert_focused(handle: object, name: str) -> None:
 
 def _utf16_units(text: str) -> List[int]:
     data = text.encode("utf-16-le")
-    return [int.from_bytes(data[i:i + 2], "little") for i in range(0, len(data), 2)]
+    return [int.from_bytes(data[i : i + 2], "little") for i in range(0, len(data), 2)]
 
 
 def pdfium_flatten(pdf: bytes) -> bytes:
@@ -139,8 +141,7 @@ class ShownText:
     fonts: Dict[str, str]  # character → name of the font that draws it
 
 
-def pdfium_text_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float]
-                   ) -> ShownText:
+def pdfium_text_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float]) -> ShownText:
     """The characters PDFium's text layer finds inside ``rect`` of a page, and for each
     non-space character the font that draws it (``FPDFText_GetFontInfo``)."""
     document = pdfium.PdfDocument(pdf)
@@ -162,14 +163,15 @@ def pdfium_text_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float,
             if not (x1 <= cx <= x2 and y1 <= cy <= y2):
                 continue
             length = pdfium_c.FPDFText_GetFontInfo(textpage, index, buffer, len(buffer), flags)
-            fonts[char] = buffer.raw[:max(0, length - 1)].decode("utf-8", "replace")
+            fonts[char] = buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
         return ShownText(text, fonts)
     finally:
         document.close()
 
 
-def poppler_text_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float],
-                    tmp_path: Path) -> str:
+def poppler_text_in(
+    pdf: bytes, page_index: int, rect: Tuple[float, float, float, float], tmp_path: Path
+) -> str:
     """``pdftotext`` of a region of a page (72 dpi, so pixels are points)."""
     source = tmp_path / "poppler-input.pdf"
     source.write_bytes(pdf)
@@ -177,10 +179,30 @@ def poppler_text_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float
     x1, y1, x2, y2 = rect
     page = str(page_index + 1)
     result = subprocess.run(
-        [PDFTOTEXT, "-f", page, "-l", page, "-r", "72", "-x", str(int(x1)),
-         "-y", str(int(height - y2)), "-W", str(int(x2 - x1 + 1)), "-H", str(int(y2 - y1 + 1)),
-         "-enc", "UTF-8", str(source), "-"],
-        capture_output=True, check=True, timeout=60,
+        [
+            PDFTOTEXT,
+            "-f",
+            page,
+            "-l",
+            page,
+            "-r",
+            "72",
+            "-x",
+            str(int(x1)),
+            "-y",
+            str(int(height - y2)),
+            "-W",
+            str(int(x2 - x1 + 1)),
+            "-H",
+            str(int(y2 - y1 + 1)),
+            "-enc",
+            "UTF-8",
+            str(source),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
     )
     return result.stdout.decode("utf-8")
 
@@ -206,7 +228,8 @@ class PdfjsSite:
         class Handler(http.server.SimpleHTTPRequestHandler):
             extensions_map = {
                 **http.server.SimpleHTTPRequestHandler.extensions_map,
-                ".mjs": "text/javascript", ".wasm": "application/wasm",
+                ".mjs": "text/javascript",
+                ".wasm": "application/wasm",
             }
 
             def __init__(self, *args: object, **kwargs: object) -> None:
@@ -214,7 +237,7 @@ class PdfjsSite:
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 if self.path.startswith("/pdf/"):
-                    data = site.pdfs.get(self.path[len("/pdf/"):])
+                    data = site.pdfs.get(self.path[len("/pdf/") :])
                     if data is None:
                         self.send_error(404)
                         return
@@ -245,8 +268,7 @@ class PdfjsSite:
         self.thread.join(timeout=10)
 
 
-def pdfjs_type(page: object, url: str, entries: Dict[str, str],
-               screenshot: Optional[Path] = None) -> bytes:
+def pdfjs_type(page: object, url: str, entries: Dict[str, str], screenshot: Optional[Path] = None) -> bytes:
     """Open ``url`` (the viewer page) in a Playwright ``page``, click into each field of
     pdf.js's form layer, type the value with the keyboard (Enter for a newline), click
     outside the fields, then return the bytes of ``pdfDocument.saveDocument()`` — what
@@ -273,8 +295,7 @@ def pdfjs_type(page: object, url: str, entries: Dict[str, str],
     return base64.b64decode(page.evaluate("window.savedDocumentBase64()"))  # type: ignore
 
 
-def pdfium_lines_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float]
-                    ) -> List[str]:
+def pdfium_lines_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float, float]) -> List[str]:
     """The text inside ``rect`` as PDFium lays it out, one string per baseline (top first)."""
     document = pdfium.PdfDocument(pdf)
     try:
@@ -297,13 +318,27 @@ def pdfium_lines_in(pdf: bytes, page_index: int, rect: Tuple[float, float, float
 Image = Tuple[int, int, bytes]  # width, height, 8-bit gray pixels (rows top first)
 
 
-def poppler_render_gray(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72,
-                        page: int = 1) -> Image:
+def poppler_render_gray(pdf: bytes, tmp_path: Path, name: str, dpi: int = 72, page: int = 1) -> Image:
     """One page rendered by poppler's ``pdftoppm`` in gray (what a print shows)."""
     source = tmp_path / f"{name}.pdf"
     source.write_bytes(pdf)
-    subprocess.run([PDFTOPPM, "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page),
-                    "-singlefile", str(source), str(tmp_path / name)], check=True, timeout=60)
+    subprocess.run(
+        [
+            PDFTOPPM,
+            "-gray",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            str(source),
+            str(tmp_path / name),
+        ],
+        check=True,
+        timeout=60,
+    )
     data = (tmp_path / f"{name}.pgm").read_bytes()
     magic, width, height, maximum, pixels = data.split(maxsplit=4)
     assert magic == b"P5" and maximum == b"255"

@@ -51,8 +51,13 @@ def signature_png(width: int = 480, height: int = 160) -> bytes:
     """A transparent PNG with a thick zig-zag line, like a signature drawn on a phone."""
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    points = [(10, height - 20), (width * 0.25, 20), (width * 0.5, height - 30),
-              (width * 0.75, 25), (width - 10, height - 40)]
+    points = [
+        (10, height - 20),
+        (width * 0.25, 20),
+        (width * 0.5, height - 30),
+        (width * 0.75, 25),
+        (width - 10, height - 40),
+    ]
     draw.line(points, fill=INK + (255,), width=max(6, height // 16), joint="curve")
     out = io.BytesIO()
     image.save(out, "PNG")
@@ -62,8 +67,12 @@ def signature_png(width: int = 480, height: int = 160) -> bytes:
 def run_cli(args: List[str], env: Dict[str, str]) -> subprocess.CompletedProcess:
     """Run ``python -m forms_catalog ARGS`` as a real process in the repository."""
     return subprocess.run(
-        [sys.executable, "-m", "forms_catalog", *args], cwd=REPO_DIR, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "forms_catalog", *args],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -106,8 +115,8 @@ def sealed(tmp_path_factory: pytest.TempPathFactory, cli_env: Dict[str, str]) ->
     png = directory / "semnatura.png"
     png.write_bytes(signature_png())
     out = directory / "petitie.pdf"
-    result = run_cli(["fill", FORM_ID, "--values", str(values), "--out", str(out),
-                      "--signature", str(png)], cli_env)
+    result = run_cli(
+        ["fill", FORM_ID, "--values", str(values), "--out", str(out), "--signature", str(png)], cli_env
+    )
     assert result.returncode == 0, result.stderr
-    return {"path": out, "pdf": out.read_bytes(), "stdout": result.stdout,
-            "values": values, "png": png}
+    return {"path": out, "pdf": out.read_bytes(), "stdout": result.stdout, "values": values, "png": png}

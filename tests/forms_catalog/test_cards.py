@@ -34,7 +34,9 @@ def test_uncertain_facts_say_check_at_the_counter(catalog: Catalog, form_id: str
     form = catalog.get(form_id)
     card = catalog.card_sections(form_id)
     sections = {
-        "fee": [form.fee], "submit": [form.submit], "pickup": [form.pickup],
+        "fee": [form.fee],
+        "submit": [form.submit],
+        "pickup": [form.pickup],
         "legal_basis": [form.legal_basis],
         "deadline": [form.processing_time, form.filing_deadline],
         "documents": list(form.documents),

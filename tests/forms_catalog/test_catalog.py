@@ -60,11 +60,13 @@ def test_departments_include_the_out_of_scope_redirects(catalog: Catalog) -> Non
 
 @pytest.mark.parametrize(
     "text, department_id",
-    [("Când se asfaltează strada mea? E plină de gropi", "drumuri"),
-     ("nu am apa curenta de ieri", "apa_canal"),
-     ("Cine se ocupă de CANALIZARE?", "apa_canal"),
-     ("s-a ars becul de pe stalp, iluminatul public nu merge", "iluminat_public"),
-     ("ce investiții face primăria din fonduri europene", "investitii")],
+    [
+        ("Când se asfaltează strada mea? E plină de gropi", "drumuri"),
+        ("nu am apa curenta de ieri", "apa_canal"),
+        ("Cine se ocupă de CANALIZARE?", "apa_canal"),
+        ("s-a ars becul de pe stalp, iluminatul public nu merge", "iluminat_public"),
+        ("ce investiții face primăria din fonduri europene", "investitii"),
+    ],
 )
 def test_department_for_topic(catalog: Catalog, text: str, department_id: str) -> None:
     department = catalog.department_for_topic(text)
@@ -73,10 +75,12 @@ def test_department_for_topic(catalog: Catalog, text: str, department_id: str) -
 
 @pytest.mark.parametrize(
     "text, department_id",
-    [("s-a infundat canalizarea pe strada morii", "apa_canal"),
-     ("nu merge apa la mine pe strada de 2 zile", "apa_canal"),
-     ("nu arde becul de pe stalp pe strada mea", "iluminat_public"),
-     ("strada Morii e numai gropi", "drumuri")],
+    [
+        ("s-a infundat canalizarea pe strada morii", "apa_canal"),
+        ("nu merge apa la mine pe strada de 2 zile", "apa_canal"),
+        ("nu arde becul de pe stalp pe strada mea", "iluminat_public"),
+        ("strada Morii e numai gropi", "drumuri"),
+    ],
 )
 def test_the_street_a_problem_is_on_does_not_decide_the_department(
     catalog: Catalog, text: str, department_id: str
@@ -93,10 +97,16 @@ def test_department_for_topic_none_when_nothing_matches(catalog: Catalog) -> Non
 
 @pytest.mark.parametrize(
     "text, form_id",
-    [("Certificatul de URBANISM", "certificat_urbanism"), ("cu", "certificat_urbanism"),
-     ("certificat de urbansim", "certificat_urbanism"), ("VMI", "venit_minim_incluziune"),
-     ("alocatia copilului", "alocatie_copii"), ("inregistrare_deces", "inregistrare_deces"),
-     ("Căsătoria", "casatorie"), ("autorizatie de construire", "autorizatie_construire")],
+    [
+        ("Certificatul de URBANISM", "certificat_urbanism"),
+        ("cu", "certificat_urbanism"),
+        ("certificat de urbansim", "certificat_urbanism"),
+        ("VMI", "venit_minim_incluziune"),
+        ("alocatia copilului", "alocatie_copii"),
+        ("inregistrare_deces", "inregistrare_deces"),
+        ("Căsătoria", "casatorie"),
+        ("autorizatie de construire", "autorizatie_construire"),
+    ],
 )
 def test_find_resolves_surface_forms(catalog: Catalog, text: str, form_id: str) -> None:
     form = catalog.find(text)
@@ -144,30 +154,38 @@ def test_every_form_has_the_pdf_field_kinds(catalog: Catalog) -> None:
 
 def test_clean_values_validates_and_normalises(catalog: Catalog) -> None:
     form = catalog.get("certificat_urbanism")
-    cleaned = form.clean_values({
-        "nume_prenume": "  Ana Ţăranu ",   # legacy cedilla is corrected
-        "cnp": "2951223400016",
-        "telefon": "+40 721 234 567",
-        "data_cererii": "5.3.2025",
-        "scop_construire": "da",
-        "scop_desfiintare": False,
-    })
+    cleaned = form.clean_values(
+        {
+            "nume_prenume": "  Ana Ţăranu ",  # legacy cedilla is corrected
+            "cnp": "2951223400016",
+            "telefon": "+40 721 234 567",
+            "data_cererii": "5.3.2025",
+            "scop_construire": "da",
+            "scop_desfiintare": False,
+        }
+    )
     assert cleaned == {
-        "nume_prenume": "Ana Țăranu", "cnp": "2951223400016", "telefon": "0721234567",
-        "data_cererii": "05.03.2025", "scop_construire": True, "scop_desfiintare": False,
+        "nume_prenume": "Ana Țăranu",
+        "cnp": "2951223400016",
+        "telefon": "0721234567",
+        "data_cererii": "05.03.2025",
+        "scop_construire": True,
+        "scop_desfiintare": False,
     }
 
 
 @pytest.mark.parametrize(
     "values, field, fragment",
-    [({"cnp": "2951223400017"}, "cnp", "CNP: Cifra de control"),
-     ({"data_cererii": "31.02.2025"}, "data_cererii", "Data: "),
-     ({"email": "ana@"}, "email", "E-mail: "),
-     ({"nume_prenume": "Ana\nPopescu"}, "nume_prenume", "un singur rând"),
-     ({"nume_prenume": "A" * 71}, "nume_prenume", "cel mult 70"),
-     ({"scop_construire": "poate"}, "scop_construire", "„da” sau „nu”"),
-     ({"semnatura": "Ana"}, "semnatura", "semnați documentul"),
-     ({"camp_inventat": "x"}, "camp_inventat", "nu are câmpul")],
+    [
+        ({"cnp": "2951223400017"}, "cnp", "CNP: Cifra de control"),
+        ({"data_cererii": "31.02.2025"}, "data_cererii", "Data: "),
+        ({"email": "ana@"}, "email", "E-mail: "),
+        ({"nume_prenume": "Ana\nPopescu"}, "nume_prenume", "un singur rând"),
+        ({"nume_prenume": "A" * 71}, "nume_prenume", "cel mult 70"),
+        ({"scop_construire": "poate"}, "scop_construire", "„da” sau „nu”"),
+        ({"semnatura": "Ana"}, "semnatura", "semnați documentul"),
+        ({"camp_inventat": "x"}, "camp_inventat", "nu are câmpul"),
+    ],
 )
 def test_clean_values_rejects_bad_values_naming_the_field(
     catalog: Catalog, values: dict, field: str, fragment: str

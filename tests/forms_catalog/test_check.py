@@ -9,8 +9,7 @@ import yaml
 
 from forms_catalog import Catalog, CatalogError, load_catalog
 from forms_catalog.__main__ import main
-from forms_catalog.check import _form_problems, run_checks
-from forms_catalog.check import unextractable_names
+from forms_catalog.check import _form_problems, run_checks, unextractable_names
 from forms_catalog.loader import PACKAGE_DIR, read_catalog
 from forms_catalog.pdf.build import build_pdf
 
@@ -54,9 +53,7 @@ def test_missing_fact_names_file_and_field(catalog_copy: Path) -> None:
 
 def test_wrong_type_names_the_nested_field(catalog_copy: Path) -> None:
     edit(catalog_copy, "forms/petitie.yml", lambda d: d["documents"][1].update(unverified="da"))
-    assert "petitie.yml: documents[1].unverified: 'da' is not of type 'boolean'" in only_problem(
-        catalog_copy
-    )
+    assert "petitie.yml: documents[1].unverified: 'da' is not of type 'boolean'" in only_problem(catalog_copy)
 
 
 def test_unknown_department(catalog_copy: Path) -> None:
@@ -66,8 +63,7 @@ def test_unknown_department(catalog_copy: Path) -> None:
 
 
 def test_synonym_of_another_form_is_rejected(catalog_copy: Path) -> None:
-    edit(catalog_copy, "forms/petitie.yml",
-         lambda d: d["synonyms"].append("Certificatul de urbanism"))
+    edit(catalog_copy, "forms/petitie.yml", lambda d: d["synonyms"].append("Certificatul de urbanism"))
     problem = only_problem(catalog_copy)
     assert "petitie.yml: synonyms[" in problem
     assert "certificat_urbanism" in problem
@@ -86,14 +82,11 @@ def test_missing_contract_form(catalog_copy: Path) -> None:
 
 def test_id_must_match_the_file_name(catalog_copy: Path) -> None:
     edit(catalog_copy, "forms/petitie.yml", lambda d: d.update(id="petitii"))
-    assert "petitie.yml: id: 'petitii' must equal the file name 'petitie'" in only_problem(
-        catalog_copy
-    )
+    assert "petitie.yml: id: 'petitii' must equal the file name 'petitie'" in only_problem(catalog_copy)
 
 
 def test_cedilla_letters_are_rejected(catalog_copy: Path) -> None:
-    edit(catalog_copy, "forms/petitie.yml",
-         lambda d: d["fee"].update(text="Nu există taxă pentru petiţii."))
+    edit(catalog_copy, "forms/petitie.yml", lambda d: d["fee"].update(text="Nu există taxă pentru petiţii."))
     problem = only_problem(catalog_copy)
     assert "petitie.yml: fee.text: uses the cedilla letter(s) ţ" in problem
 
@@ -121,8 +114,7 @@ def test_unknown_fieldset(catalog_copy: Path) -> None:
 
 def test_duplicate_field_name(catalog_copy: Path) -> None:
     def change(data: Dict[str, Any]) -> None:
-        data["fields"].insert(2, {"name": "cnp", "label": "Alt CNP", "type": "text",
-                                  "max_length": 13})
+        data["fields"].insert(2, {"name": "cnp", "label": "Alt CNP", "type": "text", "max_length": 13})
 
     edit(catalog_copy, "forms/petitie.yml", change)
     assert "petitie.yml: fields[2].name: duplicate field name 'cnp'" in only_problem(catalog_copy)
@@ -131,8 +123,7 @@ def test_duplicate_field_name(catalog_copy: Path) -> None:
 def test_form_without_signature_field(catalog_copy: Path) -> None:
     edit(catalog_copy, "forms/petitie.yml", lambda d: d["fields"].pop())  # the `use: semnare`
     problems = read_catalog(catalog_copy)[1]
-    assert any("petitie.yml: fields: needs exactly one signature field, has 0" in p
-               for p in problems)
+    assert any("petitie.yml: fields: needs exactly one signature field, has 0" in p for p in problems)
 
 
 def test_duplicate_yaml_key_and_syntax_errors_are_reported(catalog_copy: Path) -> None:
@@ -205,8 +196,7 @@ def test_a_synonym_of_filler_words_only_fails_the_check(catalog_copy: Path) -> N
 
 def test_a_synonym_that_reads_like_another_forms_name_fails_the_check(catalog_copy: Path) -> None:
     """Same words as "certificat de urbanism" but for another filler: one of the two loses."""
-    edit(catalog_copy, "forms/audienta.yml",
-         lambda d: d["synonyms"].append("certificat pentru urbanism"))
+    edit(catalog_copy, "forms/audienta.yml", lambda d: d["synonyms"].append("certificat pentru urbanism"))
     problems = run_checks(catalog_copy, nlu_path=None, pdfs=False)
     assert problems, "an ambiguous synonym must be reported"
     assert all("is never extracted as" in p for p in problems)

@@ -26,13 +26,21 @@ def add_parking_form(catalog_root: Path) -> None:
         id=NEW_FORM,
         title="Abonament de parcare rezidențială",
         form_title="Cerere pentru abonament de parcare rezidențială",
-        synonyms=["abonament de parcare", "abonament parcare", "abonamentul de parcare",
-                  "parcare rezidențială", "parcare rezidentiala", "loc de parcare"],
-        situations=["vreau să-mi las mașina peste noapte în parcarea de lângă bloc",
-                    "unde parchez legal mașina lângă blocul în care locuiesc",
-                    "am primit amendă că am parcat în fața blocului, cum obțin dreptul",
-                    "cum pot parca în fața casei fără să iau amendă",
-                    "vecinii îmi ocupă locul din fața scării, vreau să-l am pe numele meu"],
+        synonyms=[
+            "abonament de parcare",
+            "abonament parcare",
+            "abonamentul de parcare",
+            "parcare rezidențială",
+            "parcare rezidentiala",
+            "loc de parcare",
+        ],
+        situations=[
+            "vreau să-mi las mașina peste noapte în parcarea de lângă bloc",
+            "unde parchez legal mașina lângă blocul în care locuiesc",
+            "am primit amendă că am parcat în fața blocului, cum obțin dreptul",
+            "cum pot parca în fața casei fără să iau amendă",
+            "vecinii îmi ocupă locul din fața scării, vreau să-l am pe numele meu",
+        ],
     )
     (catalog_root / "forms" / f"{NEW_FORM}.yml").write_text(
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
@@ -63,8 +71,13 @@ def trained_with_new_form(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("models")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RASA_CACHE_DIRECTORY", str(tmp_path_factory.mktemp("rasa-cache")))
-        model = train_nlu(config=str(REPO / "config.yml"), nlu_data=str(data), output=str(out),
-                          domain=str(REPO / "domain"), fixed_model_name="with-new-form")
+        model = train_nlu(
+            config=str(REPO / "config.yml"),
+            nlu_data=str(data),
+            output=str(out),
+            domain=str(REPO / "domain"),
+            fixed_model_name="with-new-form",
+        )
     assert model is not None
     return Path(model)
 
@@ -105,9 +118,11 @@ def form_of(parsed: dict):
 
 @pytest.mark.parametrize(
     "text, intents",
-    [("ce acte trebuie pentru abonament de parcare", {"ask_procedure_documents"}),
-     ("abonament parcare", {"ask_procedure"}),
-     ("cat costa abonamentul de parcare?", {"ask_procedure_fee"})],
+    [
+        ("ce acte trebuie pentru abonament de parcare", {"ask_procedure_documents"}),
+        ("abonament parcare", {"ask_procedure"}),
+        ("cat costa abonamentul de parcare?", {"ask_procedure_fee"}),
+    ],
 )
 def test_the_new_form_is_recognised_by_name(parse, text: str, intents: set) -> None:
     parsed = parse(text)

@@ -26,7 +26,7 @@ PDFTOPPM = shutil.which("pdftoppm")
 needs_pdftoppm = pytest.mark.skipif(
     PDFTOPPM is None,
     reason="pdftoppm (poppler-utils) is not installed, so the PDFs were NOT rendered; "
-           "install it with `apt-get install poppler-utils` (CI does).",
+    "install it with `apt-get install poppler-utils` (CI does).",
 )
 
 FORM_IDS = sorted(load_catalog().forms)
@@ -53,7 +53,9 @@ VALUES: Dict[str, Any] = {
 }
 EXPECTED = {
     **{k: v for k, v in VALUES.items() if isinstance(v, str)},
-    "telefon": "0721234567", "nr_cadastral": "51234-C1", "data_cererii": "05.03.2025",
+    "telefon": "0721234567",
+    "nr_cadastral": "51234-C1",
+    "data_cererii": "05.03.2025",
 }
 EXPECTED.pop("scop_notarial")
 
@@ -119,8 +121,14 @@ def test_blank_pdf_is_an_acroform_matching_the_catalog(catalog: Catalog, form_id
 def test_blank_pdf_shows_the_heading_with_diacritics(catalog: Catalog) -> None:
     reader = PdfReader(io.BytesIO(blank_pdf("casatorie")))
     text = reader.pages[0].extract_text()
-    for line in ("ROMÂNIA", "JUDEȚUL ILFOV", "PRIMĂRIA ORAȘULUI MĂGURELE",
-                 "DECLARAȚIE DE CĂSĂTORIE", "Viitoarea soție", "Semnătura"):
+    for line in (
+        "ROMÂNIA",
+        "JUDEȚUL ILFOV",
+        "PRIMĂRIA ORAȘULUI MĂGURELE",
+        "DECLARAȚIE DE CĂSĂTORIE",
+        "Viitoarea soție",
+        "Semnătura",
+    ):
         assert line in text
     assert reader.metadata.title == "Declarație de căsătorie"
 
@@ -152,9 +160,7 @@ def test_field_font_is_embedded_whole_as_a_type0_font_with_romanian_letters() ->
         assert str(widget["/DA"]).startswith("/Wingdings ")
 
 
-def test_blank_pdf_is_cached_and_generation_is_deterministic(
-    catalog: Catalog, pdf_cache_dir: Path
-) -> None:
+def test_blank_pdf_is_cached_and_generation_is_deterministic(catalog: Catalog, pdf_cache_dir: Path) -> None:
     path = blank_pdf_path("petitie")
     assert path.parent == pdf_cache_dir and path.name.startswith("petitie-")
     assert blank_pdf_path("petitie") == path
@@ -169,11 +175,19 @@ def test_blank_pdf_is_cached_and_generation_is_deterministic(
 
 def test_cache_fingerprint_does_not_depend_on_the_hash_seed() -> None:
     """The Rasa server and the action server share the cache: same name in every process."""
-    code = ("from forms_catalog import load_catalog; from forms_catalog.pdf import _fingerprint; "
-            "c = load_catalog(); print(_fingerprint(c, c.get('casatorie')))")
+    code = (
+        "from forms_catalog import load_catalog; from forms_catalog.pdf import _fingerprint; "
+        "c = load_catalog(); print(_fingerprint(c, c.get('casatorie')))"
+    )
     names = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={**os.environ, "PYTHONHASHSEED": seed}, cwd=REPO_DIR).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=REPO_DIR,
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(names) == 1
@@ -197,7 +211,8 @@ def test_cli_pdfs_writes_every_form(tmp_path: Path) -> None:
 def test_fill_round_trip_reads_the_values_back(filled: bytes) -> None:
     reader = PdfReader(io.BytesIO(filled))
     assert reader.get_form_text_fields() == {
-        **{name: None for name in reader.get_form_text_fields()}, **EXPECTED
+        **{name: None for name in reader.get_form_text_fields()},
+        **EXPECTED,
     }
     fields = reader.get_fields()
     assert fields["scop_construire"]["/V"] == "/Yes"
@@ -243,16 +258,18 @@ def test_legacy_cedillas_are_written_with_comma_below() -> None:
 
 @pytest.mark.parametrize(
     "values, field, fragment",
-    [({"cnp": "1800101221145"}, "cnp", "CNP: Cifra de control"),
-     ({"data_cererii": "30.02.2025"}, "data_cererii", "nu există în calendar"),
-     ({"telefon": "12345"}, "telefon", "Telefon: "),
-     ({"cod_postal": "77125"}, "cod_postal", "6 cifre"),
-     ({"nr_cadastral": "teren"}, "nr_cadastral", "cadastral"),
-     ({"email": "ion@"}, "email", "E-mail"),
-     ({"nume_prenume": "Ana", "inexistent": "x"}, "inexistent", "nu are câmpul"),
-     ({"semnatura": "Ana Pop"}, "semnatura", "semnați documentul"),
-     ({"nume_prenume": "Wang 漢字"}, "nume_prenume", "„漢”"),
-     ({"scop_construire": "poate"}, "scop_construire", "„da” sau „nu”")],
+    [
+        ({"cnp": "1800101221145"}, "cnp", "CNP: Cifra de control"),
+        ({"data_cererii": "30.02.2025"}, "data_cererii", "nu există în calendar"),
+        ({"telefon": "12345"}, "telefon", "Telefon: "),
+        ({"cod_postal": "77125"}, "cod_postal", "6 cifre"),
+        ({"nr_cadastral": "teren"}, "nr_cadastral", "cadastral"),
+        ({"email": "ion@"}, "email", "E-mail"),
+        ({"nume_prenume": "Ana", "inexistent": "x"}, "inexistent", "nu are câmpul"),
+        ({"semnatura": "Ana Pop"}, "semnatura", "semnați documentul"),
+        ({"nume_prenume": "Wang 漢字"}, "nume_prenume", "„漢”"),
+        ({"scop_construire": "poate"}, "scop_construire", "„da” sau „nu”"),
+    ],
 )
 def test_bad_values_raise_before_anything_is_filled(
     monkeypatch: pytest.MonkeyPatch, values: Dict[str, Any], field: str, fragment: str
@@ -300,6 +317,21 @@ def test_rendered_page_shows_the_filled_values(filled: bytes, tmp_path: Path) ->
 def test_every_blank_form_renders_to_png(tmp_path: Path) -> None:
     for form_id in FORM_IDS:
         out = tmp_path / form_id
-        subprocess.run([PDFTOPPM, "-png", "-r", "40", "-f", "1", "-l", "1", "-singlefile",
-                        str(blank_pdf_path(form_id)), str(out)], check=True, timeout=60)
+        subprocess.run(
+            [
+                PDFTOPPM,
+                "-png",
+                "-r",
+                "40",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(blank_pdf_path(form_id)),
+                str(out),
+            ],
+            check=True,
+            timeout=60,
+        )
         assert out.with_suffix(".png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), form_id

@@ -34,8 +34,11 @@ def free_text_fields(form_id: str) -> List[Tuple[str, int, bool]]:
     """(name, max length, multi-line) of the form's text fields without a validator —
     those where a person types words (names, addresses, descriptions)."""
     form = CATALOG.get(form_id)
-    return [(f.name, f.max_length or 1000, f.multiline) for f in form.fields
-            if f.type == "text" and not f.validator]
+    return [
+        (f.name, f.max_length or 1000, f.multiline)
+        for f in form.fields
+        if f.type == "text" and not f.validator
+    ]
 
 
 def sample_for(max_length: int, multiline: bool) -> str:
@@ -49,8 +52,7 @@ def sample_for(max_length: int, multiline: bool) -> str:
 
 
 def entries_for(form_id: str) -> Dict[str, str]:
-    return {name: sample_for(length, multiline)
-            for name, length, multiline in free_text_fields(form_id)}
+    return {name: sample_for(length, multiline) for name, length, multiline in free_text_fields(form_id)}
 
 
 def letters_shown(typed: str, shown: str) -> Dict[str, bool]:
@@ -71,8 +73,7 @@ def test_every_form_has_a_free_text_field_with_room_for_every_letter() -> None:
 @pytest.fixture(scope="module")
 def pdfium_typed() -> Dict[str, bytes]:
     """Every form, with every free-text field typed into in PDFium and saved."""
-    return {form_id: engines.pdfium_type(blank_pdf(form_id), entries_for(form_id))
-            for form_id in FORM_IDS}
+    return {form_id: engines.pdfium_type(blank_pdf(form_id), entries_for(form_id)) for form_id in FORM_IDS}
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
@@ -84,8 +85,7 @@ def test_pdfium_typing_keeps_the_value(pdfium_typed: Dict[str, bytes], form_id: 
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes],
-                                                    form_id: str) -> None:
+def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes], form_id: str) -> None:
     """The appearance PDFium builds while the citizen types shows ă â î ș ț (and capitals),
     drawn with the embedded DejaVu Sans, not dropped or drawn by a fallback font."""
     flat = engines.pdfium_flatten(pdfium_typed[form_id])
@@ -96,8 +96,9 @@ def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes
         shown = engines.pdfium_text_in(flat, widget.page, widget.rect)
         missing = [c for c, ok in letters_shown(typed, shown.text).items() if not ok]
         if missing:
-            problems.append(f"{name}: typed {typed!r}, page shows {shown.text!r} "
-                            f"(missing {''.join(missing)})")
+            problems.append(
+                f"{name}: typed {typed!r}, page shows {shown.text!r} (missing {''.join(missing)})"
+            )
             continue
         if " ".join(shown.text.split()) != " ".join(typed.split()):
             problems.append(f"{name}: typed {typed!r}, page shows {shown.text!r}")
@@ -108,8 +109,9 @@ def test_pdfium_typing_shows_every_romanian_letter(pdfium_typed: Dict[str, bytes
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)
-def test_poppler_shows_what_was_typed_in_pdfium(pdfium_typed: Dict[str, bytes], form_id: str,
-                                                tmp_path: Path) -> None:
+def test_poppler_shows_what_was_typed_in_pdfium(
+    pdfium_typed: Dict[str, bytes], form_id: str, tmp_path: Path
+) -> None:
     """The saved file as poppler (Okular, Evince, print pipelines) reads and draws it,
     from PDFium's appearance streams, without flattening."""
     if not (engines.PDFTOTEXT and engines.PDFTOPPM):
@@ -117,8 +119,7 @@ def test_poppler_shows_what_was_typed_in_pdfium(pdfium_typed: Dict[str, bytes], 
     saved = pdfium_typed[form_id]
     boxes = engines.widgets(saved)
     pages = {boxes[name].page for name in entries_for(form_id)}
-    images = {page: engines.poppler_render_gray(saved, tmp_path, f"p{page}", 100, page + 1)
-              for page in pages}
+    images = {page: engines.poppler_render_gray(saved, tmp_path, f"p{page}", 100, page + 1) for page in pages}
     problems = []
     for name, typed in entries_for(form_id).items():
         widget = boxes[name]
@@ -153,8 +154,7 @@ def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         missing(f"no chromium at {CHROMIUM}: apt-get install chromium (Debian's package)")
     if not (engines.PDFJS_DIST / "build" / "pdf.mjs").is_file():
-        missing("pdf.js is not installed: run `make pdfjs` "
-                "(npm ci in tests/forms_catalog/pdfjs)")
+        missing("pdf.js is not installed: run `make pdfjs` (npm ci in tests/forms_catalog/pdfjs)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where chromium's sandbox refuses to start.
@@ -174,14 +174,17 @@ def site() -> Iterator[engines.PdfjsSite]:
 def pdfjs_typed(browser: object, site: engines.PdfjsSite) -> Dict[str, bytes]:
     """Every form, opened in pdf.js, every free-text field typed into, saved."""
     saved = {}
-    context = browser.new_context(viewport={"width": 1000, "height": 1300},  # type: ignore
-                                  locale="ro-RO")
+    context = browser.new_context(
+        viewport={"width": 1000, "height": 1300},  # type: ignore
+        locale="ro-RO",
+    )
     try:
         for form_id in FORM_IDS:
             page = context.new_page()
             url = site.add(f"{form_id}.pdf", blank_pdf(form_id))
-            saved[form_id] = engines.pdfjs_type(page, url, entries_for(form_id),
-                                                ARTIFACTS / f"pdfjs-{form_id}.png")
+            saved[form_id] = engines.pdfjs_type(
+                page, url, entries_for(form_id), ARTIFACTS / f"pdfjs-{form_id}.png"
+            )
             page.close()
     finally:
         context.close()
@@ -225,9 +228,7 @@ LONG_TEXT = (
 )
 
 
-def test_fill_pdf_wraps_a_multiline_value_and_pdfium_and_poppler_show_it_whole(
-    tmp_path: Path
-) -> None:
+def test_fill_pdf_wraps_a_multiline_value_and_pdfium_and_poppler_show_it_whole(tmp_path: Path) -> None:
     form_id, name = "petitie", "continut"
     filled = fill_pdf(form_id, {name: LONG_TEXT})
     widget = engines.widgets(filled)[name]
@@ -256,18 +257,20 @@ def test_a_form_filled_by_fill_pdf_can_be_corrected_in_pdfium() -> None:
     final = engines.pdfium_type(corrected, {"domiciliu": "Str. Școlii nr. 5, Vârteju"})
     boxes = engines.widgets(final)
     flat = engines.pdfium_flatten(final)
-    expected = {"nume_prenume": TYPED_NAME, "subiect": "Trotuar",
-                "domiciliu": "Str. Școlii nr. 5, Vârteju"}
+    expected = {"nume_prenume": TYPED_NAME, "subiect": "Trotuar", "domiciliu": "Str. Școlii nr. 5, Vârteju"}
     for name, value in expected.items():
         assert boxes[name].value == value, name
-        assert engines.pdfium_text_in(flat, boxes[name].page, boxes[name].rect).text.strip() \
-            == value, name
+        assert engines.pdfium_text_in(flat, boxes[name].page, boxes[name].rect).text.strip() == value, name
 
 
-@pytest.mark.parametrize("form_id, name, value", [
-    ("casatorie", "sot_nume", "Wolfgang-Maximilian Țăranu-Îndrieș WWWWWWWWWWWWWWWWWWWWWW"),
-    ("petitie", "continut", "Rândul meu.\n" * 40),
-], ids=["single-line", "multi-line"])
+@pytest.mark.parametrize(
+    "form_id, name, value",
+    [
+        ("casatorie", "sot_nume", "Wolfgang-Maximilian Țăranu-Îndrieș WWWWWWWWWWWWWWWWWWWWWW"),
+        ("petitie", "continut", "Rândul meu.\n" * 40),
+    ],
+    ids=["single-line", "multi-line"],
+)
 def test_fill_pdf_refuses_a_value_that_does_not_fit_and_says_how_much_fits(
     form_id: str, name: str, value: str
 ) -> None:

@@ -41,7 +41,7 @@ PDFSIG = shutil.which("pdfsig")
 needs_poppler = pytest.mark.skipif(
     PDFTOPPM is None or PDFSIG is None,
     reason="poppler-utils (pdftoppm, pdfsig) is not installed, so the sealed PDF was NOT "
-           "checked with poppler; `apt-get install poppler-utils` (CI does).",
+    "checked with poppler; `apt-get install poppler-utils` (CI does).",
 )
 
 
@@ -58,8 +58,12 @@ def widget_rects(pdf: bytes) -> Dict[str, Tuple[float, float, float, float]]:
 def count_pixels(image: Image.Image, rect, page_height: float, scale: float, test) -> int:
     """Pixels inside ``rect`` (PDF points, origin bottom left) for which ``test`` holds."""
     x1, y1, x2, y2 = rect
-    box = (int(x1 * scale) + 2, int((page_height - y2) * scale) + 2,
-           int(x2 * scale) - 2, int((page_height - y1) * scale) - 2)
+    box = (
+        int(x1 * scale) + 2,
+        int((page_height - y2) * scale) + 2,
+        int(x2 * scale) - 2,
+        int((page_height - y1) * scale) - 2,
+    )
     return sum(1 for pixel in image.convert("RGB").crop(box).getdata() if test(pixel))
 
 
@@ -125,8 +129,7 @@ def test_without_seal_chain_the_intermediate_is_missing_and_the_seal_untrusted(s
 @needs_poppler
 def test_poppler_confirms_the_seal_covers_the_whole_file(sealed) -> None:
     """An independent PAdES implementation (poppler + NSS) checks the same file."""
-    out = subprocess.run([PDFSIG, str(sealed["path"])], capture_output=True, text=True,
-                         timeout=60).stdout
+    out = subprocess.run([PDFSIG, str(sealed["path"])], capture_output=True, text=True, timeout=60).stdout
     seal_part = out.split(f"Signature Field Name: {SEAL_FIELD}")[1]
     assert "Signature is Valid" in seal_part
     assert "Total document signed" in seal_part
@@ -135,8 +138,11 @@ def test_poppler_confirms_the_seal_covers_the_whole_file(sealed) -> None:
 
 @needs_poppler
 def test_poppler_renders_the_values_and_the_signature_image(sealed, tmp_path: Path) -> None:
-    subprocess.run([PDFTOPPM, "-r", "72", "-f", "1", "-l", "1", "-png", str(sealed["path"]),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        [PDFTOPPM, "-r", "72", "-f", "1", "-l", "1", "-png", str(sealed["path"]), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
     image = Image.open(next(tmp_path.glob("page*.png")))
     rects = widget_rects(sealed["pdf"])
     height = float(PdfReader(io.BytesIO(sealed["pdf"])).pages[0].mediabox.height)
@@ -174,7 +180,7 @@ def _byte_range(pdf: bytes) -> Tuple[int, int, int, int]:
 
 def _changed_in_value(pdf: bytes) -> int:
     position = pdf.index(b"(Ana Popescu)") + len(b"(Ana Popesc")
-    assert pdf[position:position + 1] == b"u"
+    assert pdf[position : position + 1] == b"u"
     return position
 
 
@@ -194,13 +200,18 @@ def _last_byte(pdf: bytes) -> int:
 CHANGED = "Documentul a fost modificat după sigilare"
 
 
-@pytest.mark.parametrize("where, says", [
-    (_changed_in_value, CHANGED), (_in_the_middle, CHANGED), (_last_byte, CHANGED),
-    # Inside /Contents the CMS breaks: its certificates, its signature or its structure.
-    (_in_the_signature, ""),
-], ids=["value", "middle", "last_byte", "signature"])
-def test_a_one_byte_change_fails_verify_pdf(where, says, sealed, cli_env,
-                                            tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "where, says",
+    [
+        (_changed_in_value, CHANGED),
+        (_in_the_middle, CHANGED),
+        (_last_byte, CHANGED),
+        # Inside /Contents the CMS breaks: its certificates, its signature or its structure.
+        (_in_the_signature, ""),
+    ],
+    ids=["value", "middle", "last_byte", "signature"],
+)
+def test_a_one_byte_change_fails_verify_pdf(where, says, sealed, cli_env, tmp_path: Path) -> None:
     pdf = bytearray(sealed["pdf"])
     position = where(sealed["pdf"])
     original = pdf[position]
@@ -216,8 +227,7 @@ def test_a_one_byte_change_fails_verify_pdf(where, says, sealed, cli_env,
     assert says in result.stderr
 
 
-def test_an_appended_update_that_changes_a_field_fails_verify_pdf(sealed, cli_env,
-                                                                 tmp_path: Path) -> None:
+def test_an_appended_update_that_changes_a_field_fails_verify_pdf(sealed, cli_env, tmp_path: Path) -> None:
     writer = PdfWriter(io.BytesIO(sealed["pdf"]), incremental=True)
     for ref in writer.pages[0]["/Annots"]:
         widget = ref.get_object()
@@ -269,21 +279,26 @@ def test_a_seal_must_name_the_city_hall_not_just_chain_to_a_trusted_root(tmp_pat
     someone = issue(root, "Altă Instituție — sigiliu", "Altă Instituție", purpose="signing")
     official = _pki_files(tmp_path, root, city_hall, "city-hall")
 
-    by_someone = fill_and_seal(FORM_ID, VALUES,
-                               seal=load_seal(_pki_files(tmp_path, root, someone, "someone")))
+    by_someone = fill_and_seal(
+        FORM_ID, VALUES, seal=load_seal(_pki_files(tmp_path, root, someone, "someone"))
+    )
     check = verify_seal(by_someone, environ=official)
     assert not check.ok
-    assert check.message == ("Sigiliul nu este al primăriei: documentul este sigilat de "
-                             "„Altă Instituție — sigiliu”, nu de „Primăria Orașului Măgurele "
-                             "— sigiliu”.")
+    assert check.message == (
+        "Sigiliul nu este al primăriei: documentul este sigilat de "
+        "„Altă Instituție — sigiliu”, nu de „Primăria Orașului Măgurele "
+        "— sigiliu”."
+    )
     # A renewed certificate of the city hall (same subject, new key) still verifies.
-    by_renewed = fill_and_seal(FORM_ID, VALUES,
-                               seal=load_seal(_pki_files(tmp_path, root, renewed, "renewed")))
+    by_renewed = fill_and_seal(
+        FORM_ID, VALUES, seal=load_seal(_pki_files(tmp_path, root, renewed, "renewed"))
+    )
     assert verify_seal(by_renewed, environ=official).ok
 
 
-def test_an_unsealed_file_and_a_non_pdf_fail(seal_settings, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture) -> None:
+def test_an_unsealed_file_and_a_non_pdf_fail(
+    seal_settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     from forms_catalog.pdf import fill_pdf
 
     unsealed = tmp_path / "unsealed.pdf"
@@ -299,9 +314,9 @@ def test_an_unsealed_file_and_a_non_pdf_fail(seal_settings, tmp_path: Path,
 
 
 @pytest.mark.parametrize("setting", ["SEAL_TRUST_ROOTS", "SEAL_CERT"])
-def test_verify_pdf_without_a_setting_names_it(setting, sealed, seal_settings,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture) -> None:
+def test_verify_pdf_without_a_setting_names_it(
+    setting, sealed, seal_settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     monkeypatch.delenv(setting)
     assert main(["verify-pdf", str(sealed["path"])]) == 2
     assert f"{setting} is not set" in capsys.readouterr().err
@@ -316,17 +331,21 @@ BAD_INPUTS = {
     "bad_phone": ({**VALUES, "telefon": "12"}, "petitie: telefon: Telefon: "),
     "bad_date": ({**VALUES, "data_cererii": "31.02.2025"}, "petitie: data_cererii: Data: "),
     "unknown_field": ({**VALUES, "culoare": "verde"}, "petitie: culoare: "),
-    "missing_required": ({k: v for k, v in VALUES.items() if k != "subiect"},
-                         "petitie: subiect: Pe scurt, despre ce este petiția: câmpul este "
-                         "obligatoriu."),
-    "checkbox_not_yes_no": ({**VALUES, "raspuns_email": "poate"},
-                            "petitie: raspuns_email: Doresc răspunsul pe e-mail: "),
+    "missing_required": (
+        {k: v for k, v in VALUES.items() if k != "subiect"},
+        "petitie: subiect: Pe scurt, despre ce este petiția: câmpul este obligatoriu.",
+    ),
+    "checkbox_not_yes_no": (
+        {**VALUES, "raspuns_email": "poate"},
+        "petitie: raspuns_email: Doresc răspunsul pe e-mail: ",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_fill_rejects_a_bad_value_naming_the_field(case, seal_settings, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture) -> None:
+def test_fill_rejects_a_bad_value_naming_the_field(
+    case, seal_settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     values, expected = BAD_INPUTS[case]
     values_file = tmp_path / "values.json"
     values_file.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
@@ -336,48 +355,57 @@ def test_fill_rejects_a_bad_value_naming_the_field(case, seal_settings, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["values.json"]  # no file, no temp
 
 
-def test_fill_rejects_a_bad_signature_image(seal_settings, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture) -> None:
+def test_fill_rejects_a_bad_signature_image(
+    seal_settings, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     values_file = tmp_path / "values.json"
     values_file.write_text(json.dumps(VALUES), encoding="utf-8")
-    for name, data in [("fake.png", b"GIF89a not a png"),
-                       ("cut.png", signature_png()[:200]), ("empty.png", b"")]:
+    for name, data in [
+        ("fake.png", b"GIF89a not a png"),
+        ("cut.png", signature_png()[:200]),
+        ("empty.png", b""),
+    ]:
         image = tmp_path / name
         image.write_bytes(data)
         out = tmp_path / "out.pdf"
-        assert main(["fill", FORM_ID, "--values", str(values_file), "--out", str(out),
-                     "--signature", str(image)]) == 2
+        assert (
+            main(
+                ["fill", FORM_ID, "--values", str(values_file), "--out", str(out), "--signature", str(image)]
+            )
+            == 2
+        )
         assert "petitie: semnatura: Semnătura: imaginea semnăturii" in capsys.readouterr().err
         assert not out.exists()
 
 
-def test_fill_rejects_an_unknown_form_and_bad_json_as_a_real_process(cli_env,
-                                                                     tmp_path: Path) -> None:
+def test_fill_rejects_an_unknown_form_and_bad_json_as_a_real_process(cli_env, tmp_path: Path) -> None:
     values_file = tmp_path / "values.json"
     values_file.write_text(json.dumps(VALUES), encoding="utf-8")
     out = tmp_path / "out.pdf"
-    result = run_cli(["fill", "certificat_inexistent", "--values", str(values_file),
-                      "--out", str(out)], cli_env)
+    result = run_cli(
+        ["fill", "certificat_inexistent", "--values", str(values_file), "--out", str(out)], cli_env
+    )
     assert result.returncode == 2
     assert "Formularul „certificat_inexistent” nu există în catalog" in result.stderr
     values_file.write_text('{"cnp": ', encoding="utf-8")
-    result = run_cli(["fill", FORM_ID, "--values", str(values_file), "--out", str(out)],
-                     cli_env)
+    result = run_cli(["fill", FORM_ID, "--values", str(values_file), "--out", str(out)], cli_env)
     assert result.returncode == 2
     assert "nu este JSON valid" in result.stderr
     values_file.write_text('["Ana"]', encoding="utf-8")
-    result = run_cli(["fill", FORM_ID, "--values", str(values_file), "--out", str(out)],
-                     cli_env)
+    result = run_cli(["fill", FORM_ID, "--values", str(values_file), "--out", str(out)], cli_env)
     assert result.returncode == 2 and "obiect JSON" in result.stderr
     assert not out.exists()
 
 
-def test_fill_refuses_an_output_in_a_missing_directory_or_a_directory(seal_settings, tmp_path,
-                                                                     capsys) -> None:
+def test_fill_refuses_an_output_in_a_missing_directory_or_a_directory(
+    seal_settings, tmp_path, capsys
+) -> None:
     values_file = tmp_path / "values.json"
     values_file.write_text(json.dumps(VALUES), encoding="utf-8")
-    assert main(["fill", FORM_ID, "--values", str(values_file),
-                 "--out", str(tmp_path / "lipsa" / "out.pdf")]) == 2
+    assert (
+        main(["fill", FORM_ID, "--values", str(values_file), "--out", str(tmp_path / "lipsa" / "out.pdf")])
+        == 2
+    )
     assert "nu există" in capsys.readouterr().err
     assert main(["fill", FORM_ID, "--values", str(values_file), "--out", str(tmp_path)]) == 2
     assert "este un director" in capsys.readouterr().err
@@ -416,12 +444,10 @@ def test_a_certificate_of_another_key_is_refused(seal_env, tmp_path: Path) -> No
 
 
 def _everything_said(error: BaseException) -> str:
-    return "".join(traceback.format_exception(type(error), error, error.__traceback__)) + repr(
-        error)
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__)) + repr(error)
 
 
-def test_the_passphrase_never_appears_in_errors_or_logs(seal_env,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_the_passphrase_never_appears_in_errors_or_logs(seal_env, caplog: pytest.LogCaptureFixture) -> None:
     wrong = "Wq4-gresita-NU-APARE-77"
     caplog.set_level(logging.DEBUG)
     with pytest.raises(SealConfigError) as raised:
@@ -440,12 +466,13 @@ def test_the_passphrase_never_appears_in_errors_or_logs(seal_env,
     assert PASSPHRASE not in caplog.text and wrong not in caplog.text
 
 
-def test_a_wrong_passphrase_in_a_real_process_is_not_printed(cli_env, sealed,
-                                                             tmp_path: Path) -> None:
+def test_a_wrong_passphrase_in_a_real_process_is_not_printed(cli_env, sealed, tmp_path: Path) -> None:
     wrong = "Wq4-gresita-NU-APARE-88"
     out = tmp_path / "out.pdf"
-    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
-                     {**cli_env, "SEAL_KEY_PASSPHRASE": wrong, "PYTHONVERBOSE": "0"})
+    result = run_cli(
+        ["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
+        {**cli_env, "SEAL_KEY_PASSPHRASE": wrong, "PYTHONVERBOSE": "0"},
+    )
     assert result.returncode == 2
     assert "SEAL_KEY_PASSPHRASE" in result.stderr
     assert wrong not in result.stderr + result.stdout
@@ -456,18 +483,19 @@ def test_a_wrong_passphrase_in_a_real_process_is_not_printed(cli_env, sealed,
 # --- the development PKI ----------------------------------------------------------------
 
 
-def test_seal_dev_makes_a_working_test_seal_and_keeps_it(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture) -> None:
+def test_seal_dev_makes_a_working_test_seal_and_keeps_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     directory = tmp_path / "seal"
     assert main(["seal-dev", "--out", str(directory)]) == 0
     env_file = directory / "seal.env"
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
     assert oct((directory / "seal-key.pem").stat().st_mode & 0o777) == "0o600"
     assert b"ENCRYPTED PRIVATE KEY" in (directory / "seal-key.pem").read_bytes()
-    env = dict(line.split("=", 1) for line in env_file.read_text().splitlines()
-               if line and not line.startswith("#"))
-    assert set(env) == {"SEAL_KEY", "SEAL_CERT", "SEAL_CHAIN", "SEAL_TRUST_ROOTS",
-                        "SEAL_KEY_PASSPHRASE"}
+    env = dict(
+        line.split("=", 1) for line in env_file.read_text().splitlines() if line and not line.startswith("#")
+    )
+    assert set(env) == {"SEAL_KEY", "SEAL_CERT", "SEAL_CHAIN", "SEAL_TRUST_ROOTS", "SEAL_KEY_PASSPHRASE"}
     first = env_file.read_bytes()
     assert main(["seal-dev", "--out", str(directory)]) == 0  # kept, not replaced
     assert env_file.read_bytes() == first
@@ -483,7 +511,6 @@ def test_seal_dev_makes_a_working_test_seal_and_keeps_it(tmp_path: Path,
 def test_sealing_twice_is_refused(seal_env, sealed) -> None:
     with pytest.raises(ValueError, match="are deja sigiliul"):
         load_seal(seal_env).seal_pdf(sealed["pdf"])
-
 
 
 # --- PAdES B-T: with a time-stamping authority ------------------------------------------
@@ -514,12 +541,14 @@ def tsa(tmp_path_factory: pytest.TempPathFactory):
 
 def test_with_a_tsa_the_seal_is_pades_b_t(tsa, sealed, cli_env, tmp_path: Path) -> None:
     server, tsa_root = tsa
-    env = {**cli_env, "SEAL_TSA_URL": server.url,
-           "SEAL_TRUST_ROOTS": f"{cli_env['SEAL_TRUST_ROOTS']}{os.pathsep}{tsa_root}"}
+    env = {
+        **cli_env,
+        "SEAL_TSA_URL": server.url,
+        "SEAL_TRUST_ROOTS": f"{cli_env['SEAL_TRUST_ROOTS']}{os.pathsep}{tsa_root}",
+    }
     out = tmp_path / "bt.pdf"
     before = len(server.requests)
-    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
-                     env)
+    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)], env)
     assert result.returncode == 0, result.stderr
     assert "PAdES B-T" in result.stdout
     # pyHanko asks once for a dummy token (to size the signature), then for the real one.
@@ -533,16 +562,17 @@ def test_with_a_tsa_the_seal_is_pades_b_t(tsa, sealed, cli_env, tmp_path: Path) 
     assert "Marca temporală" in untrusted.stderr
 
 
-def test_an_unreachable_tsa_fails_fill_and_writes_nothing(sealed, cli_env,
-                                                          tmp_path: Path) -> None:
+def test_an_unreachable_tsa_fails_fill_and_writes_nothing(sealed, cli_env, tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as probe:  # a free port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     out = tmp_path / "out.pdf"
-    result = run_cli(["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
-                     {**cli_env, "SEAL_TSA_URL": f"http://127.0.0.1:{port}/tsa"})
+    result = run_cli(
+        ["fill", FORM_ID, "--values", str(sealed["values"]), "--out", str(out)],
+        {**cli_env, "SEAL_TSA_URL": f"http://127.0.0.1:{port}/tsa"},
+    )
     assert result.returncode == 2
     assert "SEAL_TSA_URL" in result.stderr and "did not answer" in result.stderr
     assert not out.exists()
@@ -550,10 +580,17 @@ def test_an_unreachable_tsa_fails_fill_and_writes_nothing(sealed, cli_env,
 
 # --- every form of the catalog ----------------------------------------------------------
 
-SAMPLES = {"cnp": "1800101221144", "email": "ana@exemplu.ro", "phone": "0721234567",
-           "postal_code": "077125", "cadastral_number": "51234", "iban":
-           "RO49AAAA1B31007593840000", "vin": "WVWZZZ1JZXW000001", "integer": "3",
-           "amount": "100"}
+SAMPLES = {
+    "cnp": "1800101221144",
+    "email": "ana@exemplu.ro",
+    "phone": "0721234567",
+    "postal_code": "077125",
+    "cadastral_number": "51234",
+    "iban": "RO49AAAA1B31007593840000",
+    "vin": "WVWZZZ1JZXW000001",
+    "integer": "3",
+    "amount": "100",
+}
 
 
 def _required_values(form) -> Dict[str, object]:
@@ -576,8 +613,9 @@ def test_every_form_fills_stamps_and_seals(form_id, seal_env, catalog) -> None:
 
     assert len(catalog.forms) == 19  # an empty parametrisation would test nothing
     form = catalog.get(form_id)
-    pdf = fill_and_seal(form_id, _required_values(form), signature_png(),
-                        seal=load_seal(seal_env), catalog=catalog)
+    pdf = fill_and_seal(
+        form_id, _required_values(form), signature_png(), seal=load_seal(seal_env), catalog=catalog
+    )
     check = verify_seal(pdf, environ=seal_env)
     assert check.ok, check.message
     reader = PdfReader(io.BytesIO(pdf))
@@ -585,11 +623,17 @@ def test_every_form_fills_stamps_and_seals(form_id, seal_env, catalog) -> None:
     assert SEAL_FIELD in fields and "/V" not in fields["semnatura"]
     # The image went onto the page that holds the signature box (one image XObject there).
     pages_with_images = [
-        index for index, page in enumerate(reader.pages)
-        if any(xobject.get_object().get("/Subtype") == "/Image"
-               for xobject in page["/Resources"].get("/XObject", {}).values())
+        index
+        for index, page in enumerate(reader.pages)
+        if any(
+            xobject.get_object().get("/Subtype") == "/Image"
+            for xobject in page["/Resources"].get("/XObject", {}).values()
+        )
     ]
-    signature_page = next(index for index, page in enumerate(reader.pages)
-                          for ref in page.get("/Annots", [])
-                          if ref.get_object().get("/T") == "semnatura")
+    signature_page = next(
+        index
+        for index, page in enumerate(reader.pages)
+        for ref in page.get("/Annots", [])
+        if ref.get_object().get("/T") == "semnatura"
+    )
     assert pages_with_images == [signature_page]

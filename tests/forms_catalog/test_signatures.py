@@ -8,18 +8,18 @@ own /Sig field with pyHanko, as a signing app would.
 
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Dict
+from zoneinfo import ZoneInfo
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, TextStringObject
 from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from forms_catalog.pki import Issued, issue, new_root, write_cert
 from forms_catalog.seal import load_seal, verify_seal
@@ -43,8 +43,7 @@ def asn1(issued: Issued) -> asn1_x509.Certificate:
 @pytest.fixture(scope="session")
 def pki() -> Dict[str, Issued]:
     trusted_root = new_root("TEST Prestator Calificat Root CA")
-    trusted_ca = issue(trusted_root, "TEST Prestator Calificat CA", "TEST Prestator",
-                       purpose="ca")
+    trusted_ca = issue(trusted_root, "TEST Prestator Calificat CA", "TEST Prestator", purpose="ca")
     untrusted_root = new_root("TEST Root Necunoscut")
     return {
         "trusted_root": trusted_root,
@@ -55,20 +54,23 @@ def pki() -> Dict[str, Issued]:
     }
 
 
-def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura",
-            timestamper=None) -> bytes:
+def sign_as(pdf: bytes, person: Issued, *chain: Issued, field: str = "semnatura", timestamper=None) -> bytes:
     """Sign ``pdf`` in the form's own /Sig field, as the citizen's signing app would
     (or in a new ``field``)."""
     registry = SimpleCertificateStore()
     registry.register_multiple([asn1(c) for c in chain])
-    signer = signers.SimpleSigner(signing_cert=asn1(person),
-                                  signing_key=translate_pyca_cryptography_key_to_asn1(person.key),
-                                  cert_registry=registry)
-    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256",
-                                        subfilter=fields.SigSeedSubFilter.PADES)
+    signer = signers.SimpleSigner(
+        signing_cert=asn1(person),
+        signing_key=translate_pyca_cryptography_key_to_asn1(person.key),
+        cert_registry=registry,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper,
-                            existing_fields_only=field == "semnatura").getvalue()
+    return signers.sign_pdf(
+        writer, meta, signer=signer, timestamper=timestamper, existing_fields_only=field == "semnatura"
+    ).getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -154,17 +156,19 @@ def test_a_time_stamp_counts_only_from_a_trusted_tsa(sealed_form, pki) -> None:
     tsa_root = new_root("TEST TSA Root", kind="rsa")
     unit = issue(tsa_root, "TEST TSA", "TEST Prestator", purpose="tsa", kind="rsa")
     # Within the test certificates' validity (they start an hour ago).
-    moment = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).replace(
-        second=0, microsecond=0)
-    stamper = DummyTimeStamper(tsa_cert=asn1(unit), fixed_dt=moment,
-                               tsa_key=translate_pyca_cryptography_key_to_asn1(unit.key))
+    moment = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).replace(second=0, microsecond=0)
+    stamper = DummyTimeStamper(
+        tsa_cert=asn1(unit), fixed_dt=moment, tsa_key=translate_pyca_cryptography_key_to_asn1(unit.key)
+    )
     signed = sign_as(sealed_form, pki["citizen"], pki["trusted_ca"], timestamper=stamper)
 
     with_tsa = check_citizen_signature(signed, trusted(pki) + [asn1(tsa_root)])
     assert with_tsa.valid and with_tsa.timestamped and with_tsa.signed_at == moment
     in_romania = moment.astimezone(ZoneInfo("Europe/Bucharest"))  # the clerk's time
-    assert (f"la {in_romania.day:02d}.{in_romania.month:02d}.{in_romania.year}, "
-            f"{in_romania.hour:02d}:{in_romania.minute:02d} (ora României)") in with_tsa.message
+    assert (
+        f"la {in_romania.day:02d}.{in_romania.month:02d}.{in_romania.year}, "
+        f"{in_romania.hour:02d}:{in_romania.minute:02d} (ora României)"
+    ) in with_tsa.message
     # A TSA nobody configured: still the citizen's valid signature, but the time is only
     # what the signer's computer claimed.
     without = check_citizen_signature(signed, trusted(pki))
@@ -198,7 +202,6 @@ def test_trust_roots_come_from_the_setting(citizen_signed, pki, tmp_path: Path) 
     assert check_citizen_signature(citizen_signed, environ=env).valid
     with pytest.raises(SealConfigError, match="CITIZEN_SIGNATURE_TRUST_ROOTS is not set"):
         check_citizen_signature(citizen_signed, environ={})
-    (roots / "broken.pem").write_text("-----BEGIN CERTIFICATE-----\nnu\n-----END CERTIFICATE"
-                                      "-----\n")
+    (roots / "broken.pem").write_text("-----BEGIN CERTIFICATE-----\nnu\n-----END CERTIFICATE-----\n")
     with pytest.raises(SealConfigError, match="CITIZEN_SIGNATURE_TRUST_ROOTS: .*broken.pem"):
         check_citizen_signature(citizen_signed, environ=env)

@@ -17,10 +17,18 @@ def png_of(image: Image.Image) -> bytes:
 
 
 def test_check_values_reports_every_problem_at_once(catalog) -> None:
-    cleaned, errors = check_values("petitie", {
-        "nume_prenume": "Ana 中文", "cnp": "1800101221145", "telefon": "0721 234 567",
-        "email": "ana@", "necunoscut": "x", "declaratie_corectitudine": False,
-    }, catalog)
+    cleaned, errors = check_values(
+        "petitie",
+        {
+            "nume_prenume": "Ana 中文",
+            "cnp": "1800101221145",
+            "telefon": "0721 234 567",
+            "email": "ana@",
+            "necunoscut": "x",
+            "declaratie_corectitudine": False,
+        },
+        catalog,
+    )
     assert errors == {
         "necunoscut": "Formularul „Petiție” nu are câmpul „necunoscut”.",
         "nume_prenume": "Nume și prenume: caracterele „中”, „文” nu pot fi scrise în formular.",
@@ -44,19 +52,27 @@ def test_a_typed_name_becomes_a_blue_transparent_png(catalog) -> None:
     assert image.width > 4 * image.height  # one line
 
 
-@pytest.mark.parametrize("name, says", [
-    ("", "scrieți-vă numele"), ("A" * 71, "cel mult 70 de caractere"), ("Ana 中", "„中”"),
-])
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("", "scrieți-vă numele"),
+        ("A" * 71, "cel mult 70 de caractere"),
+        ("Ana 中", "„中”"),
+    ],
+)
 def test_a_bad_typed_name_is_refused(name, says, catalog) -> None:
     with pytest.raises(FieldValidationError) as caught:
         typed_signature_png(name, catalog.get("petitie"))
     assert caught.value.field == "semnatura" and says in caught.value.message
 
 
-@pytest.mark.parametrize("image, says", [
-    (Image.new("RGBA", (600, 200), (0, 0, 0, 0)), "este goală"),
-    (Image.new("RGBA", (4100, 20), (0, 0, 0, 255)), "cel mult 4000 de pixeli"),
-])
+@pytest.mark.parametrize(
+    "image, says",
+    [
+        (Image.new("RGBA", (600, 200), (0, 0, 0, 0)), "este goală"),
+        (Image.new("RGBA", (4100, 20), (0, 0, 0, 255)), "cel mult 4000 de pixeli"),
+    ],
+)
 def test_a_blank_or_huge_drawing_is_refused_with_its_reason(image, says, catalog) -> None:
     with pytest.raises(FieldValidationError) as caught:
         check_signature_image(png_of(image), catalog.get("petitie"))
@@ -77,9 +93,11 @@ def test_a_drawing_with_empty_margins_fills_the_signature_box(catalog) -> None:
     ImageDraw.Draw(image).line([(40, 120), (120, 40), (200, 120)], fill=(20, 40, 140, 255), width=8)
     form = catalog.get("petitie")
     pdf = stamp_signature_image(fill_pdf("petitie", {}, catalog), png_of(image), form)
-    rect = next(tuple(float(v) for v in ref.get_object()["/Rect"])
-                for ref in PdfReader(io.BytesIO(pdf)).pages[0]["/Annots"]
-                if str(ref.get_object().get("/T")) == "semnatura")
+    rect = next(
+        tuple(float(v) for v in ref.get_object()["/Rect"])
+        for ref in PdfReader(io.BytesIO(pdf)).pages[0]["/Annots"]
+        if str(ref.get_object().get("/T")) == "semnatura"
+    )
     document = pdfium.PdfDocument(pdf)
     try:
         page = document[0]
@@ -88,9 +106,13 @@ def test_a_drawing_with_empty_margins_fills_the_signature_box(catalog) -> None:
     finally:
         document.close()
     x1, y1, x2, y2 = rect
-    box = rendered.crop((int(x1 * 2) + 3, int((height - y2) * 2) + 3,
-                         int(x2 * 2) - 3, int((height - y1) * 2) - 3))
-    rows = [y for y in range(box.height)
-            if any(box.getpixel((x, y))[2] - box.getpixel((x, y))[0] > 50 for x in range(box.width))]
+    box = rendered.crop(
+        (int(x1 * 2) + 3, int((height - y2) * 2) + 3, int(x2 * 2) - 3, int((height - y1) * 2) - 3)
+    )
+    rows = [
+        y
+        for y in range(box.height)
+        if any(box.getpixel((x, y))[2] - box.getpixel((x, y))[0] > 50 for x in range(box.width))
+    ]
     assert rows, "no ink in the signature box"
     assert (rows[-1] - rows[0]) > 0.6 * box.height

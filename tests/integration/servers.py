@@ -84,19 +84,35 @@ def start_assistant(
     actions_log, rasa_log = log_dir / "actions.log", log_dir / "rasa.log"
     actions = subprocess.Popen(
         [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-        cwd=ROOT, env=environment, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=environment,
+        stdout=actions_log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     rasa = subprocess.Popen(
         [
-            str(BIN / "rasa"), "run", "--model", str(MODEL),
-            "--endpoints", str(endpoints or ROOT / "endpoints.yml"),
-            "--credentials", str(credentials or ROOT / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(rasa_port),
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            str(endpoints or ROOT / "endpoints.yml"),
+            "--credentials",
+            str(credentials or ROOT / "credentials.yml"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
         ],
-        cwd=ROOT, env=environment, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=environment,
+        stdout=rasa_log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     assistant = Assistant(
-        f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{actions_port}", [actions, rasa],
+        f"http://127.0.0.1:{rasa_port}",
+        f"http://127.0.0.1:{actions_port}",
+        [actions, rasa],
         env["DATABASE_URL"],
     )
     try:

@@ -138,7 +138,11 @@ def test_bad_input_is_refused_at_the_door_with_a_clear_400_and_nothing_stored(as
     assert say(assistant, "after-door", "multumesc")
 
 
-@pytest.mark.parametrize("raw", [b"", b"[]", b"null", b"1", b"{", "\"text\"".encode()], ids=["empty", "list", "null", "one", "broken", "string"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"[]", b"null", b"1", b"{", '"text"'.encode()],
+    ids=["empty", "list", "null", "one", "broken", "string"],
+)
 def test_a_body_that_is_not_a_json_object_is_a_400_not_a_500(assistant, raw: bytes) -> None:
     status, answer = post(assistant, raw)
     assert status == 400 and answer.get("message"), answer
@@ -150,7 +154,8 @@ def test_a_body_that_is_not_json_by_its_content_type_is_refused(assistant) -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["😀😀😀", "Hello, can you help me with my tax?", "<script>alert(1)</script>", "a" * 2000],
+    "text",
+    ["😀😀😀", "Hello, can you help me with my tax?", "<script>alert(1)</script>", "a" * 2000],
     ids=["emoji", "english", "html", "2000-chars"],
 )
 def test_odd_but_valid_input_gets_a_reply_and_is_recorded(assistant, text: str) -> None:

@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
-from storage import db
 from livechat.store import HandoffStore
+from storage import db
 
 ALWAYS_OPEN = """\
 weekly: {monday: ['00:00-24:00'], tuesday: ['00:00-24:00'], wednesday: ['00:00-24:00'],
@@ -39,6 +39,8 @@ def closed_now_schedule() -> "tuple[str, str]":
     today = dt.datetime.now(ZoneInfo("Europe/Bucharest")).weekday()
     day = (today + 3) % 7
     return f"weekly: {{{WEEKDAYS[day]}: ['08:00-16:30']}}\npublic_holidays: null\n", WEEKDAYS_RO[day]
+
+
 PASSWORD = "parola-de-test-1"
 
 
@@ -201,9 +203,7 @@ async def running_site(credentials: Dict[str, Any]) -> AsyncIterator[Site]:
 
 
 @pytest.fixture
-async def site(
-    db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Site]:
+async def site(db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Site]:
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("HANDOFF_CLERK_GRACE_SECONDS", "60")
     async with running_site({"housekeeping_seconds": 0.2, "session_ttl_minutes": 10}) as running:
@@ -217,9 +217,7 @@ def add_clerk(store: HandoffStore, username: str, name: str) -> Any:
 async def login(base: str, username: str) -> aiohttp.ClientSession:
     """A client session logged in to the console as ``username``."""
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    resp = await session.post(
-        f"{base}/console/login", json={"username": username, "password": PASSWORD}
-    )
+    resp = await session.post(f"{base}/console/login", json={"username": username, "password": PASSWORD})
     assert resp.status == 200, await resp.text()
     return session
 

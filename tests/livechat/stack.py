@@ -56,7 +56,11 @@ class Stack:
         handle = open(log, "wb")
         self.processes.append(
             subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )  # fmt: skip
         )

@@ -10,7 +10,6 @@ from typing import AsyncIterator
 
 import aiohttp
 import pytest
-import sqlalchemy as sa
 
 from livechat.copy import local_time
 from tests.livechat.conftest import (
@@ -92,13 +91,24 @@ async def test_pause_holds_messages_back_from_the_bot_until_it_ends(site):
         assert "registratura@primariamagurele.ro" in error["message"]
         assert "client_id" not in error  # the message itself was taken
         # The widget's "Vorbește cu un funcționar" does not get round it either.
-        await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human", "client_id": "h"})
+        await citizen.send(
+            {
+                "type": "message",
+                "text": "Vorbește cu un funcționar",
+                "payload": "/request_human",
+                "client_id": "h",
+            }
+        )
         await citizen.next("ack", client_id="h")
         await citizen.next("error", code="paused")
         assert site.agent.received == received
         stored = [m.text for m in site.service.store.transcript(cid) if m.sender == "citizen"]
         assert stored[-2:] == ["alo, de ce nu răspundeți?", "Vorbește cu un funcționar"]
-        held = [t for t in FailingSink.recorded if t.speaker == "citizen" and t.extra.get("unanswered") == "paused"]
+        held = [
+            t
+            for t in FailingSink.recorded
+            if t.speaker == "citizen" and t.extra.get("unanswered") == "paused"
+        ]
         assert [t.text for t in held] == ["alo, de ce nu răspundeți?", "Vorbește cu un funcționar"]
         await citizen.ws.close()
 
@@ -202,7 +212,9 @@ def test_flood_limit_comes_from_credentials():
     from livechat.settings import ChannelSettings
 
     assert ChannelSettings.from_credentials(None).citizen_messages_per_minute == 20
-    assert ChannelSettings.from_credentials({"citizen_messages_per_minute": 8}).citizen_messages_per_minute == 8
+    assert (
+        ChannelSettings.from_credentials({"citizen_messages_per_minute": 8}).citizen_messages_per_minute == 8
+    )
     for bad in (0, -1, "20", 2.5, True):
         with pytest.raises(ValueError, match="citizen_messages_per_minute"):
             ChannelSettings.from_credentials({"citizen_messages_per_minute": bad})
@@ -277,7 +289,7 @@ async def test_infrastructure_question_shows_the_clerk_a_redirect_to_send(site):
             assert resp.status == 404 and (await resp.json())["error"] == "unknown_hint"
 
         # The hint stays in the console's view of the conversation, not in the citizen's.
-        view = (await (await ana.get(f"{site.base}/console/api/conversations/{cid}")).json())
+        view = await (await ana.get(f"{site.base}/console/api/conversations/{cid}")).json()
         assert any(m.get("hint") for m in view["transcript"])
         await citizen.ws.close()
         again, welcome = await open_citizen(http, site.ws_base, cid)
@@ -315,17 +327,27 @@ async def test_clerk_flags_and_closes_with_a_reason(site):
         assert "semnalat-o pentru verificare (motiv: alt motiv)" in closed["text"]
         assert "amenințări" not in closed["text"]  # the clerk's note is for the auditors
         unassigned = await live.next("unassigned", conversation_id=cid)
-        assert unassigned["flag"] == {"code": "altul", "label": "alt motiv", "note": "amenințări la adresa colegilor"}
+        assert unassigned["flag"] == {
+            "code": "altul",
+            "label": "alt motiv",
+            "note": "amenințări la adresa colegilor",
+        }
 
         conversation = site.service.store.conversation(cid)
         assert conversation.state == "closed" and conversation.flag == "altul"
         assert conversation.flag_note == "amenințări la adresa colegilor"
         closing = turns("closed")[-1]
         assert closing.flags == ("altul",) and closing.clerk_id == "ana"
-        assert closing.extra == {"flag": "altul", "reason": "alt motiv", "note": "amenințări la adresa colegilor"}
+        assert closing.extra == {
+            "flag": "altul",
+            "reason": "alt motiv",
+            "note": "amenințări la adresa colegilor",
+        }
 
         # When the citizen comes back and is queued again, the console shows the flag.
-        await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+        await citizen.send(
+            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+        )
         await citizen.next("state", state="queued")
         queue = (await live.next("queue"))["items"]
         assert queue[0]["flag"]["label"] == "alt motiv"

@@ -57,7 +57,9 @@ async def test_clerk_message_not_archived_is_not_sent(failing_site):
         await ana.post(f"{site.base}/console/api/presence", json={"presence": "activ"})
         citizen, welcome = await open_citizen(http, site.ws_base)
         cid = welcome["conversation_id"]
-        await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+        await citizen.send(
+            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+        )
         await citizen.next("state", state="queued")
         assert (await ana.post(f"{site.base}/console/api/conversations/{cid}/takeover")).status == 200
         await citizen.next("state", state="clerk")

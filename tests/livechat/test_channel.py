@@ -78,7 +78,9 @@ async def test_citizen_talks_to_the_bot_and_gets_history_back(site):
         assert {"title": "PDF", "url": "/formulare/petitie.pdf"} in reply["buttons"]
         assert all("javascript" not in str(b) for b in reply["buttons"])
         # A button click sends its payload to the bot and shows its title.
-        await citizen.send({"type": "message", "text": "Program", "payload": "/ask_schedule", "client_id": "c2"})
+        await citizen.send(
+            {"type": "message", "text": "Program", "payload": "/ask_schedule", "client_id": "c2"}
+        )
         await citizen.next("message", sender="bot", text="Ecou: /ask_schedule")
         await citizen.ws.close()
 
@@ -148,7 +150,9 @@ async def test_request_outside_hours_gives_hours_and_email(site, schedule_file):
     set_schedule(schedule_file, closed)
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
-        await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+        await citizen.send(
+            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+        )
         reply = await citizen.next("message", sender="bot")
         assert f"răspund în chat {day} 08:00–16:30" in reply["text"]
         assert "puteți vorbi cu un funcționar" in reply["text"]
@@ -164,7 +168,9 @@ async def test_request_outside_hours_gives_hours_and_email(site, schedule_file):
 async def test_request_in_hours_without_active_clerk_keeps_the_bot(site):
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
-        await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+        await citizen.send(
+            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+        )
         reply = await citizen.next("message", sender="bot")
         assert "niciun funcționar" in reply["text"]
         await citizen.ws.close()
@@ -209,7 +215,9 @@ async def recording_site(db_url, schedule_file, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", db_url)
     FailingSink.failing = False
     FailingSink.recorded = []
-    async with running_site({"housekeeping_seconds": 0.2, "turn_sink": "tests.livechat.conftest.FailingSink"}) as site:
+    async with running_site(
+        {"housekeeping_seconds": 0.2, "turn_sink": "tests.livechat.conftest.FailingSink"}
+    ) as site:
         yield site
 
 

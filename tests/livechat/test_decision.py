@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage import db
 from livechat.decision import (
     CLOSED_HOURS,
     NO_CLERK,
@@ -19,6 +18,7 @@ from livechat.decision import (
 )
 from livechat.schedule import DEFAULT_SCHEDULE_PATH, load_schedule
 from livechat.store import HandoffStore
+from storage import db
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 EMAIL = "registratura@primariamagurele.ro"
@@ -72,7 +72,9 @@ def test_create_clerk_command(db_url):
         [sys.executable, "-m", "livechat", *args], input=stdin, env=env,
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    created = run("create-clerk", "ana", "--name", "Ana Popescu", "--password-stdin", stdin="parola-lunga-1\n")
+    created = run(
+        "create-clerk", "ana", "--name", "Ana Popescu", "--password-stdin", stdin="parola-lunga-1\n"
+    )
     assert created.returncode == 0, created.stderr
     assert "created" in created.stdout
     again = run("create-clerk", "ana", "--name", "Alta", "--password-stdin", stdin="parola-lunga-1\n")

@@ -50,7 +50,9 @@ async def test_a_lone_surrogate_from_a_citizen_is_refused_and_the_conversation_g
     async with aiohttp.ClientSession() as http:
         citizen, _ = await open_citizen(http, site.ws_base)
         # json.dumps writes the lone surrogate as the escape \ud83d, as a browser would.
-        await citizen.ws.send_str(json.dumps({"type": "message", "text": "Mulțumesc \ud83d", "client_id": "s1"}))
+        await citizen.ws.send_str(
+            json.dumps({"type": "message", "text": "Mulțumesc \ud83d", "client_id": "s1"})
+        )
         refused = await citizen.next("error", client_id="s1")
         assert refused["code"] == "malformed" and "emoji" in refused["message"]
         await citizen.send({"type": "message", "text": "Mulțumesc", "client_id": "s2"})

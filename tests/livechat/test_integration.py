@@ -101,9 +101,7 @@ async def test_handoff_end_to_end(stack, stack_store):
         with pytest.raises(AssertionError):
             await citizen.next("message", sender="bot", timeout=3)
         # Clerk -> citizen, with the clerk's name.
-        await maria.post(
-            f"{stack.base}/console/api/conversations/{cid}/message", json={"text": "Vă ascult."}
-        )
+        await maria.post(f"{stack.base}/console/api/conversations/{cid}/message", json={"text": "Vă ascult."})
         reply = await citizen.next("message", sender="clerk")
         assert reply["text"] == "Vă ascult." and reply["name"] == "Maria Ionescu"
 
@@ -121,7 +119,9 @@ async def test_handoff_end_to_end(stack, stack_store):
             f"{stack.base}/console/api/conversations/{cid}/pdf", json={"form_id": "certificat_urbanism"}
         )
         pdf = await citizen.next("message", sender="clerk")
-        assert pdf["name"] == "Vasile Marin" and pdf["buttons"][0]["url"] == "/formulare/certificat_urbanism.pdf"
+        assert (
+            pdf["name"] == "Vasile Marin" and pdf["buttons"][0]["url"] == "/formulare/certificat_urbanism.pdf"
+        )
 
         # Release: the bot answers again.
         resp = await vasile.post(f"{stack.base}/console/api/conversations/{cid}/release")

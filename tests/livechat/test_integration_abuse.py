@@ -57,7 +57,11 @@ async def test_third_insult_pauses_the_conversation_then_service_resumes(stack, 
         notice = await citizen.next("message", sender="system", timeout=BOT_TIMEOUT)
         paused_until = stack_store.conversation(cid).paused_until
         assert paused_until is not None
-        assert dt.timedelta(minutes=14) < paused_until - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(minutes=15)
+        assert (
+            dt.timedelta(minutes=14)
+            < paused_until - dt.datetime.now(dt.timezone.utc)
+            <= dt.timedelta(minutes=15)
+        )
         hhmm = (await citizen.next("state"))["pause"]["until_local"]
         assert notice["text"] == f"Conversația este suspendată până la ora {hhmm}."
         assert stack_store.conversation(cid).flag == "limbaj_jignitor"

@@ -58,7 +58,9 @@ async def test_citizen_flood_is_refused_and_not_stored(site):
         assert "mai mult de 20 de mesaje într-un minut" in error["message"]
         assert 1 <= error["retry_after"] <= 60
         await citizen.ws.close()
-    stored = [m.text for m in site.service.store.transcript(welcome["conversation_id"]) if m.sender == "citizen"]
+    stored = [
+        m.text for m in site.service.store.transcript(welcome["conversation_id"]) if m.sender == "citizen"
+    ]
     assert stored == [f"mesaj {i}" for i in range(20)]
 
 
@@ -66,7 +68,9 @@ async def test_password_guessing_is_throttled(site):
     add_clerk(site.service.store, "ana", "Ana Popescu")
     async with aiohttp.ClientSession() as http:
         for _ in range(5):
-            resp = await http.post(f"{site.base}/console/login", json={"username": "ana", "password": "ghicit-123"})
+            resp = await http.post(
+                f"{site.base}/console/login", json={"username": "ana", "password": "ghicit-123"}
+            )
             assert resp.status == 401
         resp = await http.post(f"{site.base}/console/login", json={"username": "Ana", "password": PASSWORD})
         assert resp.status == 429

@@ -92,7 +92,9 @@ def test_no_engine_creates_a_missing_database_file_at_run_time(tmp_path):
 
 
 @pytest.mark.postgres
-async def test_postgresql_backends_terminated_fail_one_message_then_recover(pg_url, schedule_file, monkeypatch):
+async def test_postgresql_backends_terminated_fail_one_message_then_recover(
+    pg_url, schedule_file, monkeypatch
+):
     """The PostgreSQL server drops every connection of the Rasa server (a restart, a
     failover): at most the message that meets a dead connection is refused — with the
     error frame, not acknowledged — and the next one goes through; every acked message

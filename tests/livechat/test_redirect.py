@@ -1,6 +1,6 @@
 """The redirect hint for clerks: the same decision, texts and links as the bot's."""
 
-from actions.scope import MIXED, REFUSAL, mailto
+from forms_catalog.redirects import MIXED, REFUSAL, mailto
 from livechat.redirect import hint_note, redirect_hint
 
 

@@ -107,9 +107,7 @@ def test_autumn_dst_change_keeps_wall_clock_hours(schedule):
 
 def test_interval_inside_the_dst_gap_and_overlap():
     # A (hypothetical) Sunday night shift across both changes stays well defined.
-    schedule = schedule_from_dict(
-        {"weekly": {"sunday": ["03:30-05:00"]}, "public_holidays": None}, "test"
-    )
+    schedule = schedule_from_dict({"weekly": {"sunday": ["03:30-05:00"]}, "public_holidays": None}, "test")
     # 03:30 does not exist on 30 March 2025 (03:00 -> 04:00): read with the winter offset,
     # it is 04:30 summer time, still inside the interval.
     spring = schedule.next_opening(local(2025, 3, 29, 12, 0))

@@ -7,9 +7,9 @@ from typing import List
 import pytest
 import sqlalchemy as sa
 
-from storage import passwords as auth
-from storage import db
 from livechat.store import ClerkExistsError, HandoffStore
+from storage import db
+from storage import passwords as auth
 
 T0 = dt.datetime(2025, 12, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -73,9 +73,7 @@ def _race(store: HandoffStore, conversation_id: str, clerk_ids: List[int]) -> Li
 
 
 def _race_many_times(store: HandoffStore) -> None:
-    clerk_ids = [
-        store.create_clerk(f"clerk{i}", f"Funcționar {i}", "parola-lunga-1").id for i in range(4)
-    ]
+    clerk_ids = [store.create_clerk(f"clerk{i}", f"Funcționar {i}", "parola-lunga-1").id for i in range(4)]
     for _ in range(10):
         conversation = store.create_conversation(T0)
         store.enqueue(conversation.id, T0)
@@ -170,7 +168,9 @@ def test_presence_counts_only_clerks_seen_recently(store: HandoffStore):
 def test_transcript_keeps_order_and_limit(store: HandoffStore):
     conversation = store.create_conversation(T0)
     for i in range(5):
-        store.add_message(conversation.id, "citizen", f"m{i}", T0, data={"payload": "/greet"} if i == 0 else None)
+        store.add_message(
+            conversation.id, "citizen", f"m{i}", T0, data={"payload": "/greet"} if i == 0 else None
+        )
     assert [m.text for m in store.transcript(conversation.id)] == ["m0", "m1", "m2", "m3", "m4"]
     assert [m.text for m in store.transcript(conversation.id, limit=2)] == ["m3", "m4"]
     assert store.transcript(conversation.id)[0].data == {"payload": "/greet"}

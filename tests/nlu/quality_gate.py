@@ -331,9 +331,7 @@ def score(name: str, cases: Sequence[Case], thresholds: Thresholds) -> Score:
             result.failures.append(f"{figure} {result.figures[figure]:.3f} < {minimum:.2f}")
     for category, value in precision.items():
         if value < thresholds.category_precision:
-            result.failures.append(
-                f"precision_{category} {value:.3f} < {thresholds.category_precision:.2f}"
-            )
+            result.failures.append(f"precision_{category} {value:.3f} < {thresholds.category_precision:.2f}")
     return result
 
 
@@ -376,10 +374,15 @@ def print_score(result: Score, report: bool) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=Path("models/e-functionar.tar.gz"), help="trained model (.tar.gz)")
+    parser.add_argument(
+        "--model", type=Path, default=Path("models/e-functionar.tar.gz"), help="trained model (.tar.gz)"
+    )
     parser.add_argument("--report", action="store_true", help="per-intent figures and every miss")
-    parser.add_argument("--copies-only", action="store_true",
-                        help="only check that no held-out message repeats data/ (no model needed)")
+    parser.add_argument(
+        "--copies-only",
+        action="store_true",
+        help="only check that no held-out message repeats data/ (no model needed)",
+    )
     parser.add_argument("sets", nargs="*", type=Path, help="held-out files (default: all gated sets)")
     args = parser.parse_args(argv)
     if not args.copies_only and not args.model.is_file():
@@ -396,11 +399,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         loaded.append((path, cases))
     if failures:
         # Scored anyway (below), so the figures show what the copies were worth.
-        print("Held-out messages that repeat the training data (rewrite the training line, "
-              "or replace the held-out one with a fresh message):\n  " + "\n  ".join(failures))
+        print(
+            "Held-out messages that repeat the training data (rewrite the training line, "
+            "or replace the held-out one with a fresh message):\n  " + "\n  ".join(failures)
+        )
     if args.copies_only:
-        print(f"\n{len(failures)} held-out message(s) repeat data/." if failures
-              else "\nNo held-out message repeats data/.")
+        print(
+            f"\n{len(failures)} held-out message(s) repeat data/."
+            if failures
+            else "\nNo held-out message repeats data/."
+        )
         return 1 if failures else 0
     asyncio.run(predict(args.model, [c for _, cases in loaded for c in cases]))
     for path, cases in loaded:

@@ -38,7 +38,13 @@ def test_tokens_are_folded_and_keep_offsets() -> None:
     text = "Bună ziua, CERTIFICATUL de urbanism??? Şi naşterea"
     result = tokens(text)
     assert [t.text for t in result] == [
-        "buna", "ziua", "certificatul", "de", "urbanism", "si", "nasterea",
+        "buna",
+        "ziua",
+        "certificatul",
+        "de",
+        "urbanism",
+        "si",
+        "nasterea",
     ]
     for token in result:
         assert fold(text[token.start : token.end]) == token.text
@@ -91,7 +97,9 @@ def test_extractor_learns_synonyms_of_the_lookup_table_without_any_annotated_exa
     storage: LocalModelStorage,
 ) -> None:
     """A form just added to the catalog has synonyms and lookup entries, no example yet."""
-    training = RasaYAMLReader().reads(TRAINING + """
+    training = RasaYAMLReader().reads(
+        TRAINING
+        + """
   - synonym: abonament_parcare
     examples: |
       - abonament de parcare
@@ -100,16 +108,20 @@ def test_extractor_learns_synonyms_of_the_lookup_table_without_any_annotated_exa
     examples: |
       - abonament de parcare
       - parcare rezidentiala
-""")
+"""
+    )
     resource = Resource("form_extractor")
     config = FuzzyLookupEntityExtractor.get_default_config()
     FuzzyLookupEntityExtractor.create(config, storage, resource, _context()).train(training)
     loaded = FuzzyLookupEntityExtractor.load(config, storage, resource, _context())
-    messages = [Message(data={TEXT: "ce acte trebuie pentru abonamentul de parcare"}),
-                Message(data={TEXT: "parcare rezidențială, cât costă?"})]
+    messages = [
+        Message(data={TEXT: "ce acte trebuie pentru abonamentul de parcare"}),
+        Message(data={TEXT: "parcare rezidențială, cât costă?"}),
+    ]
     loaded.process(messages)
     assert [[e["value"] for e in m.get(ENTITIES, [])] for m in messages] == [
-        ["abonament_parcare"], ["abonament_parcare"],
+        ["abonament_parcare"],
+        ["abonament_parcare"],
     ]
 
 

@@ -82,9 +82,7 @@ def classifier(tmp_path: Path) -> CatalogFormClassifier:
     resource = Resource("form_classifier")
     context = ExecutionContext(GraphSchema({}), "test")
     config = CatalogFormClassifier.get_default_config()
-    CatalogFormClassifier.create(config, storage, resource, context).train(
-        RasaYAMLReader().reads(TRAINING)
-    )
+    CatalogFormClassifier.create(config, storage, resource, context).train(RasaYAMLReader().reads(TRAINING))
     return CatalogFormClassifier.load(config, storage, resource, context)
 
 
@@ -110,9 +108,11 @@ def forms(message: Message) -> List[str]:
 
 @pytest.mark.parametrize(
     "text, form_id",
-    [("ne casatorim in iunie", "casatorie"),
-     ("am mostenit o casa de la bunici", "declaratie_cladire"),
-     ("iarna asta nu ne ajung banii de încălzit", "ajutor_incalzire")],
+    [
+        ("ne casatorim in iunie", "casatorie"),
+        ("am mostenit o casa de la bunici", "declaratie_cladire"),
+        ("iarna asta nu ne ajung banii de încălzit", "ajutor_incalzire"),
+    ],
 )
 def test_a_procedure_question_gets_the_form_it_describes(
     classifier: CatalogFormClassifier, text: str, form_id: str
@@ -149,8 +149,9 @@ def test_a_confident_other_intent_is_left_alone(classifier: CatalogFormClassifie
 
 
 def test_an_infrastructure_complaint_never_becomes_a_procedure(classifier: CatalogFormClassifier) -> None:
-    message = parsed(classifier, "nu ne ajung banii, și nici apă nu avem pe stradă",
-                     "out_of_scope_infrastructure", 0.35)
+    message = parsed(
+        classifier, "nu ne ajung banii, și nici apă nu avem pe stradă", "out_of_scope_infrastructure", 0.35
+    )
     assert message.get(INTENT)["name"] == "out_of_scope_infrastructure"
     assert forms(message) == []
 
@@ -185,8 +186,10 @@ def test_a_short_message_describing_a_form_overrides_a_weak_other_intent(
 def test_a_long_letter_sharing_words_with_a_situation_keeps_its_weak_intent(
     classifier: CatalogFormClassifier,
 ) -> None:
-    letter = ("iarna e greu cu facturile la gaze, nu ne ajung banii să ne încălzim casa și "
-              "nimeni de la stat nu se gândește la pensionari, e o rușine ce se întâmplă")
+    letter = (
+        "iarna e greu cu facturile la gaze, nu ne ajung banii să ne încălzim casa și "
+        "nimeni de la stat nu se gândește la pensionari, e o rușine ce se întâmplă"
+    )
     message = parsed(classifier, letter, "out_of_scope", 0.45)
     assert message.get(INTENT)["name"] == "out_of_scope"
     assert forms(message) == []  # nor would a later "și cât costă?" be about a form

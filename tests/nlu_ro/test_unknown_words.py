@@ -28,9 +28,7 @@ def guard(tmp_path: Path) -> UnknownWordsFallback:
     storage, resource = LocalModelStorage(tmp_path), Resource("guard")
     context = ExecutionContext(GraphSchema({}), "test")
     config = UnknownWordsFallback.get_default_config()
-    UnknownWordsFallback.create(config, storage, resource, context).train(
-        RasaYAMLReader().reads(TRAINING)
-    )
+    UnknownWordsFallback.create(config, storage, resource, context).train(RasaYAMLReader().reads(TRAINING))
     return UnknownWordsFallback.load(config, storage, resource, context)
 
 
@@ -46,6 +44,8 @@ def test_messages_without_known_words_go_to_fallback(guard: UnknownWordsFallback
 
 
 @pytest.mark.parametrize("text", ["DA!", "ce ACTE?", "certificatului", "urbanismul meu", "Sigur că da"])
-def test_known_words_folded_or_inflected_keep_the_classifier_intent(guard: UnknownWordsFallback, text: str) -> None:
+def test_known_words_folded_or_inflected_keep_the_classifier_intent(
+    guard: UnknownWordsFallback, text: str
+) -> None:
     (message,) = guard.process([classified(text)])
     assert message.get(INTENT)["name"] == "affirm"

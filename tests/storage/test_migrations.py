@@ -148,6 +148,9 @@ def test_a_clerk_who_is_also_an_archive_auditor_keeps_two_accounts_never_more_ri
         ))  # fmt: skip
     engine.dispose()
     db.upgrade(url)
-    rows = _rows(url, "SELECT username, role, password_hash FROM accounts WHERE username LIKE 'ana.popescu%' ORDER BY username")
+    rows = _rows(
+        url,
+        "SELECT username, role, password_hash FROM accounts WHERE username LIKE 'ana.popescu%' ORDER BY username",
+    )
     assert [(r[0], r[1]) for r in rows] == [("ana.popescu", "clerk"), ("ana.popescu-auditor", "auditor")]
     assert rows[1][2] == "other-hash" and rows[0][2] != "other-hash"

@@ -15,10 +15,10 @@ import aiohttp
 import pytest
 from argon2 import PasswordHasher
 
-from storage import db as archive_db
 from archive.archive import Archive
 from archive.turns import TurnIn
 from archive.users import Users
+from storage import db as archive_db
 from tests.livechat.conftest import PASSWORD, add_clerk, login
 
 AUDIT = "/console/audit"
@@ -57,16 +57,26 @@ def archive(db_url: str) -> Iterator[Archive]:
         archive.append(TurnIn(conversation_id=cid, speaker=speaker, text=text, channel="website", **kw))
         clock.now += timedelta(minutes=1)
 
-    add(CID, "citizen", "Bună ziua, vreau certificat de urbanism <b>acum</b>", intent="ask_procedure",
-        confidence=0.9)
+    add(
+        CID,
+        "citizen",
+        "Bună ziua, vreau certificat de urbanism <b>acum</b>",
+        intent="ask_procedure",
+        confidence=0.9,
+    )
     add(CID, "citizen", "Sunteți niște proști", intent="insult", confidence=0.95)
     add(CID, "system", "Vă rugăm să păstrați un limbaj civilizat.", event="insult_warning")
     add(CID, "system", "", event="taken_over", clerk_id="ana")
     add(CID, "clerk", "Bună ziua, sunt Ana. Cu ce vă pot ajuta?", clerk_id="ana")
     # 1 July 2026, 09:00 UTC = 12:00 in Bucharest (EEST, UTC+3).
     clock.now = datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
-    add(CID2, "citizen", "Este o groapă pe strada Atomiștilor", intent="out_of_scope_infrastructure",
-        confidence=0.8)
+    add(
+        CID2,
+        "citizen",
+        "Este o groapă pe strada Atomiștilor",
+        intent="out_of_scope_infrastructure",
+        confidence=0.8,
+    )
     add(CID2, "system", "Pentru drumuri: Direcția Tehnică.", event="out_of_scope_redirect")
     add(CID2, "citizen", "100% '; DROP TABLE archive_turns; --", intent="greet", confidence=0.5)
     yield archive
@@ -116,7 +126,9 @@ async def test_every_audit_route_requires_an_auditor(site, archive):
             assert (await clerk.get(f"{site.base}{AUDIT}{path}")).status == 401, path
         # …nor can a clerk log in here with the console password: one account table, and
         # the clerk's role does not open the archive.
-        refused = await clerk.post(f"{site.base}{AUDIT}/login", json={"username": "ana", "password": PASSWORD})
+        refused = await clerk.post(
+            f"{site.base}{AUDIT}/login", json={"username": "ana", "password": PASSWORD}
+        )
         assert refused.status == 403 and "Set-Cookie" not in refused.headers
     # An archive account with the clerk role is refused with 403.
     async with aiohttp.ClientSession() as http:
@@ -131,7 +143,9 @@ async def test_every_audit_route_requires_an_auditor(site, archive):
 
 async def test_login_form_cookie_logout_and_wrong_password(site, archive):
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        bad = await http.post(f"{site.base}{AUDIT}/login", data={"username": "maria.audit", "password": "gresit-gresit"})
+        bad = await http.post(
+            f"{site.base}{AUDIT}/login", data={"username": "maria.audit", "password": "gresit-gresit"}
+        )
         assert bad.status == 401 and "Utilizator sau parolă greșită." in await bad.text()
         malformed = await http.post(
             f"{site.base}{AUDIT}/login", data=b"{", headers={"Content-Type": "application/json"}
@@ -147,7 +161,11 @@ async def test_login_form_cookie_logout_and_wrong_password(site, archive):
         assert "Path=/console/audit" in cookie
         page = await http.get(f"{site.base}{AUDIT}/")
         text = await page.text()
-        assert page.status == 200 and "Arhiva conversațiilor" in text and "<script src=\"/console/audit/static/audit.js\"" in text
+        assert (
+            page.status == 200
+            and "Arhiva conversațiilor" in text
+            and '<script src="/console/audit/static/audit.js"' in text
+        )
         assert (await http.get(f"{site.base}{AUDIT}/static/audit.js")).status == 200
         assert (await http.get(f"{site.base}{AUDIT}/static/nu-exista.js")).status == 404
         me = await (await http.get(f"{site.base}{AUDIT}/api/me")).json()
@@ -178,6 +196,7 @@ async def test_search_by_date_clerk_text_intent_flags(site, archive):
     add_clerk(site.service.store, "ana", "Ana Popescu")
     http = await audit_login(site.base)
     async with http:
+
         async def search(**params: str) -> Any:
             resp = await http.get(f"{site.base}{AUDIT}/api/search", params=params)
             assert resp.status == 200, await resp.text()
@@ -261,9 +280,7 @@ async def test_transcript_with_bucharest_times_and_clerk_names(site, archive):
     assert ("maria.audit", "transcript") in access_actions(archive)
 
 
-@pytest.mark.parametrize(
-    "cid", ["nu-exista", "_archive", "' OR '1'='1", "%25", "a" * 300]
-)
+@pytest.mark.parametrize("cid", ["nu-exista", "_archive", "' OR '1'='1", "%25", "a" * 300])
 async def test_unknown_conversation_is_a_romanian_404(site, archive, cid):
     http = await audit_login(site.base)
     async with http:
@@ -408,7 +425,9 @@ async def test_bot_redirect_is_found_by_its_flag_and_shows_its_department(archiv
         await bot_redirects(site.service, cid)
         await citizen.next("message", sender="bot")
         await citizen.ws.close()
-    label = "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    label = (
+        "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    )
     auditor = await audit_login(site.base)
     async with auditor:
         found = await (await auditor.get(

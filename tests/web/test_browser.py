@@ -105,7 +105,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         )
 
         # Citizen text is shown as text in the console, never run as HTML.
-        hostile = "<script>window.__xss = 1</script><b>salut</b> <img src=x onerror=\"window.__xss=2\">"
+        hostile = '<script>window.__xss = 1</script><b>salut</b> <img src=x onerror="window.__xss=2">'
         box.fill(hostile)
         citizen.keyboard.press("Enter")
         expect(panel.locator(".msg--citizen .msg-text").last).to_have_text(hostile, timeout=20_000)
@@ -226,9 +226,7 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
             box.fill(insult)
             box.press("Enter")
             expect(citizen.locator(".efw-msg--bot")).to_have_count(count + 1, timeout=60_000)
-        expect(citizen.locator(".efw-who")).to_contain_text(
-            "Suspendată până la ora", timeout=60_000
-        )
+        expect(citizen.locator(".efw-who")).to_contain_text("Suspendată până la ora", timeout=60_000)
         box.fill("alo?")
         box.press("Enter")
         expect(citizen.locator(".efw-log")).to_contain_text(
@@ -268,7 +266,9 @@ def test_auditor_finds_the_bots_refusal_by_its_flag_and_reads_the_department(bro
     auditor_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ro-RO")
     citizen = citizen_context.new_page()
     auditor = auditor_context.new_page()
-    label = "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    label = (
+        "Redirecționat către Compartimentul Drumuri și Infrastructură Rutieră (drumuri@primariamagurele.ro)"
+    )
     try:
         citizen.goto(f"{stack.base}/demo")
         citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()

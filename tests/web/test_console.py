@@ -29,9 +29,7 @@ async def queued_citizen(http: aiohttp.ClientSession, site) -> "tuple[Citizen, s
     citizen, welcome = await open_citizen(http, site.ws_base)
     await citizen.send({"type": "message", "text": "Vreau certificat de urbanism", "client_id": "q1"})
     await citizen.next("message", sender="bot")
-    await citizen.send(
-        {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
-    )
+    await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
     state = await citizen.next("state", state="queued")
     assert state["queue"]["position"] >= 1
     return citizen, welcome["conversation_id"]
@@ -70,7 +68,11 @@ async def test_login_wrong_password_and_cookie_flags(site):
             f"{site.base}/console/login", data={"username": "ana", "password": "gresit"}
         )
         assert form_bad.status == 401 and "Utilizator sau parolă greșită." in await form_bad.text()
-        assert (await http.post(f"{site.base}/console/login", data=b"{", headers={"Content-Type": "application/json"})).status == 400
+        assert (
+            await http.post(
+                f"{site.base}/console/login", data=b"{", headers={"Content-Type": "application/json"}
+            )
+        ).status == 400
         good = await http.post(
             f"{site.base}/console/login", data={"username": "ana", "password": PASSWORD},
             allow_redirects=False,
@@ -123,7 +125,10 @@ async def test_handoff_flow_queue_takeover_messages_transfer_release(site):
         queue_frame = await ana_live.next("queue")
         item = queue_frame["items"][0]
         assert item["id"] == cid and item["form_id"] == "certificat_urbanism"
-        assert [m["text"] for m in item["transcript"]][:2] == ["Vreau certificat de urbanism", "Ecou: Vreau certificat de urbanism"]
+        assert [m["text"] for m in item["transcript"]][:2] == [
+            "Vreau certificat de urbanism",
+            "Ecou: Vreau certificat de urbanism",
+        ]
 
         # While queued, what the citizen writes goes to the clerks, not the bot.
         received = list(site.agent.received)
@@ -154,7 +159,9 @@ async def test_handoff_flow_queue_takeover_messages_transfer_release(site):
         assert store.conversation(cid).state == "clerk"
 
         # Messages both ways; the bot receives nothing meanwhile.
-        resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/message", json={"text": "Bună ziua, vă ascult."})
+        resp = await winner.post(
+            f"{site.base}/console/api/conversations/{cid}/message", json={"text": "Bună ziua, vă ascult."}
+        )
         assert resp.status == 200
         clerk_msg = await citizen.next("message", sender="clerk")
         assert clerk_msg["text"] == "Bună ziua, vă ascult." and clerk_msg["name"] == winner_name
@@ -162,24 +169,46 @@ async def test_handoff_flow_queue_takeover_messages_transfer_release(site):
         await citizen.next("ack")
         assert site.agent.received == received
         for bad_text, code in [("", "empty"), ("x" * 2001, "too_long")]:
-            resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/message", json={"text": bad_text})
+            resp = await winner.post(
+                f"{site.base}/console/api/conversations/{cid}/message", json={"text": bad_text}
+            )
             assert (await resp.json())["error"] == code
-        bad_json = await winner.post(f"{site.base}/console/api/conversations/{cid}/message", data=b"[", headers={"Content-Type": "application/json"})
+        bad_json = await winner.post(
+            f"{site.base}/console/api/conversations/{cid}/message",
+            data=b"[",
+            headers={"Content-Type": "application/json"},
+        )
         assert bad_json.status == 400
 
         # A catalog card and a blank PDF in one click.
-        resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/card", json={"form_id": "certificat_urbanism"})
+        resp = await winner.post(
+            f"{site.base}/console/api/conversations/{cid}/card", json={"form_id": "certificat_urbanism"}
+        )
         card = await citizen.next("message", sender="clerk")
-        assert "Certificat de urbanism" in card["text"] and card["buttons"][0]["url"] == "/formulare/certificat_urbanism.pdf"
-        resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/pdf", json={"form_id": "nu_exista"})
+        assert (
+            "Certificat de urbanism" in card["text"]
+            and card["buttons"][0]["url"] == "/formulare/certificat_urbanism.pdf"
+        )
+        resp = await winner.post(
+            f"{site.base}/console/api/conversations/{cid}/pdf", json={"form_id": "nu_exista"}
+        )
         assert resp.status == 404 and (await resp.json())["error"] == "unknown_form"
         await winner.post(f"{site.base}/console/api/conversations/{cid}/pdf", json={"form_id": "petitie"})
         pdf = await citizen.next("message", sender="clerk")
-        assert pdf["buttons"] == [{"title": "Descarcă formularul (PDF)", "type": "web_url", "url": "/formulare/petitie.pdf", "payload": "/formulare/petitie.pdf"}]
+        assert pdf["buttons"] == [
+            {
+                "title": "Descarcă formularul (PDF)",
+                "type": "web_url",
+                "url": "/formulare/petitie.pdf",
+                "payload": "/formulare/petitie.pdf",
+            }
+        ]
 
         # Transfer to the other clerk, who then releases it to the bot.
         other = "ion" if winner is ana else "ana"
-        resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/transfer", json={"to": "nimeni"})
+        resp = await winner.post(
+            f"{site.base}/console/api/conversations/{cid}/transfer", json={"to": "nimeni"}
+        )
         assert resp.status == 404
         resp = await winner.post(f"{site.base}/console/api/conversations/{cid}/transfer", json={"to": other})
         assert resp.status == 200, await resp.text()

@@ -59,7 +59,7 @@ PETITION = {
     "email": "stefan.taranu@exemplu.ro",
     "subiect": "Iluminatul public de pe strada Fizicienilor",
     "continut": "Vă rog să remediați iluminatul: lămpile sunt stinse de două săptămâni, "
-                "iar seara copiii se întorc pe întuneric de la școală.",
+    "iar seara copiii se întorc pe întuneric de la școală.",
 }
 BAD_CNP = "1800101221145"  # the control digit of 180010122114 is 4
 
@@ -149,8 +149,9 @@ def _without_seal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def form_site(db_url: str, schedule_file: Path, seal_env: Dict[str, str],
-                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+async def form_site(
+    db_url: str, schedule_file: Path, seal_env: Dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Any]:
     """The website with the test seal configured."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     _without_seal(monkeypatch)
@@ -161,8 +162,9 @@ async def form_site(db_url: str, schedule_file: Path, seal_env: Dict[str, str],
 
 
 @pytest.fixture
-async def unsealed_site(db_url: str, schedule_file: Path,
-                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+async def unsealed_site(
+    db_url: str, schedule_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Any]:
     """The website with no seal configured."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     _without_seal(monkeypatch)
@@ -266,7 +268,10 @@ async def test_an_unknown_form_is_a_romanian_404(form_site) -> None:
 
 async def test_the_catalog_links_to_the_page(form_site) -> None:
     assert form_page_url("petitie") == "/formulare/petitie"
-    assert form_page_url("petitie", "https://asistent.example.ro/") == "https://asistent.example.ro/formulare/petitie"
+    assert (
+        form_page_url("petitie", "https://asistent.example.ro/")
+        == "https://asistent.example.ro/formulare/petitie"
+    )
     with pytest.raises(UnknownFormError):
         form_page_url("autorizatie_de_zbor")
     async with aiohttp.ClientSession() as http:
@@ -279,14 +284,27 @@ async def test_the_catalog_links_to_the_page(form_site) -> None:
 
 
 async def test_bad_values_get_a_romanian_error_per_field(form_site) -> None:
-    values = petition_values(cnp=BAD_CNP, email="stefan@", telefon="12345", nume_prenume="",
-                             declaratie_corectitudine=False, data_cererii="31.02.2026")
+    values = petition_values(
+        cnp=BAD_CNP,
+        email="stefan@",
+        telefon="12345",
+        nume_prenume="",
+        declaratie_corectitudine=False,
+        data_cererii="31.02.2026",
+    )
     status, headers, body = await post(form_site.base, "petitie", json=values)
     assert status == 400
     assert headers["Content-Type"].startswith("application/json")
     errors = json.loads(body)["errors"]
-    assert set(errors) == {"nume_prenume", "cnp", "telefon", "email", "declaratie_corectitudine",
-                           "data_cererii", "semnatura"}
+    assert set(errors) == {
+        "nume_prenume",
+        "cnp",
+        "telefon",
+        "email",
+        "declaratie_corectitudine",
+        "data_cererii",
+        "semnatura",
+    }
     assert "Cifra de control a CNP-ului" in errors["cnp"]
     assert errors["nume_prenume"] == "Nume și prenume: câmpul este obligatoriu."
     assert "nume@exemplu.ro" in errors["email"]
@@ -299,14 +317,19 @@ async def test_bad_values_get_a_romanian_error_per_field(form_site) -> None:
 
 
 async def test_an_unknown_field_a_blank_drawing_and_bad_json_are_refused(form_site) -> None:
-    status, _, body = await post(form_site.base, "petitie",
-                                 json={**petition_values(), "parola": "x", "semnatura_png": png_data_url()})
-    assert status == 400 and json.loads(body)["errors"] == {"parola": "Formularul „Petiție” nu are câmpul „parola”."}
+    status, _, body = await post(
+        form_site.base, "petitie", json={**petition_values(), "parola": "x", "semnatura_png": png_data_url()}
+    )
+    assert status == 400 and json.loads(body)["errors"] == {
+        "parola": "Formularul „Petiție” nu are câmpul „parola”."
+    }
 
     blank = io.BytesIO()
     Image.new("RGBA", (600, 200), (0, 0, 0, 0)).save(blank, "PNG")
     empty = "data:image/png;base64," + base64.b64encode(blank.getvalue()).decode()
-    status, _, body = await post(form_site.base, "petitie", json={**petition_values(), "semnatura_png": empty})
+    status, _, body = await post(
+        form_site.base, "petitie", json={**petition_values(), "semnatura_png": empty}
+    )
     assert status == 400 and "goală" in json.loads(body)["errors"]["semnatura"]
 
     jpeg = "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff").decode()
@@ -314,8 +337,9 @@ async def test_an_unknown_field_a_blank_drawing_and_bad_json_are_refused(form_si
     assert status == 400 and "PNG" in json.loads(body)["errors"]["semnatura"]
 
     for raw, says in ((b"{nu e json", "JSON valid"), (b"[1, 2]", "obiect JSON")):
-        status, _, body = await post(form_site.base, "petitie", data=raw,
-                                     headers={"Content-Type": "application/json"})
+        status, _, body = await post(
+            form_site.base, "petitie", data=raw, headers={"Content-Type": "application/json"}
+        )
         assert status == 400 and says in json.loads(body)["message"]
     status, _, body = await post(form_site.base, "petitie", data=b"x", headers={"Content-Type": "text/plain"})
     assert status == 415 and "JSON" in json.loads(body)["message"]
@@ -337,8 +361,14 @@ async def test_a_form_post_without_javascript_gets_the_page_back_with_the_errors
 
 
 async def test_a_form_post_with_the_typed_name_gets_the_sealed_pdf(form_site, cli_env, tmp_path) -> None:
-    values = {**PETITION, "declaratie_corectitudine": "da", "raspuns_email": "da",
-              "data_cererii": "2026-12-01", "semnatura_mod": "nume", "semnatura_text": "Ștefan Țăranu"}
+    values = {
+        **PETITION,
+        "declaratie_corectitudine": "da",
+        "raspuns_email": "da",
+        "data_cererii": "2026-12-01",
+        "semnatura_mod": "nume",
+        "semnatura_text": "Ștefan Țăranu",
+    }
     status, headers, body = await post(form_site.base, "petitie", data=values)
     assert status == 200, body[:500]
     assert headers["Content-Type"] == "application/pdf"
@@ -354,11 +384,19 @@ async def test_a_form_post_with_the_typed_name_gets_the_sealed_pdf(form_site, cl
 
 
 async def test_the_drawn_signature_as_json_gets_the_sealed_pdf(form_site, cli_env, tmp_path) -> None:
-    status, headers, body = await post(form_site.base, "certificat_urbanism", json={
-        **{k: PETITION[k] for k in ("nume_prenume", "cnp", "domiciliu")},
-        "adresa_imobil": "Str. Fizicienilor nr. 12", "nr_cadastral": "51234-C1",
-        "scop_construire": True, "declaratie_corectitudine": True, "data_cererii": "01.12.2026",
-        "semnatura_png": png_data_url()})
+    status, headers, body = await post(
+        form_site.base,
+        "certificat_urbanism",
+        json={
+            **{k: PETITION[k] for k in ("nume_prenume", "cnp", "domiciliu")},
+            "adresa_imobil": "Str. Fizicienilor nr. 12",
+            "nr_cadastral": "51234-C1",
+            "scop_construire": True,
+            "declaratie_corectitudine": True,
+            "data_cererii": "01.12.2026",
+            "semnatura_png": png_data_url(),
+        },
+    )
     assert status == 200, body[:500]
     assert headers["X-Document-SHA256"] == hashlib.sha256(body).hexdigest()
     path = tmp_path / "certificat_urbanism.pdf"
@@ -377,8 +415,9 @@ async def test_an_oversized_body_is_413_and_nothing_is_sealed(form_site) -> None
             yield b"a" * 65536
         yield b'"}'
 
-    status, _, body = await post(form_site.base, "petitie", data=chunks(),
-                                 headers={"Content-Type": "application/json"})
+    status, _, body = await post(
+        form_site.base, "petitie", data=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert status == 413 and "prea mare" in json.loads(body)["message"]
 
 
@@ -404,13 +443,15 @@ async def test_without_a_seal_the_page_works_and_the_post_is_503(unsealed_site) 
         async with http.get(f"{unsealed_site.base}/formulare/petitie") as resp:
             assert resp.status == 200
             assert UNAVAILABLE in await resp.text()
-    status, _, body = await post(unsealed_site.base, "petitie",
-                                 json={**petition_values(), "semnatura_png": png_data_url()})
+    status, _, body = await post(
+        unsealed_site.base, "petitie", json={**petition_values(), "semnatura_png": png_data_url()}
+    )
     assert status == 503 and json.loads(body)["message"].startswith(UNAVAILABLE)
 
 
-async def test_a_wrong_seal_setting_stops_the_server_naming_it(db_url, schedule_file, seal_env,
-                                                              monkeypatch, tmp_path) -> None:
+async def test_a_wrong_seal_setting_stops_the_server_naming_it(
+    db_url, schedule_file, seal_env, monkeypatch, tmp_path
+) -> None:
     from forms_catalog.seal import SealConfigError
 
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -428,8 +469,9 @@ async def test_a_wrong_seal_setting_stops_the_server_naming_it(db_url, schedule_
 
 
 @pytest.fixture
-def threaded_site(db_url: str, schedule_file: Path, seal_env: Dict[str, str],
-                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def threaded_site(
+    db_url: str, schedule_file: Path, seal_env: Dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """The website with the test seal, served from a thread of its own, so that the test can
     drive the browser with Playwright's synchronous API (as tests/web/test_browser.py does)."""
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -482,8 +524,12 @@ def ink_inside(pdf: bytes, rect: Tuple[float, float, float, float]) -> int:
     finally:
         document.close()
     x1, y1, x2, y2 = rect
-    box = (int(x1 * scale) + 3, int((height - y2) * scale) + 3,
-           int(x2 * scale) - 3, int((height - y1) * scale) - 3)
+    box = (
+        int(x1 * scale) + 3,
+        int((height - y2) * scale) + 3,
+        int(x2 * scale) - 3,
+        int((height - y1) * scale) - 3,
+    )
     return sum(1 for r, g, b in image.crop(box).getdata() if b > 100 and b - r > 50 and b - g > 40)
 
 
@@ -496,15 +542,24 @@ def draw_with_touch(page: Any, context: Any, canvas: Any) -> None:
     cdp = context.new_cdp_session(page)
     for stroke in ((0.08, 0.7, 0.3, 0.2, 0.5, 0.75), (0.5, 0.6, 0.7, 0.25, 0.92, 0.55)):
         box = canvas.bounding_box()
-        points = [(box["x"] + box["width"] * stroke[i], box["y"] + box["height"] * stroke[i + 1])
-                  for i in range(0, 6, 2)]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart",
-                                              "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+        points = [
+            (box["x"] + box["width"] * stroke[i], box["y"] + box["height"] * stroke[i + 1])
+            for i in range(0, 6, 2)
+        ]
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]},
+        )
         for (xa, ya), (xb, yb) in zip(points, points[1:]):
             for step in range(1, 13):
                 t = step / 12
-                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
-                    {"x": xa + (xb - xa) * t, "y": ya + (yb - ya) * t}]})
+                cdp.send(
+                    "Input.dispatchTouchEvent",
+                    {
+                        "type": "touchMove",
+                        "touchPoints": [{"x": xa + (xb - xa) * t, "y": ya + (yb - ya) * t}],
+                    },
+                )
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
@@ -528,10 +583,10 @@ def type_into(page: Any, selector: str, text: str, touch: bool) -> None:
     page.keyboard.type(text)
 
 
-@pytest.mark.parametrize("width, height, touch", [(360, 740, True), (390, 844, False)],
-                         ids=["360x740-touch", "390x844-mouse"])
-def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_site, cli_env,
-                                              tmp_path) -> None:
+@pytest.mark.parametrize(
+    "width, height, touch", [(360, 740, True), (390, 844, False)], ids=["360x740-touch", "390x844-mouse"]
+)
+def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_site, cli_env, tmp_path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
@@ -544,13 +599,22 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
         context = browser.new_context(
-            viewport={"width": width, "height": height}, is_mobile=touch, has_touch=touch,
-            device_scale_factor=2, locale="ro-RO", accept_downloads=True)
+            viewport={"width": width, "height": height},
+            is_mobile=touch,
+            has_touch=touch,
+            device_scale_factor=2,
+            locale="ro-RO",
+            accept_downloads=True,
+        )
         page = context.new_page()
         problems: List[str] = []
         # Script errors and any file of the page that does not load (the 400 is the refusal).
-        page.on("console", lambda m: problems.append(m.text)
-                if m.type == "error" and "status of 400" not in m.text else None)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text) if m.type == "error" and "status of 400" not in m.text else None
+            ),
+        )
         page.on("pageerror", lambda e: problems.append(str(e)))
         downloads: List[Any] = []
         page.on("download", lambda d: downloads.append(d))
@@ -618,8 +682,9 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
     assert checked.returncode == 0, checked.stderr
     assert "Sigiliu valid" in checked.stdout
     # poppler reads what was typed, with its diacritics.
-    text = subprocess.run([PDFTOTEXT, "-layout", str(saved), "-"], capture_output=True,
-                          text=True, check=True, timeout=60).stdout
+    text = subprocess.run(
+        [PDFTOTEXT, "-layout", str(saved), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     flat = " ".join(text.split())
     for name in ("nume_prenume", "cnp", "domiciliu", "email", "subiect"):
         assert PETITION[name] in flat, (name, PETITION[name])
@@ -630,8 +695,23 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
     rect = widget_rect(pdf, "semnatura")
     assert ink_inside(blank_pdf("petitie"), rect) == 0
     assert ink_inside(pdf, rect) > 300
-    subprocess.run([PDFTOPPM, "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(saved),
-                    str(SHOTS / f"{prefix}-pdf")], check=True, timeout=60)
+    subprocess.run(
+        [
+            PDFTOPPM,
+            "-png",
+            "-r",
+            "90",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(saved),
+            str(SHOTS / f"{prefix}-pdf"),
+        ],
+        check=True,
+        timeout=60,
+    )
     # One changed byte and the seal no longer holds.
     tampered = bytearray(pdf)
     tampered[len(pdf) // 3] ^= 0x01
@@ -650,8 +730,13 @@ def test_every_form_page_fits_a_360_px_phone(threaded_site) -> None:
     too_wide = {}
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=1, locale="ro-RO")
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=1,
+            locale="ro-RO",
+        )
         page = context.new_page()
         try:
             for form_id in FORM_IDS:
@@ -663,8 +748,9 @@ def test_every_form_page_fits_a_360_px_phone(threaded_site) -> None:
                 if max(widths) > 360:
                     too_wide[form_id] = widths
                 if form_id == "declaratie_cladire":
-                    page.screenshot(path=str(SHOTS / "formpage-360-declaratie_cladire-errors.png"),
-                                    full_page=True)
+                    page.screenshot(
+                        path=str(SHOTS / "formpage-360-declaratie_cladire-errors.png"), full_page=True
+                    )
         finally:
             context.close()
             browser.close()
@@ -679,8 +765,13 @@ def test_a_citizen_who_types_the_name_instead_gets_it_in_the_box(threaded_site, 
     expect = sync_api.expect
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                      has_touch=True, device_scale_factor=2, locale="ro-RO")
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+            locale="ro-RO",
+        )
         page = context.new_page()
         try:
             page.goto(f"{threaded_site.base}/formulare/petitie")
@@ -706,8 +797,9 @@ def test_a_citizen_who_types_the_name_instead_gets_it_in_the_box(threaded_site, 
     assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300
 
 
-def test_without_javascript_the_typed_name_signs_and_the_pdf_downloads(threaded_site, cli_env,
-                                                                        tmp_path) -> None:
+def test_without_javascript_the_typed_name_signs_and_the_pdf_downloads(
+    threaded_site, cli_env, tmp_path
+) -> None:
     """The page is a plain HTML form: no script, no pad, the typed name is the signature."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():
@@ -715,8 +807,13 @@ def test_without_javascript_the_typed_name_signs_and_the_pdf_downloads(threaded_
     expect = sync_api.expect
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                      has_touch=True, java_script_enabled=False, locale="ro-RO")
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            java_script_enabled=False,
+            locale="ro-RO",
+        )
         page = context.new_page()
         try:
             page.goto(f"{threaded_site.base}/formulare/petitie")

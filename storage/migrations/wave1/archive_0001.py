@@ -8,7 +8,6 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 GENESIS_HASH = "0" * 64
 

@@ -4,6 +4,7 @@ it never prints the training text, so a blind author can use it without seeing d
 
 Usage: /work/main/.venv/bin/python /work/blind/check/check_collision.py < candidates.txt
 """
+
 import sys
 
 sys.path.insert(0, "/work/main")

@@ -2,11 +2,18 @@
 """Generate Rasa NLU files (real_corpus_train.yml / real_corpus_eval.yml) from real_corpus.yml.
 Split is BY SOURCE SITE, as recorded in real_corpus.yml (sources[].split). A message's catalog form is
 annotated as a `form` entity on the exact words `form_span` when the text names the form."""
-import yaml, collections, datetime, sys
+
+import collections
+import datetime
+
+import yaml
+
 BASE = "/work/blind/"
 doc = yaml.safe_load(open(BASE + "real_corpus.yml", encoding="utf-8"))
 split_of = {s["id"]: s["split"] for s in doc["sources"]}
 now = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC")
+
+
 def rasa_text(m):
     t = " ".join(m["text"].split())
     for ch in "[]{}":
@@ -14,16 +21,21 @@ def rasa_text(m):
     sp = m.get("form_span")
     if sp:
         i = t.index(sp)
-        t = t[:i] + '[%s]{"entity": "form", "value": "%s"}' % (sp, m["form"]) + t[i + len(sp):]
+        t = t[:i] + '[%s]{"entity": "form", "value": "%s"}' % (sp, m["form"]) + t[i + len(sp) :]
     return t
+
+
 for split in ("train", "eval"):
     ms = [m for m in doc["messages"] if split_of[m["source"]] == split]
     by = collections.OrderedDict()
     for m in ms:
         by.setdefault(m["intent"], []).append(rasa_text(m))
     nsrc = sum(1 for s in doc["sources"] if s["split"] == split)
-    lines = ["# Real-citizen corpus (real_corpus.yml), %s split: %d messages from %d source sites; generated %s by split.py." % (split, len(ms), nsrc, now),
-             "# Messages written by real people to/about Romanian city halls (news quotes, reader letters, comments, petitions, forum, FAQ questions)."]
+    lines = [
+        "# Real-citizen corpus (real_corpus.yml), %s split: %d messages from %d source sites; generated %s by split.py."
+        % (split, len(ms), nsrc, now),
+        "# Messages written by real people to/about Romanian city halls (news quotes, reader letters, comments, petitions, forum, FAQ questions).",
+    ]
     if split == "eval":
         lines.append("# EVAL part: NEVER tune on this set; never copy these messages into data/.")
     else:

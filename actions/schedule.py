@@ -1,4 +1,5 @@
-"""Working hours, read from handoff/'s schedule file so there is one source of truth."""
+"""Working hours, read from the live chat's schedule file (livechat/schedule.yml), so there
+is one source of truth."""
 
 import datetime as dt
 from typing import Any, Dict, List, Optional, Text

@@ -1,6 +1,6 @@
 """What auditors do with the archive: search, read transcripts, export — all recorded.
 
-The console (handoff/) authenticates the user with :class:`archive.users.Users`
+The console (web/) authenticates the user with :class:`archive.users.Users`
 and opens an :class:`AuditSession` for them; every method of the session writes who
 did what, and when, to ``archive_access_log`` before returning its result. If that
 record cannot be written, the result is not returned.

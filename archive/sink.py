@@ -1,9 +1,9 @@
-"""The archive as the turn sink of the website channel (handoff/).
+"""The archive as the turn sink of the website channel (livechat/).
 
-handoff/ hands every turn to a sink *before* acknowledging or delivering it, and stops
+The channel hands every turn to a sink *before* acknowledging or delivering it, and stops
 the turn when the sink raises. Name this class in credentials.yml::
 
-    livechat.channel.WebsiteInput:        # (whatever the channel's key is)
+    web.site.WebsiteChannel:
       turn_sink: archive.sink.ArchiveTurnSink
 
 Contract with the channel (see archive/README.md): a citizen message that is

@@ -17,7 +17,7 @@ Two things differ from Rasa's own ``SQLTrackerStore``:
 * **The archive is written in the same transaction** as Rasa's events: the
   conversation state and the archived turns are committed together or not at all.
   See :meth:`ArchiveTrackerStore.turns_to_archive` for which turns the store writes
-  and which it leaves to a channel that archives its own turns (handoff/).
+  and which it leaves to a channel that archives its own turns (livechat/).
 """
 
 import asyncio
@@ -246,7 +246,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         ``archived`` holds the seq of the turns stored under the source keys that
         matter here (see :func:`_archived_seqs`), by (conversation id, source key).
 
-        A channel that archives its own turns (the website channel of handoff/ does,
+        A channel that archives its own turns (the website channel of livechat/ does,
         before acknowledging or delivering them) archives the citizen's message with
         Rasa's ``message_id`` as ``source_key`` before handing it to Rasa (the
         store's own citizen turns use ``rasa:<message_id>``). When the

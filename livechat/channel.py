@@ -1,23 +1,22 @@
-"""The website channel: citizen websocket, widget, demo page, blank PDFs and the console.
+"""The website channel: the citizens' websocket, as a custom Rasa input channel.
 
-Named in credentials.yml by its module path, as Rasa loads custom channels::
+This class serves the live chat alone; :class:`web.site.WebsiteChannel` is the same
+channel with every page for people (widget files, demo page, PDFs, console, audit view),
+and is the one ``credentials.yml`` names::
 
-    livechat.channel.WebsiteChannel:
-      session_ttl_minutes: 480
+    web.site.WebsiteChannel:
+      turn_sink: archive.sink.ArchiveTurnSink
 
-Rasa mounts a channel's blueprint at ``/webhooks/<url_prefix>``; this channel serves a
-whole site (demo page, ``/formulare/<id>.pdf`` links the bot sends, the console), so its
-prefix is ``/`` and each route carries its full path:
+Rasa mounts a channel's blueprint at ``/webhooks/<url_prefix>``; the site serves pages
+at the root too, so the prefix is ``/`` and each route carries its full path:
 
 =================================  ===================================================
 ``GET  /webhooks/website/``        health: ``{"status": "ok"}``
 ``WS   /webhooks/website/ws``      citizen websocket (JSON frames, see README.md)
-``GET  /webhooks/website/static/`` ``widget.js``, ``widget.css``, ``demo.css``
-``GET  /demo``                     demo page of the city hall with the widget
-``GET  /formulare/<id>.pdf``       blank interactive PDF of a catalog form
-``/console/…``                     clerk console (handoff/console.py)
-``/console/audit/…``               auditors' archive view (handoff/audit_console.py)
 =================================  ===================================================
+
+While the database is away every route of the site answers 503 and the socket sends an
+error frame: nothing is acknowledged that was not stored.
 """
 
 import asyncio

@@ -1,6 +1,6 @@
 """Working hours of the live chat: weekly intervals, Romanian public holidays, closures.
 
-The schedule is a YAML file (``handoff/schedule.yml`` by default, another one with the
+The schedule is a YAML file (``livechat/schedule.yml`` by default, another one with the
 ``HANDOFF_SCHEDULE`` environment variable). All times are wall-clock times in the file's
 timezone (Europe/Bucharest), so an interval "08:00-16:30" means 08:00 local time in winter
 and in summer alike; the instants passed in must be timezone-aware.
@@ -287,7 +287,7 @@ def load_schedule(path: Path) -> Schedule:
 
 
 def schedule_path() -> Path:
-    """The schedule file in force: ``$HANDOFF_SCHEDULE`` or ``handoff/schedule.yml``."""
+    """The schedule file in force: ``$HANDOFF_SCHEDULE`` or ``livechat/schedule.yml``."""
     return Path(os.environ.get(SCHEDULE_ENV) or DEFAULT_SCHEDULE_PATH)
 
 

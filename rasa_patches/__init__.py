@@ -1,8 +1,11 @@
-"""Two fixes to Rasa 3.6's hot path, installed when the website channel (handoff/) or the
-archive tracker store (archive/) is created, whichever comes first; installing
-twice changes nothing. Neither package owns them: both need them, and either may be
-deployed without the other. Also here: :func:`freeze_startup_objects_now`, which keeps the
-objects loaded at start out of the garbage collector.
+"""Every process-wide change to Rasa, installed once at start-up by :func:`install`.
+
+``install()`` is the one start-up hook: the project's channels call it from
+``from_credentials`` (the website channel, and the REST channel that REST-only
+deployments use), and the archive tracker store when it is created; whichever comes
+first installs, and installing again changes nothing. The changes are written for Rasa
+3.6 and refuse to install on another version (:data:`WRITTEN_FOR`), with a warning,
+leaving Rasa as it is.
 
 1. Rasa 3.6.21 checks every reply of the action server with ``jsonschema.validate`` in
    ``RemoteAction._validate_action_result``. That function re-validates the schema
@@ -16,6 +19,10 @@ objects loaded at start out of the garbage collector.
    For a conversation of 50 events that is about 4 ms of the 5 ms a load takes. The
    replacement remembers the class found for each type name; a name it has not seen
    (or an unknown one) goes to Rasa's own lookup, so errors and defaults are unchanged.
+3. ``rasa.core.run.load_agent_on_start`` (the ``before_server_start`` listener that
+   loads the model) is wrapped so that, once the agent is loaded, the objects alive are
+   frozen out of the garbage collector (:func:`freeze_startup_objects_now`) — in every
+   deployment, with or without the website channel.
 """
 
 import gc

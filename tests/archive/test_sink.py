@@ -11,7 +11,7 @@ from archive.sink import ArchiveTurnSink
 
 @dataclasses.dataclass(frozen=True)
 class ChannelTurn:
-    """The fields handoff/'s Turn carries."""
+    """The fields the live chat's Turn carries."""
 
     conversation_id: str
     speaker: str
@@ -78,5 +78,5 @@ def test_built_from_channel_settings_on_the_one_database_setting(db_url, monkeyp
 
 
 def test_satisfies_the_channels_protocol():
-    archive_module = pytest.importorskip("livechat.archive", reason="handoff/ not present")
+    archive_module = pytest.importorskip("livechat.archive", reason="livechat/ not present")
     assert isinstance(ArchiveTurnSink(Archive("sqlite:///var/unused.db")), archive_module.TurnSink)

@@ -6,7 +6,7 @@
  * Optional attributes: data-open="true" (open on load).
  *
  * Talks JSON over the websocket /webhooks/website/ws of the same server (see
- * handoff/README.md). The conversation id is kept in localStorage, so a reload or a lost
+ * livechat/README.md). The conversation id is kept in localStorage, so a reload or a lost
  * connection resumes the same conversation and the server sends its history back.
  * Every text coming from the server is inserted with textContent, never as HTML.
  */

@@ -405,7 +405,7 @@ def append_in_transaction(conn: Connection, turns: Sequence[CleanTurn], now: dat
         turn_no = last_turn_no + 1
         conv_prev_seq = last_seq if last_turn_no else None
         seq += 1
-        values = dict(
+        values: Dict[str, Any] = dict(
             seq=seq,
             conversation_id=turn.conversation_id,
             turn_no=turn_no,
@@ -568,10 +568,10 @@ def _purge_infos(conn: Connection) -> List[Any]:
 
 def _purge_info(row: Any) -> PurgeInfo:
     return PurgeInfo(
-        purged_at=_aware(row.purged_at),
+        purged_at=row.purged_at.replace(tzinfo=timezone.utc),
         purged_by=row.purged_by,
         older_than_days=row.older_than_days,
-        cutoff=_aware(row.cutoff),
+        cutoff=row.cutoff.replace(tzinfo=timezone.utc),
         through_seq=int(row.through_seq),
         turns_deleted=row.turns_deleted,
         first_at=_aware(row.first_at),

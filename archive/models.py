@@ -8,10 +8,12 @@ Times are naive ``DateTime`` values in UTC on both SQLite and PostgreSQL, so tha
 value read back is exactly the value hashed.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # Any: mypy sees no SQLAlchemy plugin here
 
 # BIGINT on PostgreSQL; SQLite only autoincrements an INTEGER primary key.
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")

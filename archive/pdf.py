@@ -9,7 +9,7 @@ import functools
 import io
 import os
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -56,7 +56,7 @@ def _text(value: str) -> str:
 
 
 def transcript_pdf(
-    transcript: "archive.audit.Transcript",  # noqa: F821
+    transcript: Any,  # archive.audit.Transcript (not imported: the audit module imports this one)
     *,
     exported_by: str,
     exported_at: str,
@@ -116,7 +116,7 @@ def transcript_pdf(
             story.append(Paragraph(f"Formulare: {_text(', '.join(line.form_ids))}", small))
         story.append(Spacer(1, 2.5 * mm))
 
-    def footer(canvas: "reportlab.pdfgen.canvas.Canvas", doc: SimpleDocTemplate) -> None:  # noqa: F821
+    def footer(canvas: Any, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.drawString(

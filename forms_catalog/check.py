@@ -16,7 +16,7 @@ Each problem is one line "file: field: message".
 
 import io
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from forms_catalog.loader import display_path, read_catalog
 from forms_catalog.model import Catalog, Form
@@ -61,7 +61,8 @@ def _form_problems(form: Form, pdf: bytes) -> List[str]:
         multiline = bool(int(actual.get("/Ff", 0)) & FF_MULTILINE)
         if field.type in ("text", "date") and multiline != field.multiline:
             problems.append(f"{where}: fields ({name}): multi-line flag does not match lines")
-    acro_form = reader.trailer["/Root"]["/AcroForm"]
+    root: Any = reader.trailer["/Root"]
+    acro_form: Any = root["/AcroForm"]
     if font.RESOURCE_NAME not in acro_form.get("/DR", {}).get("/Font", {}):
         problems.append(f"{where}: (pdf): /AcroForm /DR lacks the field font {font.RESOURCE_NAME}")
     text = reader.pages[0].extract_text()

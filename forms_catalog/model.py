@@ -89,7 +89,7 @@ class Fact(str):
         fact.unverified = unverified
         return fact
 
-    def __getnewargs__(self) -> Tuple[str, str, bool]:  # pickling and copying
+    def __getnewargs__(self) -> Tuple[str, str, bool]:  # type: ignore[override]  # pickling, copying
         return (str(self), self.source, self.unverified)
 
     @property

@@ -31,7 +31,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from forms_catalog.trust import (
     SealConfigError,
@@ -359,7 +359,7 @@ def verify_seal(
     ts = status.timestamp_validity
     level = "B-T" if ts is not None else "B-B"
     signed_at = ts.timestamp if ts is not None else status.signer_reported_dt
-    found = dict(signer=signer, signed_at=signed_at, level=level)
+    found: Dict[str, Any] = dict(signer=signer, signed_at=signed_at, level=level)
     if not status.intact:
         return SealCheck(
             False, "Documentul a fost modificat după sigilare: conținutul sigilat nu mai corespunde.", **found

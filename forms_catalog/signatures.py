@@ -17,7 +17,7 @@ import datetime as _dt
 import enum
 import logging
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from forms_catalog.seal import SEAL_FIELD
 from forms_catalog.trust import (
@@ -127,8 +127,8 @@ def check_citizen_signature(
     signer = common_name(status.signing_cert)
     ts = status.timestamp_validity
     ts_ok = ts is not None and ts.intact and ts.valid and ts.trusted
-    signed_at = ts.timestamp if ts_ok else status.signer_reported_dt
-    found = dict(signer=signer, signed_at=signed_at, timestamped=ts_ok)
+    signed_at = ts.timestamp if ts is not None and ts_ok else status.signer_reported_dt
+    found: Dict[str, Any] = dict(signer=signer, signed_at=signed_at, timestamped=ts_ok)
     who = f"(semnatar: „{signer}”)"
 
     if not status.intact:

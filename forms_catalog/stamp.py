@@ -79,7 +79,9 @@ def _trimmed(png: bytes) -> Tuple[bytes, int, int]:
     with Image.open(io.BytesIO(png)) as image:
         if "A" not in image.getbands():
             return png, image.width, image.height
-        left, top, right, bottom = image.getchannel("A").getbbox()  # not blank: checked
+        bbox = image.getchannel("A").getbbox()
+        assert bbox is not None, "a blank signature is refused before"  # checked by the caller
+        left, top, right, bottom = bbox
         pad = max(4, (bottom - top) // 12)
         box = (
             max(0, left - pad),
@@ -190,7 +192,7 @@ def typed_signature_png(name: str, form: Form) -> bytes:
     slant = 0.22  # how far the top leans right, per pixel of height
     height = bottom - top + 24
     width = right - left + 24 + int(slant * height)
-    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    image = Image.new("RGBA", (int(width), int(height)), (0, 0, 0, 0))
     ImageDraw.Draw(image).text((12 - left, 12 - top), text, font=face, fill=INK)
     # x_source = x + slant * (y - height): the top of each letter moves right.
     image = image.transform(

@@ -248,7 +248,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
     form = catalog.get(form_id)
     cleaned = _prepared(form, values)
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank_pdf(form.id, catalog))))
-    acro_form = writer._root_object["/AcroForm"].get_object()  # noqa: SLF001
+    acro_form: Any = writer._root_object["/AcroForm"].get_object()  # noqa: SLF001
     font_ref = acro_form["/DR"]["/Font"].raw_get(font.RESOURCE_NAME)
     resources = font_resources(font_ref)
 
@@ -282,6 +282,7 @@ def fill_pdf(form_id: str, values: Mapping[str, Any], catalog: Optional[Catalog]
             widget[NameObject("/AS")] = state
             continue
         x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+        assert content is not None, name  # every text field got its appearance above
         stream = appearance.form_xobject(content, x2 - x1, y2 - y1, resources)
         widget[NameObject("/V")] = TextStringObject(value)
         widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): add_object(writer, stream)})

@@ -16,7 +16,7 @@ document that asks viewers to regenerate appearances cannot be signed cleanly.
 """
 
 import io
-from typing import Optional
+from typing import Any, Optional
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -194,8 +194,8 @@ def _widget(
             }
         )
     else:  # signature: empty until signed
-        empty = appearance.form_xobject(b"", w, h, DictionaryObject())
-        widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, empty)})
+        blank_appearance = appearance.form_xobject(b"", w, h, DictionaryObject())
+        widget[_name("/AP")] = DictionaryObject({_name("/N"): add_object(writer, blank_appearance)})
     if flags:
         widget[_name("/Ff")] = NumberObject(flags)
     return widget
@@ -219,7 +219,8 @@ def build_pdf(form: Form, department: Optional[Department] = None) -> bytes:
     resources = font_resources(font_ref)
     fields = ArrayObject()
     for placement in placements:
-        page = writer.pages[placement.page]
+        page: Any = writer.pages[placement.page]
+        assert page.indirect_reference is not None  # pages of a writer are indirect objects
         widget = _widget(writer, placement, page.indirect_reference, resources)
         widget_ref = add_object(writer, widget)
         if "/Annots" not in page:

@@ -11,7 +11,7 @@ Two things differ from Rasa's own ``SQLTrackerStore``:
 * **Failures reach the sender.** Rasa's ``Agent`` wraps every tracker store in
   ``FailSafeTrackerStore``, which on a database error logs it and carries on with an
   in-memory store: the citizen gets an answer and the turn is in no database. Building
-  this store makes the ``Agent`` use it unwrapped (see :func:`refuse_failsafe_fallback`),
+  this store makes the ``Agent`` use it unwrapped (``refuses_failsafe``, rasa_patches),
   so a database error propagates out of ``agent.handle_message`` to the channel, which
   tells the sender and does not acknowledge the message.
 * **The archive is written in the same transaction** as Rasa's events: the
@@ -94,6 +94,9 @@ _BOT_EXTRA_KEYS = ("buttons", "quick_replies", "attachment", "image", "elements"
 class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
     """Rasa's conversation state and the turn archive in one database.
 
+    Rasa's ``Agent`` uses it as it is, not inside its ``FailSafeTrackerStore`` (which
+    would turn a failed save into an in-memory copy): ``refuses_failsafe`` (rasa_patches).
+
     Args:
         domain: passed by Rasa's loader.
         host, url: refused: the database is ``DATABASE_URL``, the one setting every
@@ -105,6 +108,8 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
             idempotent and locked against concurrent starts).
         archive_turns: write citizen and bot turns to the archive (default true).
     """
+
+    refuses_failsafe = True
 
     def __init__(
         self,
@@ -131,7 +136,6 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         self.archive.head()
         self.archive_turns = _truthy(archive_turns)
         self._group_commit = _GroupCommit(self)
-        refuse_failsafe_fallback()
         logger.debug("ArchiveTrackerStore on %r", self.archive.url)
 
     # --- units of work -----------------------------------------------------------
@@ -507,34 +511,3 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
-
-
-_PATCHED = "_archive_store_unwrapped"
-
-
-def refuse_failsafe_fallback() -> None:
-    """Make Rasa's ``Agent`` use :class:`ArchiveTrackerStore` without the fail-safe wrapper.
-
-    ``rasa.core.agent.Agent._create_tracker_store`` (Rasa 3.6) wraps every store in
-    ``FailSafeTrackerStore``, which turns a failed ``save`` into a log line and an
-    in-memory copy, and a failed ``retrieve`` into "no such conversation". For the
-    archive that is silent data loss, so this store is handed to the ``Agent`` as
-    is; every other store keeps Rasa's behaviour. Called from the store's
-    constructor, which Rasa runs before it builds the ``Agent``; idempotent.
-    tests/archive/test_tracker_store.py checks it against the pinned Rasa.
-    """
-    from rasa.core.agent import Agent
-
-    current = Agent.__dict__["_create_tracker_store"]
-    original = current.__func__
-    if getattr(original, _PATCHED, False):
-        return
-
-    def _create_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
-        if isinstance(store, ArchiveTrackerStore):
-            store.domain = domain
-            return store
-        return original(store, domain)
-
-    setattr(_create_tracker_store, _PATCHED, True)
-    Agent._create_tracker_store = staticmethod(_create_tracker_store)

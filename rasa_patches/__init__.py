@@ -23,6 +23,11 @@ leaving Rasa as it is.
    loads the model) is wrapped so that, once the agent is loaded, the objects alive are
    frozen out of the garbage collector (:func:`freeze_startup_objects_now`) — in every
    deployment, with or without the website channel.
+4. ``Agent._create_tracker_store`` wraps every store in ``FailSafeTrackerStore``, which
+   turns a failed ``save`` into a log line and an in-memory copy, and a failed
+   ``retrieve`` into "no such conversation": for the archive, silent data loss. A store
+   whose class says ``refuses_failsafe = True`` (``archive.tracker_store``) is handed to
+   the ``Agent`` as is; every other store keeps Rasa's behaviour.
 """
 
 import gc
@@ -93,6 +98,7 @@ def install() -> bool:
     import rasa
     import rasa.core.run
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.agent import Agent
     from rasa.shared.core.events import Event
 
     with _lock:
@@ -110,6 +116,7 @@ def install() -> bool:
                 (RemoteAction, "_validate_action_result"),
                 (Event, "resolve_by_type"),
                 (rasa.core.run, "load_agent_on_start"),
+                (Agent, "_create_tracker_store"),
             )
             if not hasattr(owner, name)
         ]
@@ -120,8 +127,24 @@ def install() -> bool:
         _rasa_resolve_by_type = Event.resolve_by_type
         Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
         rasa.core.run.load_agent_on_start = _freezing_after(rasa.core.run.load_agent_on_start)
+        Agent._create_tracker_store = staticmethod(
+            _unwrapped_when_refused(Agent.__dict__["_create_tracker_store"].__func__)
+        )
         _installed = True
         return True
+
+
+def _unwrapped_when_refused(create: Callable[..., Any]) -> Callable[..., Any]:
+    """Rasa's ``Agent._create_tracker_store``, except for stores that refuse the fail-safe
+    wrapper (``refuses_failsafe = True``): those are used as they are."""
+
+    def _create_tracker_store(store: Any, domain: Any) -> Any:
+        if store is not None and getattr(type(store), "refuses_failsafe", False):
+            store.domain = domain
+            return store
+        return create(store, domain)
+
+    return _create_tracker_store
 
 
 def _freezing_after(load_agent: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,8 +15,9 @@ from rasa.shared.core.events import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
+import rasa_patches
 from archive import Archive, ArchiveUnavailable, InvalidTurn, TurnIn
-from archive.tracker_store import ArchiveTrackerStore, refuse_failsafe_fallback
+from archive.tracker_store import ArchiveTrackerStore
 
 STORE_TYPE = "archive.tracker_store.ArchiveTrackerStore"
 
@@ -84,7 +85,7 @@ def test_the_url_key_of_endpoints_yml_is_refused_naming_database_url(db_url, mon
 
 def test_agent_uses_the_store_without_the_failsafe_wrapper(store):
     patched = Agent.__dict__["_create_tracker_store"]
-    refuse_failsafe_fallback()  # idempotent: a second store does not wrap it again
+    rasa_patches.install()  # idempotent: a second install does not wrap it again
     assert Agent.__dict__["_create_tracker_store"] is patched
     agent = Agent(domain=DOMAIN, tracker_store=store)
     assert agent.tracker_store is store
@@ -457,7 +458,7 @@ async def test_postgresql_database_dropped_mid_conversation(pg_databases):
 
 
 async def test_rasas_stock_wrapper_would_have_hidden_the_failure(tmp_path, sqlite_template):
-    """Why refuse_failsafe_fallback exists: with Rasa's wrapper the save 'succeeds'."""
+    """Why the store refuses Rasa's fail-safe wrapper: with it the save 'succeeds'."""
     path = tmp_path / "live.db"
     path.write_bytes(open(sqlite_template, "rb").read())
     store = ArchiveTrackerStore(domain=DOMAIN, archive=Archive(f"sqlite:///{path}"))

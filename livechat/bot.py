@@ -41,6 +41,11 @@ MAX_PAUSE_MINUTES = 24 * 60
 _SNAKE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # A message handed to the bot and not answered this long after is handed again.
 REDRIVE_AFTER = dt.timedelta(seconds=30)
+REQUEST_HUMAN_INTENT = "request_human"
+BOT_SILENT = (
+    "Ne pare rău, asistentul nu vă poate răspunde acum din cauza unei probleme tehnice. "
+    "Încercați din nou peste câteva minute sau scrieți-ne la {email}."
+)
 
 
 def _link(button: Dict[str, str]) -> Dict[str, str]:
@@ -162,6 +167,7 @@ class BotSide(ConsoleViews):
             return
         from rasa.core.channels.channel import UserMessage
 
+        self._answering[conversation_id] = 0
         try:
             await self.on_new_message(
                 UserMessage(
@@ -182,6 +188,44 @@ class BotSide(ConsoleViews):
                     f"la {registratura_email()}.",
                 ).frame(),
             )
+            return
+        finally:
+            answers = self._answering.pop(conversation_id, 0)
+        if answers == 0:
+            await self._unanswered(conversation_id, text)
+
+    def _answered(self, conversation_id: str) -> None:
+        """The bot sent something for a message it is handling (see :meth:`_ask_bot`)."""
+        if conversation_id in self._answering:
+            self._answering[conversation_id] += 1
+
+    async def _unanswered(self, conversation_id: str, text: str) -> None:
+        """Rasa handled the message but nothing reached the citizen: the action server is
+        down (Rasa logs "the actions events are lost" and goes on). The citizen is told,
+        and a request for a person still reaches the queue."""
+        logger.error(
+            "handoff: the bot gave no answer to a message of %s (is the action server up?)",
+            conversation_id,
+        )
+        if await self._asks_for_person(text):
+            await self.request_human(conversation_id, None, REQUEST_HUMAN_INTENT)
+            return
+        email = registratura_email()
+        await self.bot_message(
+            conversation_id, BOT_SILENT.format(email=email), {"buttons": [_link(mail_button(email))]}
+        )
+
+    async def _asks_for_person(self, text: str) -> bool:
+        if text.strip().startswith(f"/{REQUEST_HUMAN_INTENT}"):
+            return True  # the widget's button
+        if self.parse is None:
+            return False
+        try:
+            parsed = await self.parse(text)
+        except Exception:  # no model: the citizen still gets the notice
+            logger.exception("handoff: classifying an unanswered message of failed")
+            return False
+        return ((parsed or {}).get("intent") or {}).get("name") == REQUEST_HUMAN_INTENT
 
     async def bot_message(
         self,
@@ -197,6 +241,7 @@ class BotSide(ConsoleViews):
         ``archive_extra`` (e.g. the ``redirect`` of a refused question) go to the archive
         only.
         """
+        self._answered(conversation_id)
         conversation = self.store.conversation(conversation_id)
         if conversation is None:
             logger.error("handoff: bot message for unknown conversation %s dropped", conversation_id)
@@ -224,6 +269,7 @@ class BotSide(ConsoleViews):
     ) -> None:
         """A custom payload of an action: the handoff request, or data shown as is
         (archived with ``flags`` and ``archive_extra``, as :meth:`bot_message`)."""
+        self._answered(conversation_id)
         handoff = custom.get("handoff") if isinstance(custom, dict) else None
         if isinstance(handoff, dict) and handoff.get("action") == REQUEST_ACTION:
             works_question = handoff.get("works_question")

@@ -69,6 +69,8 @@ class ServiceCore:
         self.output_for: Optional[OutputFactory] = None
         self.parse: Optional[Parser] = None
         self.handled: Optional[Handled] = None
+        # Conversation -> messages the bot sent while handling its current message.
+        self._answering: Dict[str, int] = {}
         # Ids of the messages this process is handing to the bot right now.
         self._in_flight: Set[int] = set()
         self.floods = FloodGuard(settings.citizen_messages_per_minute)

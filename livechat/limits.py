@@ -1,10 +1,10 @@
-"""Sliding-window limits against floods of citizen messages and password guessing."""
+"""Limits against floods of citizen messages and password guessing."""
 
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Deque, Dict, Optional, Set
+from typing import Deque, Dict, Optional, Sequence, Set, Tuple
 
 
 class RateLimit:
@@ -84,30 +84,82 @@ class FloodGuard:
         return FloodVerdict(False, max(1, math.ceil(rate.retry_after(now))), first)
 
 
-class LoginFailures:
-    """Failed console logins per username in a sliding window, in this process.
+class LoginThrottle:
+    """Failed logins, answered with a growing delay — never a lock-out a stranger can impose.
 
-    After ``limit`` failures within ``window`` seconds the username is refused until the
-    oldest failure leaves the window; successful logins do not count. With several
-    instances each counts its own.
+    Failures are counted under three keys: the client address, the (account, address)
+    pair, and the account. After :data:`FREE_FAILURES` failures under a key, each further
+    attempt must wait :data:`BASE_DELAY` seconds, doubling with every failure up to
+    :data:`MAX_DELAY`; failures older than :data:`FORGET_AFTER` count no more. An address
+    or a pair that must wait is refused (429 with the wait); the account key only slows
+    every attempt on that account (at most :data:`ACCOUNT_SLOWDOWN` seconds), so guesses
+    from many addresses are slowed but the account's owner, from their own address, still
+    gets in.
+
+    Memory is bounded: at ``max_entries`` the entry whose last failure is oldest and whose
+    wait is over makes room. An entry still making someone wait is never forgotten to make
+    room (wave 1 emptied the whole table at 10,000 usernames, freeing the blocked ones):
+    while every entry is waiting, new keys share one overflow entry, throttled together.
     """
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: Dict[str, RateLimit] = {}
+    FREE_FAILURES = 5
+    BASE_DELAY = 2.0
+    MAX_DELAY = 300.0
+    FORGET_AFTER = 900.0
+    ACCOUNT_SLOWDOWN = 2.0
+    OVERFLOW = "overflow"
 
-    def _for(self, username: str) -> RateLimit:
-        if username not in self._failures and len(self._failures) >= 10_000:
-            self._failures.clear()  # bounded memory under a spray of usernames
-        return self._failures.setdefault(username, RateLimit(self.limit, self.window))
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        # key -> (failures, time of the last failure), oldest last failure first.
+        self._entries: "OrderedDict[str, Tuple[int, float]]" = OrderedDict()
 
-    def blocked(self, username: str, now: Optional[float] = None) -> bool:
-        rate = self._for(username)
+    @classmethod
+    def delay_after(cls, failures: int) -> float:
+        """Seconds an attempt must wait after ``failures`` failures."""
+        if failures < cls.FREE_FAILURES:
+            return 0.0
+        doublings = min(failures - cls.FREE_FAILURES, 32)  # past the cap anyway
+        return min(cls.MAX_DELAY, cls.BASE_DELAY * 2**doublings)
+
+    def _live(self, key: str, now: float) -> Optional[Tuple[int, float]]:
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries.get(self.OVERFLOW) if len(self._entries) >= self.max_entries else None
+        if entry is not None and now - entry[1] >= self.FORGET_AFTER:
+            return None
+        return entry
+
+    def wait(self, keys: Sequence[str], now: Optional[float] = None) -> float:
+        """Seconds until an attempt under ``keys`` is answered (0: now)."""
         now = time.monotonic() if now is None else now
-        while rate.times and now - rate.times[0] >= rate.window:
-            rate.times.popleft()
-        return len(rate.times) >= rate.limit
+        waits = [0.0]
+        for key in keys:
+            entry = self._live(key, now)
+            if entry is not None:
+                waits.append(entry[1] + self.delay_after(entry[0]) - now)
+        return max(0.0, max(waits))
 
-    def failed(self, username: str, now: Optional[float] = None) -> None:
-        self._for(username).allow(now)
+    def failed(self, keys: Sequence[str], now: Optional[float] = None) -> None:
+        now = time.monotonic() if now is None else now
+        for key in keys:
+            if key not in self._entries and len(self._entries) >= self.max_entries:
+                if not self._make_room(now):
+                    key = self.OVERFLOW
+            entry = self._live(key, now) if key in self._entries else None
+            self._entries[key] = ((entry[0] if entry else 0) + 1, now)
+            self._entries.move_to_end(key)
+
+    def succeeded(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._entries.pop(key, None)
+
+    def _make_room(self, now: float) -> bool:
+        for key, (failures, last) in self._entries.items():  # oldest last failure first
+            if key != self.OVERFLOW and now >= last + self.delay_after(failures):
+                del self._entries[key]
+                return True
+        return False
+
+    def __len__(self) -> int:
+        return len(self._entries)

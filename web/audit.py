@@ -48,7 +48,7 @@ from livechat.settings import ChannelSettings
 from storage import db, passwords
 from storage.accounts import AccountStore
 from storage.types import utcnow
-from web.console import SECURITY_HEADERS, STATIC_DIR, login_failures
+from web.console import SECURITY_HEADERS, STATIC_DIR, TooManyAttempts, guarded_login
 
 logger = logging.getLogger(__name__)
 
@@ -259,23 +259,21 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             username, password = request.form.get("username"), request.form.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             return fail("bad_credentials", "Completați utilizatorul și parola.", 400)
-        key = "audit:" + username[:64].strip().lower()
-        if login_failures(request.app).blocked(key):
-            logger.warning("audit: logins for %r throttled", key)
-            return fail(
-                "too_many_attempts",
-                "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
-                429,
-            )
         ctx = _ctx(request.app, settings)
+        users = Users(ctx.audit_archive)
+
+        def check() -> Any:
+            try:
+                return users.authenticate(username[:64], password[:1024])
+            except AuthenticationFailed:
+                return None
+
         try:
-            account = await passwords.off_loop(
-                Users(ctx.audit_archive).authenticate, username[:64], password[:1024]
-            )
-        except AuthenticationFailed:
-            logger.info("audit: failed login for %r", username[:64])
-            login_failures(request.app).failed(key)
-            return fail("bad_credentials", LOGIN_ERROR, 401)
+            account = await guarded_login(request, "audit", username, lambda: passwords.off_loop(check))
+        except TooManyAttempts as wait:
+            resp = fail("too_many_attempts", wait.message(), 429)
+            resp.headers["Retry-After"] = str(wait.seconds)
+            return resp
         except ArchiveError as error:
             resp = _archive_error(error)
             return (
@@ -285,6 +283,9 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                     "audit_login.html", "Arhiva nu poate fi citită acum. Reîncercați mai târziu.", resp.status
                 )
             )
+        if account is None:
+            logger.info("audit: failed login for %r", username[:64])
+            return fail("bad_credentials", LOGIN_ERROR, 401)
         if not account.can_audit:
             logger.info("audit: %r (role %s) refused", account.username, account.role)
             return fail("forbidden", FORBIDDEN, 403)

@@ -30,19 +30,22 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
 =====================================================  ===================================
 """
 
+import asyncio
 import functools
 import json
 import logging
+import math
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from livechat.copy import count_text
 from livechat.errors import HandoffError
-from livechat.limits import LoginFailures
+from livechat.limits import LoginThrottle
 from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
 from livechat.store import Clerk
@@ -50,6 +53,7 @@ from livechat.tables import CLERK, QUEUED, utcnow
 from storage import passwords
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STATIC_DIR = Path(__file__).with_name("static")
 COOKIE = "efc_session"
@@ -133,10 +137,59 @@ def _login_page(error: Optional[str] = None, status: int = 200) -> HTTPResponse:
     return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
 
 
-def login_failures(app: Any) -> LoginFailures:
-    if not hasattr(app.ctx, "handoff_logins"):
-        app.ctx.handoff_logins = LoginFailures()
-    return app.ctx.handoff_logins
+def login_throttle(app: Any) -> LoginThrottle:
+    if not hasattr(app.ctx, "login_throttle"):
+        app.ctx.login_throttle = LoginThrottle()
+    throttle: LoginThrottle = app.ctx.login_throttle
+    return throttle
+
+
+def client_address(request: Request) -> str:
+    """The client's address (Sanic's forwarded address when a proxy is configured)."""
+    return str(request.remote_addr or request.ip or "necunoscut")
+
+
+class TooManyAttempts(Exception):
+    """Logins from this client must wait ``seconds``; nothing was checked."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds:.0f} s")
+        self.seconds = max(1, math.ceil(seconds))
+
+    def message(self) -> str:
+        return (
+            "Prea multe încercări de autentificare. Reîncercați peste "
+            f"{count_text(self.seconds, 'o secundă', 'secunde')}."
+        )
+
+
+async def guarded_login(
+    request: Request, scope: str, username: str, check: Callable[[], Awaitable[Optional[T]]]
+) -> Optional[T]:
+    """``check()`` (a password check) under the login throttle of ``scope``.
+
+    Raises :class:`TooManyAttempts` when this address, or this account from this address,
+    must still wait; an account guessed at from everywhere only slows down (see
+    :class:`livechat.limits.LoginThrottle`). Returns what ``check`` returned, None for a
+    failed login.
+    """
+    throttle = login_throttle(request.app)
+    name, address = username[:64].strip().lower(), client_address(request)
+    refusing = [f"{scope}:address:{address}", f"{scope}:pair:{name}|{address}"]
+    account = f"{scope}:account:{name}"
+    wait = throttle.wait(refusing)
+    if wait > 0:
+        logger.warning("%s: logins for %r from %s must wait %.0f s", scope, name, address, wait)
+        raise TooManyAttempts(wait)
+    slowdown = min(throttle.wait([account]), LoginThrottle.ACCOUNT_SLOWDOWN)
+    if slowdown > 0:
+        await asyncio.sleep(slowdown)
+    result = await check()
+    if result is None:
+        throttle.failed([*refusing, account])
+    else:
+        throttle.succeeded(refusing[1:])
+    return result
 
 
 def _set_session_cookie(resp: HTTPResponse, token: str, settings: ChannelSettings) -> None:
@@ -182,19 +235,18 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             refused = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
             return _error(refused) if wants_json else _login_page(refused.message, 400)
-        key = username[:64].strip().lower()
-        if login_failures(request.app).blocked(key):
-            logger.warning("handoff: console logins for %r throttled", key)
-            refused = HandoffError(
-                "too_many_attempts",
-                "Prea multe încercări de autentificare. Reîncercați peste câteva minute.",
-                429,
-            )
-            return _error(refused) if wants_json else _login_page(refused.message, 429)
-        clerk = await passwords.off_loop(service.store.authenticate, username[:64], password[:1024])
+        try:
+            clerk = await guarded_login(
+                request, "console", username,
+                lambda: passwords.off_loop(service.store.authenticate, username[:64], password[:1024]),
+            )  # fmt: skip
+        except TooManyAttempts as wait:
+            refused = HandoffError("too_many_attempts", wait.message(), 429)
+            resp = _error(refused) if wants_json else _login_page(refused.message, 429)
+            resp.headers["Retry-After"] = str(wait.seconds)
+            return resp
         if clerk is None:
             logger.info("handoff: failed console login for %r", username[:64])
-            login_failures(request.app).failed(key)
             refused = HandoffError("bad_credentials", LOGIN_ERROR, 401)
             return _error(refused) if wants_json else _login_page(refused.message, 401)
         now = utcnow()

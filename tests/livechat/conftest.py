@@ -116,6 +116,8 @@ class FakeAgent:
 
     #: Texts the bot never finishes answering (the process "dies" mid-answer).
     hang_on: "set[str]" = set()
+    #: Texts the bot handles without sending anything (Rasa with its action server down).
+    silent_on: "set[str]" = set()
 
     def __init__(self) -> None:
         self.received: List[str] = []
@@ -139,6 +141,8 @@ class FakeAgent:
         out = message.output_channel
         if message.text in FakeAgent.hang_on:
             await asyncio.Event().wait()  # until the server stops and cancels it
+        if message.text in FakeAgent.silent_on:
+            return
         if message.text == PAUSE_TEXT:
             await out.send_text_message(message.sender_id, "Conversația este suspendată.")
             await out.send_custom_json(

@@ -2,7 +2,7 @@
 
 import aiohttp
 
-from livechat.limits import FloodGuard, LoginFailures, RateLimit
+from livechat.limits import FloodGuard, LoginThrottle, RateLimit
 from tests.livechat.conftest import PASSWORD, add_clerk, open_citizen
 
 
@@ -13,14 +13,46 @@ def test_rate_limit_is_a_sliding_window():
     assert rate.allow(10.0) is True  # the event at 0 left the window
 
 
-def test_login_failures_count_only_failures():
-    failures = LoginFailures(limit=2, window=60)
-    assert not failures.blocked("ana", now=0)
-    failures.failed("ana", now=1)
-    failures.failed("ana", now=2)
-    assert failures.blocked("ana", now=3)
-    assert not failures.blocked("ion", now=3)
-    assert not failures.blocked("ana", now=61.5)
+def test_login_delays_grow_after_the_free_failures_and_are_forgotten():
+    throttle = LoginThrottle()
+    free = LoginThrottle.FREE_FAILURES
+    for n in range(free):
+        assert throttle.wait(["ana"], now=n) == 0
+        throttle.failed(["ana"], now=n)
+    last = free - 1
+    assert throttle.wait(["ana"], now=last) == LoginThrottle.BASE_DELAY
+    throttle.failed(["ana"], now=last + 2)  # one more after waiting: the delay doubles
+    assert throttle.wait(["ana"], now=last + 2) == 2 * LoginThrottle.BASE_DELAY
+    assert throttle.wait(["ion"], now=last + 2) == 0
+    assert throttle.wait(["ana"], now=last + 2 + LoginThrottle.FORGET_AFTER) == 0
+
+
+def test_a_blocked_entry_is_never_forgotten_to_make_room():
+    """Wave 1: 6 wrong passwords gave 429, then 10,050 POSTs with distinct usernames
+    emptied the table, and the victim's next wrong password got 401 again."""
+    throttle = LoginThrottle(max_entries=100)
+    for n in range(LoginThrottle.FREE_FAILURES + 1):
+        throttle.failed(["victim"], now=n)
+    blocked_until = throttle.wait(["victim"], now=6)
+    assert blocked_until > 0
+    for n in range(10_050):
+        throttle.failed(["address:sprayer", f"spray{n}"], now=6)
+    assert len(throttle) <= 101
+    assert throttle.wait(["victim"], now=6) == blocked_until
+    # The sprayer itself waits, by its address.
+    assert throttle.wait(["address:sprayer"], now=6) == LoginThrottle.MAX_DELAY
+
+
+def test_entries_whose_wait_is_over_make_room_oldest_failure_first():
+    throttle = LoginThrottle(max_entries=3)
+    throttle.failed(["a"], now=0)
+    throttle.failed(["b"], now=1)
+    throttle.failed(["c"], now=2)
+    throttle.failed(["a"], now=3)  # a is now the most recent
+    throttle.failed(["d"], now=4)  # b (oldest last failure, no wait) makes room
+    assert throttle.wait(["b"], now=4) == 0 and len(throttle) == 3
+    throttle.failed(["b"], now=5)  # c goes now
+    assert set(throttle._entries) == {"a", "d", "b"}  # noqa: SLF001
 
 
 def test_rate_limit_says_how_long_to_wait():
@@ -67,7 +99,7 @@ async def test_citizen_flood_is_refused_and_not_stored(site):
 async def test_password_guessing_is_throttled(site):
     add_clerk(site.service.store, "ana", "Ana Popescu")
     async with aiohttp.ClientSession() as http:
-        for _ in range(5):
+        for _ in range(LoginThrottle.FREE_FAILURES):
             resp = await http.post(
                 f"{site.base}/console/login", json={"username": "ana", "password": "ghicit-123"}
             )
@@ -75,3 +107,23 @@ async def test_password_guessing_is_throttled(site):
         resp = await http.post(f"{site.base}/console/login", json={"username": "Ana", "password": PASSWORD})
         assert resp.status == 429
         assert (await resp.json())["error"] == "too_many_attempts"
+        assert int(resp.headers["Retry-After"]) >= 1
+
+
+async def test_a_stranger_guessing_cannot_lock_the_clerk_out(site):
+    """Wave 1: anyone could lock a clerk out for 5 minutes by guessing wrong on purpose."""
+    add_clerk(site.service.store, "ana", "Ana Popescu")
+    stranger = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+    async with aiohttp.ClientSession(connector=stranger) as http:
+        statuses = []
+        for _ in range(LoginThrottle.FREE_FAILURES + 3):
+            resp = await http.post(
+                f"{site.base}/console/login", json={"username": "ana", "password": "ghicit-123"}
+            )
+            statuses.append(resp.status)
+        assert statuses[: LoginThrottle.FREE_FAILURES] == [401] * LoginThrottle.FREE_FAILURES
+        assert set(statuses[LoginThrottle.FREE_FAILURES :]) == {429}
+    # Ana, from her own address, gets in (slowed by at most a couple of seconds).
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(f"{site.base}/console/login", json={"username": "ana", "password": PASSWORD})
+        assert resp.status == 200

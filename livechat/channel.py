@@ -147,7 +147,7 @@ def _client_id(frame: Dict[str, Any]) -> Optional[str]:
     return value[:64] if isinstance(value, str) else None
 
 
-async def citizen_session(service: HandoffService, ws: Any) -> None:
+async def citizen_session(service: HandoffService, ws: Any, address: Optional[str] = None) -> None:
     """Serve one citizen websocket until it closes.
 
     Floods are refused per conversation by the service (``citizen_messages_per_minute``).
@@ -170,7 +170,7 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                         raise HandoffError("already_started", "Conversația este deja deschisă.")
                     requested = frame.get("conversation_id")
                     try:
-                        welcome = await service.open_citizen(requested or None, ws)
+                        welcome = await service.open_citizen(requested or None, ws, address)
                     except DatabaseUnavailable:
                         # Told, then closed: the widget reconnects with back-off and
                         # resumes by itself once the database is back.
@@ -186,7 +186,7 @@ async def citizen_session(service: HandoffService, ws: Any) -> None:
                     )
                 elif kind == "message":
                     message = await service.citizen_message(
-                        conversation_id, frame.get("text"), frame.get("payload"), ws, client_id
+                        conversation_id, frame.get("text"), frame.get("payload"), ws, client_id, address
                     )
                     await ws.send(
                         _frame({"type": "ack", "client_id": client_id, "message": message.as_json()})
@@ -272,7 +272,7 @@ class WebsiteChannel(InputChannel):
 
         @bp.websocket(f"{CHANNEL_PATH}/ws")
         async def citizen_socket(request: Request, ws: Any) -> None:
-            await citizen_session(request.app.ctx.handoff, ws)
+            await citizen_session(request.app.ctx.handoff, ws, str(request.remote_addr or request.ip))
 
         return bp
 

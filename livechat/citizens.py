@@ -34,10 +34,27 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class CitizenSide(BotSide):
     """What a citizen's websocket asks of the live chat."""
 
-    async def open_citizen(self, conversation_id: Optional[str], ws: Any) -> Dict[str, Any]:
-        """Start or resume a conversation on ``ws``; the welcome frame carries the history."""
+    async def open_citizen(
+        self, conversation_id: Optional[str], ws: Any, address: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """Start or resume a conversation on ``ws``; the welcome frame carries the history.
+
+        ``address`` is the client's: it may open only so many new conversations an hour."""
         now = self.clock()
         if conversation_id is None:
+            if address is not None:
+                verdict = self.new_conversations.check(address, now.timestamp())
+                if not verdict.allowed:
+                    logger.warning("handoff: %s opens too many conversations", address)
+                    minutes = max(1, -(-verdict.retry_after // 60))
+                    raise HandoffError(
+                        "too_many_conversations",
+                        "Ați deschis prea multe conversații noi de pe această conexiune. "
+                        "Continuați în conversația deschisă sau reveniți peste "
+                        f"{count_text(minutes, 'un minut', 'minute')}.",
+                        status=429,
+                        retry_after=verdict.retry_after,
+                    )
             conversation = self.store.create_conversation(now)
         else:
             conversation = self._conversation(conversation_id)
@@ -80,6 +97,7 @@ class CitizenSide(BotSide):
         payload: Any = None,
         ws: Any = None,
         client_id: Optional[str] = None,
+        address: Optional[str] = None,
     ) -> Message:
         """Archive and store what the citizen wrote, then route it to the bot or the clerk.
 
@@ -99,7 +117,7 @@ class CitizenSide(BotSide):
         earlier = self.store.message_by_message_id(conversation.id, message_id)
         if earlier is not None:
             return earlier  # a resend after a reconnect: stored once
-        await self._check_flood(conversation.id)
+        await self._check_flood(conversation.id, address)
         data = {"payload": payload} if payload else None
         paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
         archived = dict(data or {})
@@ -132,13 +150,17 @@ class CitizenSide(BotSide):
                 self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
         return message
 
-    async def _check_flood(self, conversation_id: str) -> None:
-        """Refuse a message over the per-minute limit (nothing stored), and archive the
-        first refusal of each flood for the auditors."""
-        verdict = self.floods.check(conversation_id, self.clock().timestamp())
+    async def _check_flood(self, conversation_id: str, address: Optional[str] = None) -> None:
+        """Refuse a message over the per-minute limit of its conversation or of its client
+        address (nothing stored), and archive the first refusal of each flood."""
+        now = self.clock().timestamp()
+        verdict = self.floods.check(conversation_id, now)
+        limit = self.settings.citizen_messages_per_minute
+        if verdict.allowed and address is not None:
+            verdict = self.address_floods.check(address, now)
+            limit = self.settings.address_messages_per_minute
         if verdict.allowed:
             return
-        limit = self.settings.citizen_messages_per_minute
         if verdict.first_refusal:
             logger.warning(
                 "handoff: conversation %s sends more than %d messages a minute", conversation_id, limit

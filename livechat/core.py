@@ -74,6 +74,9 @@ class ServiceCore:
         # Ids of the messages this process is handing to the bot right now.
         self._in_flight: Set[int] = set()
         self.floods = FloodGuard(settings.citizen_messages_per_minute)
+        # The same limits per client address, over all its conversations.
+        self.address_floods = FloodGuard(settings.address_messages_per_minute)
+        self.new_conversations = FloodGuard(settings.address_conversations_per_hour, window=3600.0)
         self._tasks: Set["asyncio.Task[Any]"] = set()
 
     def attach_bot(

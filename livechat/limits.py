@@ -58,8 +58,9 @@ class FloodGuard:
 
     WINDOW = 60.0
 
-    def __init__(self, per_minute: int, max_conversations: int = 10_000) -> None:
+    def __init__(self, per_minute: int, max_conversations: int = 10_000, window: float = 60.0) -> None:
         self.per_minute = per_minute
+        self.WINDOW = window
         self.max_conversations = max_conversations
         self._rates: Dict[str, RateLimit] = {}
         self._refusing: Set[str] = set()

@@ -36,6 +36,8 @@ _DEFAULTS: Dict[str, Any] = {
     "redis_url": None,
     "redis_channel": "efunctionar:handoff",
     "citizen_messages_per_minute": 20,
+    "address_messages_per_minute": 60,
+    "address_conversations_per_hour": 30,
 }
 
 
@@ -53,6 +55,10 @@ class ChannelSettings:
     citizen_messages_per_minute: a conversation sending more than this in any 60 s gets
         "vă rugăm să așteptați" and the extra messages are refused (not stored), until
         the rate drops; the widget resends them by itself.
+    address_messages_per_minute: the same over every conversation of one client address
+        (one client opening 50 conversations was not limited at all in wave 1).
+    address_conversations_per_hour: new conversations one client address may open in any
+        hour; more get "too_many_conversations" (the open ones go on).
     """
 
     session_ttl_minutes: float = 480
@@ -63,6 +69,8 @@ class ChannelSettings:
     redis_url: Optional[str] = None
     redis_channel: str = "efunctionar:handoff"
     citizen_messages_per_minute: int = 20
+    address_messages_per_minute: int = 60
+    address_conversations_per_hour: int = 30
 
     @property
     def session_ttl(self) -> dt.timedelta:
@@ -100,12 +108,17 @@ class ChannelSettings:
             if number <= 0:
                 raise ValueError(f"credentials.yml: livechat.channel.WebsiteChannel: {key} must be positive")
             values[key] = number
-        limit = values["citizen_messages_per_minute"]
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-            raise ValueError(
-                "credentials.yml: livechat.channel.WebsiteChannel: citizen_messages_per_minute: "
-                f"a whole number above 0 is needed, got {limit!r}"
-            )
+        for key in (
+            "citizen_messages_per_minute",
+            "address_messages_per_minute",
+            "address_conversations_per_hour",
+        ):
+            limit = values[key]
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+                raise ValueError(
+                    f"credentials.yml: livechat.channel.WebsiteChannel: {key}: "
+                    f"a whole number above 0 is needed, got {limit!r}"
+                )
         if not isinstance(values["cookie_secure"], bool):
             raise ValueError("credentials.yml: livechat.channel.WebsiteChannel: cookie_secure: true or false")
         return cls(**values)

@@ -127,3 +127,44 @@ async def test_a_stranger_guessing_cannot_lock_the_clerk_out(site):
     async with aiohttp.ClientSession() as http:
         resp = await http.post(f"{site.base}/console/login", json={"username": "ana", "password": PASSWORD})
         assert resp.status == 200
+
+
+async def test_one_client_address_is_limited_across_its_conversations(schedule_file, tmp_path, monkeypatch):
+    """Wave 1 counted per conversation only: one client opened 50 conversations and got
+    1,000 of 1,000 messages accepted and archived in 9.6 s."""
+    from tests.livechat.conftest import running_site
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'limits.db'}")
+    limits = {"housekeeping_seconds": 0.2, "address_messages_per_minute": 5,
+              "address_conversations_per_hour": 3}  # fmt: skip
+    async with running_site(limits) as site, aiohttp.ClientSession() as http:
+        citizens = [await open_citizen(http, site.ws_base) for _ in range(3)]
+        # A fourth new conversation from the same address is refused, saying why.
+        ws = await http.ws_connect(f"{site.ws_base}/webhooks/website/ws")
+        await ws.send_json({"type": "hello", "conversation_id": None})
+        refused = await ws.receive_json(timeout=10)
+        assert refused["type"] == "error" and refused["code"] == "too_many_conversations"
+        # An open conversation can still be resumed.
+        again, _ = await open_citizen(http, site.ws_base, citizens[0][1]["conversation_id"])
+        await again.ws.close()
+        accepted = refused_messages = 0
+        for n in range(9):
+            citizen = citizens[n % 3][0]
+            await citizen.send({"type": "message", "text": f"mesaj {n}", "client_id": f"m{n}"})
+            while True:
+                frame = await citizen.ws.receive_json(timeout=10)
+                if frame.get("client_id") == f"m{n}" and frame["type"] in ("ack", "error"):
+                    break
+            if frame["type"] == "ack":
+                accepted += 1
+            else:
+                assert frame["code"] == "too_fast"
+                refused_messages += 1
+        assert (accepted, refused_messages) == (5, 4)
+        stored = sum(
+            len([m for m in site.service.store.transcript(w["conversation_id"]) if m.sender == "citizen"])
+            for _, w in citizens
+        )
+        assert stored == 5
+        for citizen, _ in citizens:
+            await citizen.ws.close()

@@ -156,6 +156,10 @@ def _blank_to_none(value: Any) -> Optional[str]:
     return value or None
 
 
+#: The years an audit search may name (the archive began in 2025; far dates overflow).
+MIN_YEAR, MAX_YEAR = 2000, 2999
+
+
 def _parse_time(value: DateInput, which: str, *, end_of_day: bool) -> Optional[datetime]:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -178,6 +182,12 @@ def _parse_time(value: DateInput, which: str, *, end_of_day: bool) -> Optional[d
             ) from None
     else:
         raise InvalidQuery(f"Data ({which}) nu este validă: {value!r}.")
+    given = day if day is not None else moment
+    assert given is not None
+    shown = given.isoformat()
+    if not MIN_YEAR <= given.year <= MAX_YEAR:
+        # 0001-01-01 in Bucharest is before year 1 in UTC: OverflowError, a 500 in wave 1.
+        raise InvalidQuery(f"Data „{shown}” ({which}) trebuie să fie între anii {MIN_YEAR} și {MAX_YEAR}.")
     if day is not None:
         if end_of_day:
             day += timedelta(days=1)

@@ -32,6 +32,7 @@ from websockets.exceptions import ConnectionClosed
 
 import rasa_patches
 from archive.turns import BOT_ARCHIVE_METADATA, bot_archive_metadata
+from livechat import door
 from livechat.buttons import SAFE_URL as _SAFE_URL
 from livechat.buttons import clean_buttons
 from livechat.errors import HandoffError, database_unavailable
@@ -134,9 +135,9 @@ def parse_frame(raw: Any) -> Dict[str, Any]:
             status=413,
         )
     try:
-        frame = json.loads(raw)
-    except ValueError:
-        raise HandoffError("malformed", "Mesajul primit nu este JSON valid; nu a fost trimis.") from None
+        frame = door.parse_json(raw, max_bytes=MAX_FRAME_BYTES)
+    except door.Refused as refused:
+        raise HandoffError(refused.code, refused.message, status=refused.status) from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise HandoffError("malformed", "Mesajul primit nu are câmpul „type”; nu a fost trimis.")
     return frame

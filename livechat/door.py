@@ -6,9 +6,10 @@ refused message gets a clear error and no reply, and nothing is recorded — so 
 never answers a message the archive would then refuse.
 """
 
+import json
 import re
 import unicodedata
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from livechat.settings import MAX_MESSAGE_CHARS
 
@@ -77,3 +78,33 @@ def check_conversation_id(conversation_id: Any) -> Optional[str]:
             "cifre sau . _ : @ -, fără „_” la început.",
         )
     return conversation_id
+
+
+#: How deeply a JSON body or frame may nest lists and objects.
+MAX_JSON_DEPTH = 20
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_json(raw: Union[str, bytes], *, max_bytes: int) -> Any:
+    """A JSON text within ``max_bytes`` and :data:`MAX_JSON_DEPTH`, or :class:`Refused`
+    (a frame nested 1,000 deep made wave 1's parser recurse out: a closed socket, a 500)."""
+    if len(raw) > max_bytes:
+        raise Refused("too_large", f"Cererea depășește {max_bytes // 1024} KB.", status=413)
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise Refused("malformed", "Mesajul primit nu este JSON valid; nu a fost trimis.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise Refused("malformed", "Mesajul are prea multe niveluri de date încuibărite; nu a fost trimis.")
+    return value

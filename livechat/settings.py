@@ -30,6 +30,7 @@ def clerk_grace() -> dt.timedelta:
 _DEFAULTS: Dict[str, Any] = {
     "session_ttl_minutes": 480,
     "cookie_secure": False,
+    "hsts_seconds": 0,
     "housekeeping_seconds": 5.0,
     "citizen_queue_grace_seconds": 300.0,
     "turn_sink": None,
@@ -46,6 +47,7 @@ class ChannelSettings:
     """Attributes:
     session_ttl_minutes: a console login lasts this long, then the clerk logs in again.
     cookie_secure: send the session cookie only over HTTPS (set true behind TLS).
+    hsts_seconds: behind HTTPS, send ``Strict-Transport-Security: max-age=…`` (0: not).
     housekeeping_seconds: how often presence, grace periods and closing time are checked.
     citizen_queue_grace_seconds: a queued citizen whose page is gone this long leaves the queue.
     turn_sink: ``package.module.Class`` archiving every turn (see livechat.archive).
@@ -63,6 +65,7 @@ class ChannelSettings:
 
     session_ttl_minutes: float = 480
     cookie_secure: bool = False
+    hsts_seconds: int = 0
     housekeeping_seconds: float = 5.0
     citizen_queue_grace_seconds: float = 300.0
     turn_sink: Optional[str] = None
@@ -119,6 +122,12 @@ class ChannelSettings:
                     f"credentials.yml: livechat.channel.WebsiteChannel: {key}: "
                     f"a whole number above 0 is needed, got {limit!r}"
                 )
+        hsts = values["hsts_seconds"]
+        if isinstance(hsts, bool) or not isinstance(hsts, int) or hsts < 0:
+            raise ValueError(
+                "credentials.yml: livechat.channel.WebsiteChannel: hsts_seconds: a whole number "
+                f"of seconds (0 to turn it off), got {hsts!r}"
+            )
         if not isinstance(values["cookie_secure"], bool):
             raise ValueError("credentials.yml: livechat.channel.WebsiteChannel: cookie_secure: true or false")
         return cls(**values)

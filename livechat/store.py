@@ -647,6 +647,8 @@ class HandoffStore:
         """One message of the conversation, or None (also for another conversation's id)."""
         if not isinstance(message_id, int) or isinstance(message_id, bool):
             return None
+        if not 0 < message_id < 2**63:  # no row has it, and SQLite cannot even compare it
+            return None
         with self.session_scope() as connection:
             row = connection.execute(
                 sa.select(messages).where(

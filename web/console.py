@@ -51,6 +51,7 @@ from livechat.settings import ChannelSettings
 from livechat.store import Clerk
 from livechat.tables import CLERK, QUEUED, utcnow
 from storage import passwords
+from web.security import SECURITY_HEADERS, BadBody, json_object, same_origin
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,16 +63,6 @@ CONSOLE_FILES = {
     "console.css": "text/css; charset=utf-8",
 }
 LOGIN_ERROR = "Utilizator sau parolă greșită."
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
-}
 
 
 def _error(error: HandoffError) -> HTTPResponse:
@@ -85,14 +76,13 @@ def _json(data: Any, status: int = 200) -> HTTPResponse:
 
 
 def _body(request: Request) -> Dict[str, Any]:
-    """The JSON object of a request, or HandoffError("malformed")."""
+    """The JSON object of a request (:func:`web.security.json_object`), or HandoffError."""
+    if not request.body:
+        return {}  # an action without parameters (takeover, release)
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise HandoffError("malformed", "Cererea nu conține JSON valid.") from None
-    if not isinstance(body, dict):
-        raise HandoffError("malformed", "Cererea trebuie să fie un obiect JSON.")
-    return body
+        return json_object(request)
+    except BadBody as bad:
+        raise HandoffError(bad.code, bad.message, status=bad.status) from None
 
 
 def current_clerk(request: Request) -> Optional[Clerk]:
@@ -357,6 +347,11 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.websocket("/console/ws")
     async def console_socket(request: Request, ws: Any) -> None:
         service: HandoffService = request.app.ctx.handoff
+        if not same_origin(request):
+            # A page of another site opening the socket with a clerk's cookie gets nothing.
+            logger.warning("handoff: console socket from %r refused", request.headers.get("origin"))
+            await ws.close(code=4403, reason="cross-origin")
+            return
         clerk = current_clerk(request)
         if clerk is None:
             await ws.send(

@@ -50,6 +50,7 @@ from forms_catalog.links import FORMS_PREFIX
 from forms_catalog.model import Field
 from forms_catalog.stamp import MAX_TYPED_NAME
 from forms_catalog.validators import VALIDATOR_HINTS
+from web.security import SECURITY_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -58,17 +59,6 @@ FORM_FILES = {
     "form.js": ("form.js", "application/javascript; charset=utf-8"),
     "form.css": ("form.css", "text/css; charset=utf-8"),
     "signature_pad.umd.min.js": ("vendor/signature_pad.umd.min.js", "application/javascript; charset=utf-8"),
-}
-# The same policy as the console's (web/console.py): scripts and styles only from files.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    ),
 }
 
 # A drawn signature is at most 2 MB of PNG (forms_catalog.stamp), a third more in base64;

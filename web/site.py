@@ -16,7 +16,7 @@
 import asyncio
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
@@ -27,6 +27,7 @@ from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
 from web import audit, console, forms
+from web.security import SECURITY_HEADERS, add_headers, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Files the widget and the demo page load, and nothing else from the folder.
@@ -51,6 +52,21 @@ class WebsiteChannel(channel.WebsiteChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(on_new_message)
+        hsts_seconds = self.settings.hsts_seconds
+
+        @bp.middleware("request")
+        async def refuse_other_sites(request: Request) -> Optional[HTTPResponse]:
+            if needs_same_origin(request) and not same_origin(request):
+                return response.json(
+                    {"error": "cross_origin",
+                     "message": "Cererea vine de pe alt site; nu s-a schimbat nimic."},
+                    status=403, headers=SECURITY_HEADERS,
+                )  # fmt: skip
+            return None
+
+        @bp.middleware("response")
+        async def security_headers(request: Request, resp: HTTPResponse) -> None:
+            add_headers(resp, hsts_seconds)
 
         @bp.route(f"{channel.CHANNEL_PATH}/static/<name>", methods=["GET"])
         async def static_file(request: Request, name: str) -> HTTPResponse:

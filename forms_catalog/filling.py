@@ -71,6 +71,7 @@ NO = frozenset({"nu", "nu e corect", "nu este corect", "gresit"})
 _CORRECTION = re.compile(
     r"^(?:am gresit|gresit|vreau sa (?:corectez|modific|schimb)|corectez|modific|schimb)\b"
 )
+MAX_CORRECTION_WORDS = 6
 # Words of a label that say nothing about which field it is.
 _STOP_WORDS = frozenset(
     {"si", "sau", "de", "din", "la", "cu", "pe", "in", "al", "ale", "a", "ul", "le", "lui", "pentru", "care"}
@@ -273,7 +274,8 @@ def answer(
     folded = fold(text)
     if folded in STOP_COMMANDS:
         return Outcome(state, [STOPPED], stopped=True)
-    if _CORRECTION.match(folded):
+    # A short message only: "Schimb de locuință cu vecinul…" is the content of a petition.
+    if _CORRECTION.match(folded) and len(folded.split()) <= MAX_CORRECTION_WORDS:
         target = correction_field(form, text)
         if target is None:
             return Outcome(state, [WHICH_FIELD])

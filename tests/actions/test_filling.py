@@ -314,6 +314,13 @@ async def test_a_correction_names_its_field_as_citizens_write_it(text: str, fiel
     assert field not in chat.answers
 
 
+async def test_a_long_answer_that_starts_like_a_correction_is_an_answer() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Schimb de locuință propus de vecinul meu de la etajul doi")
+    assert chat.answers == {"nume_prenume": "Schimb de locuință propus de vecinul meu de la etajul doi"}
+
+
 async def test_a_correction_that_names_no_field_asks_which(no_database: Path) -> None:
     chat = Chat()
     await through_the_applicant(chat)

@@ -9,7 +9,7 @@ the real ``python -m forms_catalog verify-pdf``.
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import aiohttp
 import pytest
@@ -120,3 +120,33 @@ async def test_a_value_refused_by_the_validators_fills_nothing(chat_env, monkeyp
         "corectă; verificați CNP-ul. Vă rog să o completați pe pagina formularului."
     )
     assert not chat_env.exists() or not list(chat_env.iterdir())
+
+
+class RefusesFormFilled:
+    """A turn sink that archives nothing but refuses the ``form_filled`` turn."""
+
+    recorded: List[Any] = []
+
+    async def record(self, turn: Any) -> None:
+        from livechat.archive import ArchiveError
+
+        if turn.event == "form_filled":
+            raise ArchiveError("disk full (test)")
+        RefusesFormFilled.recorded.append(turn)
+
+
+async def test_a_pdf_whose_sha256_cannot_be_archived_is_not_sent_and_not_kept(chat_env) -> None:
+    RefusesFormFilled.recorded = []
+    credentials = {"housekeeping_seconds": 0.2, "turn_sink": f"{__name__}.RefusesFormFilled"}
+    async with running_site(credentials) as site, aiohttp.ClientSession() as http:
+        site.app.ctx.agent = FillingAgent()
+        citizen, _ = await open_citizen(http, site.ws_base)
+        await citizen.send({"type": "message", "text": "Confirmați", "payload": "/affirm", "client_id": "c1"})
+        error = await citizen.next("error", code="archive_failed", timeout=30)
+        assert error["message"].startswith("Cererea completată nu a putut fi înregistrată în arhivă")
+        with pytest.raises(AssertionError):  # nothing else comes
+            await citizen.next("message", sender="bot", text=None, timeout=1)
+        await citizen.ws.close()
+    assert citizen.frames and not any(LINK.search(str(frame)) for frame in citizen.frames)
+    assert not any(LINK.search(t.text or "") for t in RefusesFormFilled.recorded)
+    assert list(chat_env.iterdir()) == []

@@ -52,7 +52,7 @@ def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
     url = pdf_url(form.id)
     return [
         {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url},
-        {"title": "Completează acum", "payload": f'/fill_form{{"form": "{form.id}"}}'},
+        {"title": "Completați acum", "payload": f'/fill_form{{"form": "{form.id}"}}'},
     ]
 
 
@@ -125,32 +125,3 @@ class ActionAnswerProcedure(Action):
             # department of the works part when it is known).
             utter_redirect(dispatcher, works or text, MIXED)
         return events
-
-
-class ActionOfferForm(Action):
-    """The citizen wants to fill a form now: the interactive PDF and how to sign it."""
-
-    def name(self) -> Text:
-        return "action_offer_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        catalog = load_catalog()
-        form_id = requested_form_id(tracker)
-        if form_id is None or form_id not in catalog.forms:
-            ask_which_form(dispatcher, catalog, None, "fill_form")
-            return []
-        form = catalog.get(form_id)
-        url = pdf_url(form.id)
-        dispatcher.utter_message(
-            text=(
-                f"Formularul „{form.title}” este un PDF interactiv: îl deschideți pe telefon, "
-                "tabletă sau calculator, completați câmpurile și îl semnați în câmpul de "
-                "semnătură (de exemplu în Adobe Acrobat Reader sau în aplicația de PDF a "
-                "telefonului). Apoi îl depuneți așa cum se arată mai jos."
-            ),
-            buttons=[{"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}],
-        )
-        dispatcher.utter_message(text=catalog.card_sections(form.id)["submit"])
-        return [SlotSet("form", form.id)]

@@ -6,7 +6,8 @@ import logging
 import re
 from typing import Any, Dict, Optional, Sequence
 
-from livechat import archive
+from forms_catalog.filling import FILLED_FORM
+from livechat import archive, filled_forms
 from livechat.archive import ArchiveError, Turn
 from livechat.copy import (
     BOT_NAME,
@@ -280,6 +281,9 @@ class BotSide(ConsoleViews):
                 conversation = self.store.conversation(conversation_id)
                 if hint is not None and conversation is not None:
                     await self._deliver_hint(conversation, hint)
+            return
+        if isinstance(custom, dict) and FILLED_FORM in custom:  # the chat's guided filling ended
+            await filled_forms.deliver(self, conversation_id, custom[FILLED_FORM])
             return
         if isinstance(handoff, dict) and handoff.get("action") == PAUSE_ACTION:
             await self.pause(

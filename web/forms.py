@@ -7,6 +7,8 @@
                                    sealed PDF as a download; 400 with an error per field
 ``GET  /formulare/static/<file>``  the page's script and style, and the vendored
                                    ``signature_pad`` (web/static/vendor/)
+``GET  /formulare/completate/      a PDF filled and sealed in the chat, while it is kept
+<token>.pdf``                      (forms_catalog/filled.py, livechat/filled_forms.py)
 =================================  ===================================================
 
 The page is generated from the same catalog fields as the PDF, and the POST checks every
@@ -46,6 +48,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from forms_catalog import FieldValidationError, Form, Section, load_catalog
+from forms_catalog.filled import DOWNLOAD_PREFIX, FilledStore
 from forms_catalog.links import FORMS_PREFIX
 from forms_catalog.model import Field
 from forms_catalog.stamp import MAX_TYPED_NAME
@@ -586,6 +589,33 @@ async def submit_form(request: Request, form_id: str) -> HTTPResponse:
     )
 
 
+FILLED_GONE = (
+    "Documentul nu mai este disponibil: linkul a expirat sau nu este corect. Completați "
+    "cererea din nou în chat sau pe pagina formularului."
+)
+
+
+async def filled_pdf(request: Request, name: str) -> HTTPResponse:
+    """``GET /formulare/completate/<token>.pdf``: a PDF filled and sealed in the chat
+    (livechat/filled_forms.py), while it is kept; a Romanian 404 otherwise."""
+    from forms_catalog.seal import document_sha256
+
+    token = name[: -len(".pdf")] if name.endswith(".pdf") else ""
+    store = request.app.ctx.filled_store
+    pdf = await asyncio.get_running_loop().run_in_executor(None, store.read, token)
+    if pdf is None:
+        return response.text(FILLED_GONE, status=404, headers=SECURITY_HEADERS)
+    return response.raw(
+        pdf,
+        content_type="application/pdf",
+        headers={
+            **SECURITY_HEADERS,
+            "Content-Disposition": 'attachment; filename="cerere-completata.pdf"',
+            "X-Document-SHA256": document_sha256(pdf),
+        },
+    )
+
+
 async def static_file(request: Request, name: str) -> HTTPResponse:
     if name not in FORM_FILES:
         return response.text("Fișier inexistent.", status=404, headers=SECURITY_HEADERS)
@@ -635,8 +665,10 @@ def add_routes(bp: Blueprint, settings: Any = None) -> None:
         app.ctx.form_seal = await loop.run_in_executor(None, load_form_seal)
         app.ctx.form_fill_slots = asyncio.Semaphore(FILL_SLOTS)
         app.ctx.form_fill_waiting = 0
+        app.ctx.filled_store = FilledStore.from_env()  # the PDFs filled in the chat
 
     bp.add_route(
         submit_form, f"{FORMS_PREFIX}/<form_id>", methods=["POST"], stream=True, name="form_page_submit"
     )
     bp.add_route(static_file, f"{FORMS_PREFIX}/static/<name>", methods=["GET"], name="form_page_static")
+    bp.add_route(filled_pdf, f"{DOWNLOAD_PREFIX}/<name>", methods=["GET"], name="form_page_filled")

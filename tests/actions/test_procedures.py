@@ -1,7 +1,7 @@
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.procedures import ASPECT_BY_INTENT, FULL_CARD, ActionAnswerProcedure, ActionOfferForm
+from actions.procedures import ASPECT_BY_INTENT, FULL_CARD, ActionAnswerProcedure
 from forms_catalog import CATEGORIES, load_catalog
 from tests.actions.helpers import form_entity, run_action, tracker_after, user_event
 
@@ -68,21 +68,6 @@ async def test_every_form_card_renders_every_aspect(form_id: str) -> None:
     for message in messages:
         assert message["text"].strip()
         assert "None" not in message["text"] and "{" not in message["text"]
-
-
-async def test_fill_form_gives_the_interactive_pdf_and_where_to_submit() -> None:
-    messages, events = await run_action(
-        ActionOfferForm(), ask("vreau sa completez", "fill_form", form_entity("petitie"))
-    )
-    assert messages[0]["buttons"][0]["url"].endswith("/formulare/petitie.pdf")
-    assert "semna" in messages[0]["text"]
-    assert messages[1]["text"] == load_catalog().card_sections("petitie")["submit"]
-    assert events == [SlotSet("form", "petitie")]
-
-
-async def test_fill_form_without_a_form_asks_which_one() -> None:
-    messages, _ = await run_action(ActionOfferForm(), ask("vreau sa completez o cerere", "fill_form"))
-    assert len(messages[0]["buttons"]) == len(CATEGORIES)
 
 
 # -- a procedure question that also asks about works (issue 15) -----------------------------

@@ -39,6 +39,7 @@ SYSTEM_EVENTS = {
     "insult_warning": "Avertisment pentru limbaj jignitor",
     "flagged": "Conversație marcată pentru verificare",
     "purged": "Turele mai vechi decât perioada de păstrare au fost șterse",
+    "form_filled": "Cererea a fost completată în chat și sigilată (amprenta SHA-256 în detalii)",
 }
 
 #: Flags added automatically from a turn's event or intent (see README, "Flags").

@@ -168,7 +168,12 @@ class BotSide(ConsoleViews):
             return
         from rasa.core.channels.channel import UserMessage
 
-        self._answering[conversation_id] = 0
+        # Messages of one conversation may be in flight together (Rasa takes them in turn):
+        # a running count of the bot's outputs, read before and after, is never reset
+        # under another message's feet.
+        in_flight = self._answering.setdefault(conversation_id, [0, 0])
+        in_flight[0] += 1
+        before = in_flight[1]
         try:
             await self.on_new_message(
                 UserMessage(
@@ -191,14 +196,18 @@ class BotSide(ConsoleViews):
             )
             return
         finally:
-            answers = self._answering.pop(conversation_id, 0)
-        if answers == 0:
+            silent = in_flight[1] == before
+            in_flight[0] -= 1
+            if in_flight[0] == 0:
+                self._answering.pop(conversation_id, None)
+        if silent:
             await self._unanswered(conversation_id, text)
 
     def _answered(self, conversation_id: str) -> None:
         """The bot sent something for a message it is handling (see :meth:`_ask_bot`)."""
-        if conversation_id in self._answering:
-            self._answering[conversation_id] += 1
+        in_flight = self._answering.get(conversation_id)
+        if in_flight is not None:
+            in_flight[1] += 1
 
     async def _unanswered(self, conversation_id: str, text: str) -> None:
         """Rasa handled the message but nothing reached the citizen: the action server is

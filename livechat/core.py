@@ -10,7 +10,7 @@ requests for a person), :mod:`livechat.citizens` (the citizen's socket),
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set
 
 from livechat.archive import ArchiveError, Turn, TurnSink
 from livechat.copy import (
@@ -69,8 +69,8 @@ class ServiceCore:
         self.output_for: Optional[OutputFactory] = None
         self.parse: Optional[Parser] = None
         self.handled: Optional[Handled] = None
-        # Conversation -> messages the bot sent while handling its current message.
-        self._answering: Dict[str, int] = {}
+        # Conversation -> [its messages the bot is handling, outputs the bot sent meanwhile].
+        self._answering: Dict[str, List[int]] = {}
         # Ids of the messages this process is handing to the bot right now.
         self._in_flight: Set[int] = set()
         self.floods = FloodGuard(settings.citizen_messages_per_minute)

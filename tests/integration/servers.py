@@ -122,3 +122,22 @@ def start_assistant(
         assistant.stop()
         raise
     return assistant
+
+
+def say(assistant: "Assistant", sender: str, text: str) -> List[Dict[str, object]]:
+    """The bot's replies to ``text`` from ``sender`` over the REST webhook (HTTP 200)."""
+    import json
+
+    request = urllib.request.Request(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200
+        replies: List[Dict[str, object]] = json.loads(response.read())
+        return replies
+
+
+def texts(replies: List[Dict[str, object]]) -> str:
+    return "\n".join(str(r.get("text", "")) for r in replies)

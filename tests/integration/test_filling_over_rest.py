@@ -4,19 +4,11 @@ fill the PDF, the confirmed filling ends with the summary and the form page."""
 
 import pytest
 
-from tests.integration.servers import start_assistant
-from tests.integration.test_citizens_as_they_write import say, texts
+from tests.integration.servers import say, texts
 
 pytestmark = pytest.mark.integration
 
 CHECK_DIGIT = "CNP: Cifra de control a CNP-ului (ultima cifră) nu este corectă; verificați CNP-ul."
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory):
-    running = start_assistant(tmp_path_factory.mktemp("servers"))
-    yield running
-    running.stop()
 
 
 def test_a_petition_filled_in_the_chat_with_a_cnp_corrected(assistant) -> None:

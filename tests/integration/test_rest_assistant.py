@@ -3,35 +3,13 @@
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
-from tests.integration.servers import start_assistant
+from tests.integration.servers import say, texts
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory):
-    running = start_assistant(tmp_path_factory.mktemp("servers"))
-    yield running
-    running.stop()
-
-
-def say(assistant, sender: str, text: str) -> List[Dict[str, Any]]:
-    request = urllib.request.Request(
-        f"{assistant.rasa_url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 200
-        return json.loads(response.read())
-
-
-def texts(replies: List[Dict[str, Any]]) -> str:
-    return "\n".join(r.get("text", "") for r in replies)
 
 
 def test_greeting_states_that_the_conversation_is_recorded(assistant) -> None:

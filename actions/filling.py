@@ -22,9 +22,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.contacts import contact_text, registratura
 from actions.handoff import hand_over
+from actions.procedures import ASPECT_BY_INTENT
+from actions.schedule import schedule_answer
+from actions.scope import utter_redirect
 from actions.settings import PUBLIC_BASE_URL
 from forms_catalog import Form, form_page_url, load_catalog
+from forms_catalog.errors import FieldValidationError
 from forms_catalog.filling import (
     STOP_COMMANDS,
     STOPPED,
@@ -34,6 +39,7 @@ from forms_catalog.filling import (
     FillState,
     answer,
     filled_form_payload,
+    is_command,
     next_field,
     question,
     start,
@@ -57,8 +63,76 @@ SUMMARY_BUTTONS = [
 ]
 
 
+# A question asked in the middle of the filling is answered, then the same field is asked
+# again: only when the NLU is sure of it and the message is not a plausible answer to the
+# field (it fails the field's validator, or it asks: "?"), so that a petition's text about
+# sewage stays an answer.
+INTERRUPTIONS = frozenset(
+    {*ASPECT_BY_INTENT, "ask_procedure", "ask_schedule", "ask_location", "ask_contact"}
+    | {"out_of_scope_infrastructure", "bot_challenge"}
+)
+INTERRUPTION_CONFIDENCE = 0.8
+BACK_TO_THE_FORM = "Revenim la completarea cererii."
+
+
 def _intent(tracker: Tracker) -> Optional[Text]:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _confidence(tracker: Tracker) -> float:
+    value = (tracker.latest_message.get("intent") or {}).get("confidence")
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def _is_interruption(tracker: Tracker, form: Form, state: FillState, text: Text) -> bool:
+    """A confident question that is not a plausible answer to the current field.
+
+    A long text field (a petition's content) takes any text as its answer, questions
+    included; elsewhere a question mark, or a value the field's validator refuses, is
+    a question rather than an answer.
+    """
+    if _intent(tracker) not in INTERRUPTIONS or _confidence(tracker) < INTERRUPTION_CONFIDENCE:
+        return False
+    if is_command(text):
+        return False
+    item = next_field(form, state)
+    if item is None:  # the summary: its answers are yes, no, or a correction
+        return True
+    if item.multiline:
+        return False
+    if text.rstrip().endswith("?") or item.type == "checkbox":
+        return True
+    try:
+        item.clean(text)
+    except FieldValidationError:
+        return True
+    return False
+
+
+def _answer_interruption(dispatcher: CollectingDispatcher, tracker: Tracker, form: Form) -> None:
+    """The short answer to a question asked mid-form (no buttons: the form goes on)."""
+    intent = _intent(tracker) or ""
+    text = tracker.latest_message.get("text") or ""
+    catalog = load_catalog()
+    if intent in ASPECT_BY_INTENT or intent == "ask_procedure":
+        named = next(tracker.get_latest_entity_values("form"), None)
+        about = catalog.forms.get(named) if isinstance(named, str) else None
+        card = catalog.card_sections((about or form).id)
+        for section in (
+            (ASPECT_BY_INTENT[intent],) if intent in ASPECT_BY_INTENT else ("summary", "documents")
+        ):
+            dispatcher.utter_message(text=card[section])
+    elif intent == "ask_schedule":
+        dispatcher.utter_message(text=schedule_answer())
+    elif intent == "ask_contact":
+        dispatcher.utter_message(text=contact_text(registratura()))
+    elif intent == "ask_location":
+        dispatcher.utter_message(response="utter_location")
+    elif intent == "out_of_scope_infrastructure":
+        utter_redirect(dispatcher, text)
+    else:
+        dispatcher.utter_message(response="utter_iamabot")
+    dispatcher.utter_message(text=BACK_TO_THE_FORM)
 
 
 def _named_form(tracker: Tracker, text: Text = "") -> Optional[Form]:
@@ -123,6 +197,13 @@ class ValidateFormFilling(FormValidationAction):
             dispatcher.utter_message(text=STOPPED)
             return stop
         form = catalog.get(state.form_id or "")
+        if intent == "request_human" and _confidence(tracker) >= INTERRUPTION_CONFIDENCE:
+            # "vreau să vorbesc cu un funcționar", typed: as the button does.
+            dispatcher.utter_message(text=STOPPED)
+            return stop
+        if _is_interruption(tracker, form, state, text):
+            _answer_interruption(dispatcher, tracker, form)
+            return {ANSWER_SLOT: None}
         outcome = answer(form, state, text, affirmed=intent == "affirm", denied=intent == "deny")
         for message in outcome.messages:
             dispatcher.utter_message(text=message)

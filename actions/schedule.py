@@ -28,6 +28,15 @@ def schedule_text(now: Optional[dt.datetime] = None) -> Text:
     return text + f" Acum nu este program; redeschidem {format_moment(schedule.next_opening(now), now)}."
 
 
+def schedule_answer() -> Text:
+    """:func:`schedule_text`, or where to ask when the schedule file cannot be read: a broken
+    file must not leave the citizen without an answer."""
+    try:
+        return schedule_text()
+    except ScheduleError:
+        return SCHEDULE_UNREADABLE
+
+
 class ActionAnswerSchedule(Action):
     """Working hours, with whether the city hall is open right now."""
 
@@ -37,9 +46,5 @@ class ActionAnswerSchedule(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        try:
-            dispatcher.utter_message(text=schedule_text())
-        except ScheduleError:
-            # A broken schedule file must not leave the citizen without an answer.
-            dispatcher.utter_message(text=SCHEDULE_UNREADABLE)
+        dispatcher.utter_message(text=schedule_answer())
         return []

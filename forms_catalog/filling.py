@@ -26,6 +26,7 @@ __all__ = [
     "Outcome",
     "answer",
     "fillable_fields",
+    "is_command",
     "filled_form_payload",
     "next_field",
     "question",
@@ -225,6 +226,15 @@ def correction_field(form: Form, text: str) -> Optional[Field]:
         if score > best_score:
             best, best_score = item, score
     return best
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` is one of the filling's own commands: skip, stop, yes, no, or a
+    short correction ("am greșit CNP-ul")."""
+    folded = fold(text)
+    if folded in SKIP_COMMANDS or folded in STOP_COMMANDS or folded in YES or folded in NO:
+        return True
+    return bool(_CORRECTION.match(folded)) and len(folded.split()) <= MAX_CORRECTION_WORDS
 
 
 def _clean(item: Field, text: str) -> Value:

@@ -72,9 +72,10 @@ class Chat:
         return said + await self._ask(message)
 
     async def say(
-        self, text: str, intent: str = "nlu_fallback", *entities: Dict[str, Any]
+        self, text: str, intent: str = "nlu_fallback", *entities: Dict[str, Any], confidence: float = 0.9
     ) -> List[Dict[str, Any]]:
         message = user_event(text, intent, entities, input_channel=self.channel)
+        message["parse_data"]["intent"]["confidence"] = confidence
         self.slots["fill_answer"] = text
         form_events = [
             {"event": "action", "name": "form_filling"},
@@ -328,6 +329,109 @@ async def test_a_correction_that_names_no_field_asks_which(no_database: Path) ->
     assert texts(said)[0].startswith("Ce doriți să corectați?")
     assert chat.answers == {"nume_prenume": "Ion Popescu", "cnp": VALID_CNP}
     assert not no_database.exists()
+
+
+BACK = "Revenim la completarea cererii."
+CNP_QUESTION = "2/13. CNP (obligatoriu)\n13 cifre, ca pe actul de identitate."
+
+
+async def test_a_question_about_the_fee_mid_form_is_answered_then_the_same_field_asked_again() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say("cat costa petitia", "ask_procedure_fee")
+    assert texts(said) == [
+        "Taxe: Sursele consultate nu menționează o taxă.\n"
+        "⚠ Neconfirmat pentru Primăria Măgurele — verificați la ghișeu.",
+        BACK,
+        CNP_QUESTION,
+    ]
+    assert chat.answers == {"nume_prenume": "Ion Popescu"} and not chat.ended
+    await chat.say(VALID_CNP)
+    assert chat.answers["cnp"] == VALID_CNP
+
+
+async def test_a_question_about_another_form_is_answered_from_that_forms_card() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say(
+        "ce acte trebuie pentru certificatul de urbanism", "ask_procedure_documents",
+        form_entity("certificat_urbanism"),
+    )  # fmt: skip
+    assert texts(said)[0].startswith("Acte necesare — Certificat de urbanism")
+    assert texts(said)[1:] == [BACK, CNP_QUESTION]
+
+
+@pytest.mark.parametrize(
+    "text, intent, starts",
+    [
+        ("care e programul?", "ask_schedule", "Programul cu publicul este"),
+        ("care e adresa de email a primariei", "ask_contact", "Registratură și Relații cu Publicul:"),
+    ],
+)
+async def test_other_questions_mid_form_are_answered_and_the_form_goes_on(
+    text: str, intent: str, starts: str
+) -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say(text, intent)
+    assert texts(said)[0].startswith(starts), texts(said)
+    assert texts(said)[-2:] == [BACK, CNP_QUESTION]
+    assert chat.answers == {"nume_prenume": "Ion Popescu"}
+
+
+async def test_are_you_a_bot_mid_form_gets_the_domains_answer_then_the_field() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say("esti robot?", "bot_challenge")
+    assert said[0].get("response") == "utter_iamabot"
+    assert texts(said)[1:] == [BACK, CNP_QUESTION]
+
+
+async def test_a_works_question_mid_form_gets_the_redirect_and_the_form_goes_on() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say("cand se asfalteaza strada mea?", "out_of_scope_infrastructure")
+    assert "@" in texts(said)[0] and texts(said)[-2:] == [BACK, CNP_QUESTION]
+
+
+async def test_a_plausible_answer_stays_an_answer_whatever_the_nlu_says() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    # A name the NLU takes for a question is still a valid name.
+    await chat.say("Ion Contact", "ask_contact")
+    assert chat.answers == {"nume_prenume": "Ion Contact"}
+    for answer in (VALID_CNP, "sari", "Str. Fizicienilor 3", "sari", "sari", "sari", "Canalizare"):
+        await chat.say(answer)
+    # The petition's own text is about works, and asks: it is the content, not a question.
+    content = "De ce nu se repara canalizarea de pe strada Atomistilor?"
+    await chat.say(content, "out_of_scope_infrastructure")
+    assert chat.answers["continut"] == content
+
+
+async def test_an_unsure_question_is_taken_as_an_answer_and_checked_as_one() -> None:
+    chat = Chat()
+    await chat.open("vreau sa completez o petitie", form_entity("petitie"))
+    await chat.say("Ion Popescu")
+    said = await chat.say("cat costa", "ask_procedure_fee", confidence=0.5)
+    assert texts(said)[0].startswith("CNP: ") and texts(said)[-1] == CNP_QUESTION
+    assert chat.answers == {"nume_prenume": "Ion Popescu"}
+
+
+async def test_asking_for_a_person_in_words_stops_the_filling_and_hands_over() -> None:
+    chat = Chat()
+    await through_the_applicant(chat)
+    said = await chat.say("vreau sa vorbesc cu un functionar", "request_human")
+    assert texts(said)[0].startswith("Am oprit completarea.")
+    assert chat.ended and chat.answers["cnp"] == VALID_CNP
+    handed = await chat.finish("vreau sa vorbesc cu un functionar", "request_human")
+    assert [m["custom"] for m in handed] == [
+        {"handoff": {"action": "request", "form": "petitie", "intent": "request_human"}}
+    ]
 
 
 def test_the_answers_slot_is_never_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -48,3 +48,16 @@ def test_a_petition_filled_in_the_chat_with_a_cnp_corrected(assistant) -> None:
     assert done[-1]["text"].startswith("Verificați datele cererii „Petiție”:")
     assert "Pe acest canal nu vă pot trimite PDF-ul." in done[-1]["text"]
     assert done[-1]["buttons"][0]["url"] == "/formulare/petitie"
+
+
+def test_a_question_in_the_middle_of_the_filling_is_answered_and_the_form_goes_on(assistant) -> None:
+    sender = "filling-interrupted"
+    say(assistant, sender, "vreau sa completez o petitie")
+    assert texts(say(assistant, sender, "Maria Ionescu")).startswith("2/13. CNP (obligatoriu)")
+    answered = texts(say(assistant, sender, "care este programul cu publicul?"))
+    assert answered.startswith("Programul cu publicul este")
+    assert answered.endswith(
+        "Revenim la completarea cererii.\n2/13. CNP (obligatoriu)\n13 cifre, ca pe actul de identitate."
+    )
+    # The form goes on where it was, with the answer kept.
+    assert texts(say(assistant, sender, "1800101221144")).startswith("3/13. Act de identitate")

@@ -46,11 +46,11 @@ from forms_catalog.filling import (
     summary_text,
 )
 from forms_catalog.text import fold
-from livechat.protocol import WEBSITE_CHANNEL
+from livechat.protocol import FILL_STATE_SLOT, WEBSITE_CHANNEL
 
 FORM = "form_filling"
 ANSWER_SLOT = "fill_answer"
-STATE_SLOT = "fill_state"
+STATE_SLOT = FILL_STATE_SLOT
 REQUESTED_SLOT = "requested_slot"
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 

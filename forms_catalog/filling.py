@@ -29,7 +29,9 @@ __all__ = [
     "is_command",
     "filled_form_payload",
     "next_field",
+    "missing_fields",
     "question",
+    "set_value",
     "summary_text",
 ]
 
@@ -314,6 +316,41 @@ def answer(
             return Outcome(state, [DECLARATION_REQUIRED])
         return Outcome(state, [f"„{item.label}” este obligatoriu; scrieți o valoare."])
     return Outcome(FillState(form.id, {**state.answers, item.name: value}))
+
+
+def set_value(form: Form, state: FillState, name: str, text: Any) -> FillState:
+    """The state with field ``name`` set to ``text`` as a clerk types it for the citizen.
+
+    The value goes through the same validators as the citizen's answers; an empty value
+    clears an optional field (skipped) and is refused for a required one. The summary must
+    be confirmed again afterwards.
+
+    Raises:
+        FieldValidationError: an unknown field, or a value refused (Romanian, field named).
+    """
+    item = next((f for f in fillable_fields(form) if f.name == name), None)
+    if item is None:
+        raise FieldValidationError(str(name), f"Cererea „{form.title}” nu are câmpul „{name}”.")
+    if isinstance(text, bool) and item.type == "checkbox":
+        value: Optional[Value] = text
+    elif not isinstance(text, str):
+        raise FieldValidationError(item.name, f"{item.label}: scrieți valoarea ca text.")
+    elif not text.strip():
+        if item.required:
+            raise FieldValidationError(item.name, f"{item.label}: este obligatoriu; scrieți o valoare.")
+        value = None
+    else:
+        value = _clean(item, text)
+    if item.required and value is False:
+        raise FieldValidationError(
+            item.name, f"{item.label}: fără această declarație a cetățeanului cererea nu poate fi depusă."
+        )
+    return FillState(form.id, {**state.answers, item.name: value})
+
+
+def missing_fields(form: Form, state: FillState) -> List[Field]:
+    """The required fields not answered yet."""
+    return [f for f in fillable_fields(form) if f.required and state.answers.get(f.name) in (None, "")]
 
 
 def filled_form_payload(form_id: str, values: Mapping[str, Value]) -> Dict[str, Any]:

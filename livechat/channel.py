@@ -25,6 +25,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -244,6 +245,7 @@ class WebsiteChannel(InputChannel):
                 lambda _conversation_id: WebsiteOutput(service),
                 parse=lambda text: parse_with_agent(app, text),
                 handled=lambda cid, mid: tracker_has_message(app, cid, mid),
+                slots=AgentSlots(app),
             )
             app.ctx.handoff = service
             await service.hub.start()
@@ -291,8 +293,6 @@ async def parse_with_agent(app: Any, text: str) -> Dict[str, Any]:
 async def tracker_has_message(app: Any, conversation_id: str, message_id: str) -> Optional[bool]:
     """Whether Rasa's tracker of ``conversation_id`` has the user message ``message_id``
     (it processed it before the process died); None while no model is loaded."""
-    from rasa.shared.core.events import UserUttered
-
     agent = getattr(app.ctx, "agent", None)
     if agent is None or not agent.is_ready():
         return None
@@ -300,3 +300,33 @@ async def tracker_has_message(app: Any, conversation_id: str, message_id: str) -
     if tracker is None:
         return False
     return any(isinstance(event, UserUttered) and event.message_id == message_id for event in tracker.events)
+
+
+class AgentSlots:
+    """Slots of the trackers of the model the Rasa server has loaded (livechat.core.TrackerSlots).
+
+    A slot is set as Rasa's own ``POST /conversations/<id>/tracker/events`` does: under the
+    conversation's lock, the tracker fetched, a ``SlotSet`` appended, the tracker saved.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def _agent(self) -> Any:
+        agent = getattr(self.app.ctx, "agent", None)
+        if agent is None or not agent.is_ready():
+            raise HandoffError(
+                "no_assistant", "Asistentul nu este pornit încă. Încercați din nou.", status=503
+            )
+        return agent
+
+    async def get(self, conversation_id: str, name: str) -> Any:
+        tracker = await self._agent().tracker_store.retrieve(conversation_id)
+        return None if tracker is None else tracker.get_slot(name)
+
+    async def set(self, conversation_id: str, name: str, value: Any) -> None:
+        agent = self._agent()
+        async with agent.lock_store.lock(conversation_id):
+            tracker = await agent.processor.get_tracker(conversation_id)
+            tracker.update(SlotSet(name, value))
+            await agent.processor.save_tracker(tracker)

@@ -10,7 +10,7 @@ requests for a person), :mod:`livechat.citizens` (the citizen's socket),
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Sequence, Set
 
 from livechat.archive import ArchiveError, Turn, TurnSink
 from livechat.copy import (
@@ -47,6 +47,15 @@ Handled = Callable[[str, str], Awaitable[Optional[bool]]]
 # A message handed to the bot and not answered this long after is handed again.
 
 
+class TrackerSlots(Protocol):
+    """A slot of Rasa's tracker of a conversation, read and set under the conversation's
+    lock (the channel implements it with the loaded agent: livechat.channel)."""
+
+    async def get(self, conversation_id: str, name: str) -> Any: ...
+
+    async def set(self, conversation_id: str, name: str, value: Any) -> None: ...
+
+
 class ServiceCore:
     """The state every part of the service shares, and the helpers they use."""
 
@@ -69,6 +78,7 @@ class ServiceCore:
         self.output_for: Optional[OutputFactory] = None
         self.parse: Optional[Parser] = None
         self.handled: Optional[Handled] = None
+        self.slots: Optional[TrackerSlots] = None
         # Conversation -> [its messages the bot is handling, outputs the bot sent meanwhile].
         self._answering: Dict[str, List[int]] = {}
         # Ids of the messages this process is handing to the bot right now.
@@ -85,14 +95,17 @@ class ServiceCore:
         output_for: OutputFactory,
         parse: Optional[Parser] = None,
         handled: Optional[Handled] = None,
+        slots: Optional[TrackerSlots] = None,
     ) -> None:
         """Where citizen messages go while the bot has the conversation, the NLU that
         classifies them while a clerk has it (for the redirect hints), and how to tell
-        whether Rasa already has a message (before handing it again after a restart)."""
+        whether Rasa already has a message (before handing it again after a restart), and
+        the tracker's slots (the form a citizen is filling, which a clerk may complete)."""
         self.on_new_message = on_new_message
         self.output_for = output_for
         self.parse = parse
         self.handled = handled
+        self.slots = slots
 
     async def _archive(self, turn: Turn) -> None:
         try:

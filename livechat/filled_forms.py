@@ -24,7 +24,7 @@ import asyncio
 import logging
 import os
 import weakref
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from forms_catalog import FieldValidationError, UnknownFormError, form_page_url, load_catalog
 from forms_catalog.filled import FilledStore, download_path
@@ -123,21 +123,28 @@ def _page_button(form_id: str) -> List[Dict[str, str]]:
     return [{"title": "Deschideți pagina formularului", "url": form_page_url(form_id)}]
 
 
-async def deliver(service: Any, conversation_id: str, payload: Any) -> None:
-    """The filled PDF of ``payload`` sealed, kept, archived, and linked to the citizen.
+# Sends a message to the citizen: (conversation id, text, data with buttons).
+Send = Callable[[str, str, Dict[str, Any]], Awaitable[Any]]
+
+
+async def deliver(
+    service: Any, conversation_id: str, payload: Any, send: Optional[Send] = None, by: Optional[str] = None
+) -> bool:
+    """The filled PDF of ``payload`` sealed, kept, archived, and linked to the citizen;
+    whether it was.
 
     ``service`` is the live chat (livechat.service.HandoffService): its sink archives,
-    ``bot_message`` sends, ``hub`` reaches the citizen.
+    ``hub`` reaches the citizen; ``send`` sends the messages (the bot's, by default; the
+    clerk's when a clerk completed the form, ``by`` naming them in the archive).
     """
+    send = send or service.bot_message
     form_id = payload.get("form_id") if isinstance(payload, dict) else None
     values = payload.get("values") if isinstance(payload, dict) else None
     form = load_catalog().forms.get(form_id) if isinstance(form_id, str) else None
     if form is None or not isinstance(values, dict):
         logger.error("chat filling: malformed filled_form payload in %s; nothing filled", conversation_id)
-        await service.bot_message(
-            conversation_id, REFUSED.format(reason="datele primite nu sunt complete."), {}
-        )
-        return
+        await send(conversation_id, REFUSED.format(reason="datele primite nu sunt complete."), {})
+        return False
     filled = filled_forms_of(service)
     try:
         seal = await filled.seal()
@@ -145,36 +152,36 @@ async def deliver(service: Any, conversation_id: str, payload: Any) -> None:
         logger.exception("chat filling: the seal cannot be loaded; %s not filled", form.id)
         seal = None
     if seal is None:
-        await service.bot_message(conversation_id, UNAVAILABLE, {"buttons": _page_button(form.id)})
-        return
+        await send(conversation_id, UNAVAILABLE, {"buttons": _page_button(form.id)})
+        return False
     try:
         token, sha256 = await filled.make(form.id, values, seal)
     except (FieldValidationError, UnknownFormError) as error:
         logger.info("chat filling: %s refused in %s", form.id, conversation_id)  # no values
         reason = error.message if isinstance(error, FieldValidationError) else str(error)
-        await service.bot_message(
-            conversation_id, REFUSED.format(reason=reason), {"buttons": _page_button(form.id)}
-        )
-        return
+        await send(conversation_id, REFUSED.format(reason=reason), {"buttons": _page_button(form.id)})
+        return False
     try:
         await service.sink.record(
             Turn(
                 conversation_id,
                 SYSTEM,
-                f"Cererea „{form.title}” a fost completată în chat și sigilată (SHA-256 {sha256}).",
+                f"Cererea „{form.title}” a fost completată în chat"
+                + (f" de funcționar ({by})" if by else "")
+                + f" și sigilată (SHA-256 {sha256}).",
                 event=FORM_FILLED,
                 form_ids=(form.id,),
-                extra={"form_id": form.id, "sha256": sha256},
+                extra={"form_id": form.id, "sha256": sha256, **({"by": by} if by else {})},
             )
         )
     except ArchiveError as error:
         logger.error("chat filling: archiving form_filled of %s failed: %s", conversation_id, error)
         filled.store.discard(token)
         await service.hub.to_citizen(conversation_id, HandoffError("archive_failed", NOT_RECORDED).frame())
-        return
+        return False
     link = download_path(token)
     logger.info("chat filling: %s filled and sealed in %s, sha256 %s", form.id, conversation_id, sha256)
-    await service.bot_message(
+    await send(
         conversation_id,
         f"Cererea „{form.title}” este completată și sigilată de primărie. O descărcați de aici "
         f"(linkul este valabil {_hours(filled.store.seconds)}): {link}\n"
@@ -183,3 +190,4 @@ async def deliver(service: Any, conversation_id: str, payload: Any) -> None:
         f"Amprenta documentului (SHA-256): {sha256}",
         {"buttons": [{"title": "Descărcați cererea completată (PDF)", "url": link}], "form_id": form.id},
     )
+    return True

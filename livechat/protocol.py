@@ -17,6 +17,10 @@ from typing import Any, Dict, Optional
 HANDOFF = "handoff"
 REQUEST_ACTION = "request"
 PAUSE_ACTION = "pause"
+#: The slot of Rasa's tracker with the form being filled in the chat and its answers
+#: (forms_catalog.filling.FillState.as_slot): set by actions/filling.py, and by a clerk
+#: who completes the form for the citizen (livechat/clerk_filling.py).
+FILL_STATE_SLOT = "fill_state"
 #: The name of the website channel, as Rasa records a message's input channel.
 WEBSITE_CHANNEL = "website"
 

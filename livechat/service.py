@@ -10,14 +10,15 @@ frames to the sockets of this process through :class:`~livechat.hub.Hub`.
 It is composed of one part per concern, each a module a newcomer can read in one
 sitting: :mod:`livechat.core` (shared state and helpers), :mod:`livechat.views`,
 :mod:`livechat.bot`, :mod:`livechat.citizens`, :mod:`livechat.clerks`,
+:mod:`livechat.clerk_filling` (the form a clerk completes for the citizen),
 :mod:`livechat.housekeeping`; the Romanian texts are :mod:`livechat.copy`, the refusals
 :mod:`livechat.errors`.
 """
 
 from livechat.citizens import CitizenSide
-from livechat.clerks import ClerkSide
+from livechat.clerk_filling import ClerkFilling
 from livechat.housekeeping import Housekeeping
 
 
-class HandoffService(Housekeeping, CitizenSide, ClerkSide):
+class HandoffService(Housekeeping, CitizenSide, ClerkFilling):
     """The live chat of one Rasa server."""

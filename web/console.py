@@ -60,6 +60,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 COOKIE = "efc_session"
 CONSOLE_FILES = {
     "console.js": "application/javascript; charset=utf-8",
+    "console-filling.js": "application/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
 LOGIN_ERROR = "Utilizator sau parolă greșită."
@@ -341,6 +342,22 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     conversation_action("release", lambda s, c, cid, body: s.release(c, cid))
     conversation_action("close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note")))
     conversation_action("redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id")))
+
+    # The form the citizen is filling in the chat: the clerk completes it and sends the PDF.
+    @bp.route("/console/api/conversations/<conversation_id>/filling", methods=["GET"])
+    @clerk_api
+    async def filling(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+        return await request.app.ctx.handoff.filling(clerk, conversation_id)
+
+    @bp.route("/console/api/conversations/<conversation_id>/filling", methods=["POST"])
+    @clerk_api
+    async def fill_field(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+        return await request.app.ctx.handoff.fill_field(clerk, conversation_id, _body(request))
+
+    @bp.route("/console/api/conversations/<conversation_id>/filling/pdf", methods=["POST"])
+    @clerk_api
+    async def send_filled(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+        return await request.app.ctx.handoff.send_filled(clerk, conversation_id)
 
     # -- live updates -------------------------------------------------------------------
 

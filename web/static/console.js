@@ -52,6 +52,9 @@
     return api("POST", path, body).catch(function (error) { toast(error.message); throw error; });
   }
 
+  // What other scripts of the console share: the API calls and the toast.
+  window.efConsole = { api: api, act: act, toast: toast, el: el };
+
   // -- sound and badge --------------------------------------------------------------------
 
   function beep() {
@@ -325,6 +328,10 @@
     $("mine").appendChild(root);
     panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect };
     $("mine-empty").hidden = true;
+    // Other parts of the console (console-filling.js) add their section to the panel.
+    document.dispatchEvent(new CustomEvent("console:panel", {
+      detail: { id: conv.id, root: root, before: form, formSelect: formSelect }
+    }));
     input.focus();
   }
 

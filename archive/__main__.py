@@ -20,6 +20,7 @@ from typing import List, Optional
 from archive import witness
 from archive.archive import Archive
 from archive.errors import ArchiveError
+from forms_catalog.filled import FilledStore
 from storage import db
 
 RETENTION_ENV = "ARCHIVE_RETENTION_DAYS"
@@ -117,7 +118,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                         print(f"error: {RETENTION_ENV}: {e}", file=sys.stderr)
                         return 2
                 by = args.by or os.environ.get("USER") or "cli"
-                print(archive.purge(days, by=by).describe())
+                report = archive.purge(days, by=by)
+                print(report.describe())
+                # The PDFs filled in the chat hold the same personal data as the turns.
+                pdfs = FilledStore.from_env().purge(before=report.cutoff.timestamp())
+                print(f"Deleted {pdfs} PDFs filled in the chat before the cutoff.")
                 return 0
             if args.command == "users":
                 return _users(archive, args)

@@ -68,14 +68,15 @@ class FilledStore:
     def _expired(self, path: Path) -> bool:
         return self.clock() - path.stat().st_mtime > self.seconds
 
-    def purge(self) -> int:
-        """Delete every kept PDF older than the setting; returns how many."""
+    def purge(self, before: Optional[float] = None) -> int:
+        """Delete every kept PDF older than the setting (and, with ``before``, every one
+        written before that time: the archive's retention cutoff); returns how many."""
         if not self.directory.is_dir():
             return 0
         removed = 0
         for path in self.directory.glob("*.pdf"):
             try:
-                if self._expired(path):
+                if self._expired(path) or (before is not None and path.stat().st_mtime < before):
                     path.unlink()
                     removed += 1
             except FileNotFoundError:  # another process removed it meanwhile

@@ -1,6 +1,9 @@
 """Every few seconds: presence heartbeats, clerks gone past their grace period, closing
-time, pauses that ended, queued citizens whose page closed, unanswered messages."""
+time, pauses that ended, queued citizens whose page closed, unanswered messages; every
+few minutes, the filled PDFs past their time (personal data: not kept a minute longer
+than the link is valid)."""
 
+import asyncio
 import logging
 
 from livechat import archive
@@ -9,9 +12,13 @@ from livechat.decision import (
     closing_text,
     registratura_email,
 )
+from livechat.filled_forms import filled_forms_of
 from livechat.settings import clerk_grace
 
 logger = logging.getLogger(__name__)
+
+# How often the kept PDFs are swept (seconds); a link past its time is refused meanwhile.
+FILLED_SWEEP_SECONDS = 300.0
 
 
 class Housekeeping(BotSide):
@@ -79,3 +86,16 @@ class Housekeeping(BotSide):
         if changed:
             await self.clerks_changed()
             await self.queue_changed()
+        await self.sweep_filled_forms()
+
+    async def sweep_filled_forms(self) -> int:
+        """Delete the filled PDFs past their time (at most every FILLED_SWEEP_SECONDS)."""
+        loop = asyncio.get_running_loop()
+        last = getattr(self, "_filled_swept_at", None)
+        if last is not None and loop.time() - last < FILLED_SWEEP_SECONDS:
+            return 0
+        self._filled_swept_at = loop.time()
+        removed = await loop.run_in_executor(None, filled_forms_of(self).store.purge)
+        if removed:
+            logger.info("chat filling: %d filled PDFs past their time deleted", removed)
+        return removed

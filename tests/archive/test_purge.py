@@ -172,3 +172,26 @@ def test_purge_reaches_the_live_chats_transcript_too(aged, db_url, clock):
     (record,) = aged.conversation("_archive")
     assert record.extra["transcript_messages_deleted"] == 1
     assert aged.verify().ok
+
+
+def test_purge_command_line_deletes_the_pdfs_filled_in_the_chat_before_the_cutoff(
+    aged, db_url, capsys, monkeypatch, tmp_path
+):
+    """A PDF filled in the chat holds the citizen's answers: the purge reaches it even when
+    its link would be valid longer than the retention period."""
+    import os
+    import time
+
+    folder = tmp_path / "filled"
+    folder.mkdir()
+    old, recent = folder / ("a" * 43 + ".pdf"), folder / ("b" * 43 + ".pdf")
+    old.write_bytes(b"%PDF-1.7 vechi")
+    recent.write_bytes(b"%PDF-1.7 nou")
+    forty_days_ago = time.time() - 40 * 86400
+    os.utime(old, (forty_days_ago, forty_days_ago))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FILLED_FORMS_DIR", str(folder))
+    monkeypatch.setenv("FILLED_FORMS_HOURS", "8760")  # a year: only the purge removes it
+    assert main(["purge", "--older-than", "30"]) == 0
+    assert "Deleted 1 PDFs filled in the chat before the cutoff." in capsys.readouterr().out
+    assert not old.exists() and recent.exists()

@@ -33,6 +33,11 @@ slots:
     mappings:
     - type: from_entity
       entity: form
+  fill_state:
+    type: any
+    influence_conversation: false
+    mappings:
+    - type: custom
 responses:
   utter_greet:
   - text: "Bună ziua! Cu ce vă pot ajuta?"
@@ -565,3 +570,23 @@ def test_a_database_named_in_endpoints_yml_is_refused_with_the_setting_to_use():
     let the tracker store and the channel write to two databases."""
     with pytest.raises(ValueError, match="DATABASE_URL"):
         ArchiveTrackerStore(domain=DOMAIN, url="sqlite:///elsewhere.db")
+
+
+async def test_the_answers_of_a_form_filled_before_the_cutoff_go_with_the_purge(store, db_url):
+    """The chat's guided filling keeps the answers (a CNP) in the fill_state slot: the
+    retention purge must reach them like the rest of the conversation."""
+    import time
+
+    from tests.archive.conftest import raw_sql
+
+    long_ago = time.time() - 40 * 86400
+    answers = {"form_id": "petitie", "answers": {"cnp": "1800101221144"}, "confirmed": False}
+    message = user("vreau sa completez o petitie", "greet", "f1")
+    message.timestamp = long_ago
+    await converse(store, "filler", message, SlotSet("fill_state", answers, timestamp=long_ago))
+    assert (await store.retrieve("filler")).get_slot("fill_state") == answers
+    store.archive.purge(30, by="test")
+    tracker = await store.retrieve("filler")
+    assert tracker is None or tracker.get_slot("fill_state") is None
+    (rows,) = raw_sql(db_url, "SELECT data FROM tracker_events")
+    assert not any("1800101221144" in str(row) for row in rows)

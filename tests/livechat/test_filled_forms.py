@@ -6,6 +6,7 @@ tests/forms_catalog/seal_fixtures.py, the archive the real one, and the PDF is c
 the real ``python -m forms_catalog verify-pdf``.
 """
 
+import asyncio
 import hashlib
 import re
 from pathlib import Path
@@ -150,3 +151,24 @@ async def test_a_pdf_whose_sha256_cannot_be_archived_is_not_sent_and_not_kept(ch
     assert citizen.frames and not any(LINK.search(str(frame)) for frame in citizen.frames)
     assert not any(LINK.search(t.text or "") for t in RefusesFormFilled.recorded)
     assert list(chat_env.iterdir()) == []
+
+
+async def test_housekeeping_deletes_the_pdfs_past_their_time_without_waiting_for_a_new_one(
+    chat_env, monkeypatch
+) -> None:
+    """Before: an expired PDF stayed on disk until the next filling wrote another one."""
+    import os
+    import time
+
+    monkeypatch.setenv("FILLED_FORMS_HOURS", "1")
+    chat_env.mkdir()
+    expired, valid = chat_env / ("e" * 43 + ".pdf"), chat_env / ("v" * 43 + ".pdf")
+    expired.write_bytes(b"%PDF-1.7 expirat")
+    valid.write_bytes(b"%PDF-1.7 valabil")
+    two_hours_ago = time.time() - 7200
+    os.utime(expired, (two_hours_ago, two_hours_ago))
+    async with running_site(ARCHIVED):
+        deadline = time.monotonic() + 10
+        while expired.exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+    assert not expired.exists() and valid.exists()

@@ -17,6 +17,9 @@ from livechat.settings import clerk_grace
 
 logger = logging.getLogger(__name__)
 
+HOUSEKEEPING_LEASE = "housekeeping"
+# The lease lasts this many rounds: a stopped holder's work moves to another instance then.
+LEASE_ROUNDS = 3
 # How often the kept PDFs are swept (seconds); a link past its time is refused meanwhile.
 FILLED_SWEEP_SECONDS = 300.0
 
@@ -25,12 +28,16 @@ class Housekeeping(BotSide):
     """The service's periodic round (``livechat.runtime.housekeeping_loop``)."""
 
     async def housekeeping(self) -> None:
-        """Presence heartbeats, clerks gone past the grace period, closing time, pauses
-        that ended."""
+        """One round: the heartbeats of the clerks and citizens connected to this instance;
+        then, on the one instance that holds the lease (several Rasa instances: through
+        Redis, livechat.hub), unanswered messages, clerks gone past the grace period,
+        closing time, pauses that ended, citizens gone from the queue, old PDFs."""
         now = self.clock()
-        await self.redrive()
         self.store.touch_clerks(self.hub.connected_clerks(), now)
         self.store.citizens_seen(self.hub.connected_conversations(), now)
+        if not await self.hub.lease(HOUSEKEEPING_LEASE, self.settings.housekeeping_seconds * LEASE_ROUNDS):
+            return
+        await self.redrive()
         changed = False
 
         for conversation_id in self.store.end_pauses(now):

@@ -38,6 +38,12 @@ class Hub:
     async def stop(self) -> None:
         """Stop relaying."""
 
+    async def lease(self, name: str, seconds: float) -> bool:
+        """Whether this instance holds the lease ``name`` for the next ``seconds`` (taken or
+        renewed now): the work that must run once across instances runs where it is held.
+        A single process always holds it."""
+        return True
+
     # -- registry ---------------------------------------------------------------------
 
     def add_citizen(self, conversation_id: str, ws: Any) -> None:
@@ -143,6 +149,31 @@ class RedisHub(Hub):
                 pass
         if self._redis is not None:
             await self._redis.close()
+
+    # Take the lease if it is free, renew it if it is ours: one atomic step in Redis.
+    _LEASE_SCRIPT = """
+    if redis.call('get', KEYS[1]) == ARGV[1] then
+        return redis.call('pexpire', KEYS[1], ARGV[2])
+    end
+    if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+    return 0
+    """
+
+    async def lease(self, name: str, seconds: float) -> bool:
+        """The lease ``name`` in Redis (key ``<channel>:lease:<name>``), held by one instance
+        at a time and renewed by it each round; when its holder stops, another takes it after
+        ``seconds``. Redis away: this instance does the work itself (logged) — twice rather
+        than never: the shared work is made of conditional updates."""
+        if self._redis is None:
+            return True
+        try:
+            held = await self._redis.eval(
+                self._LEASE_SCRIPT, 1, f"{self.channel}:lease:{name}", self.origin, int(seconds * 1000)
+            )
+        except (RedisError, OSError) as error:
+            logger.error("handoff: Redis lease %s unavailable (%s); running it on this instance", name, error)
+            return True
+        return bool(held)
 
     async def _listen(self) -> None:
         delay = 0.5

@@ -79,3 +79,67 @@ async def test_citizen_on_one_instance_clerk_on_the_other(two_sites):
         assert first.agent.received == ["/request_human"] and second.agent.received == []
         await citizen.ws.close()
         await live_ws.close()
+
+
+@pytest.fixture
+async def two_hubs():
+    """Two Redis hubs on a channel of their own, as two instances would have."""
+    channel = f"efunctionar:test:{uuid.uuid4().hex}"
+    first, second = RedisHub(REDIS_URL, channel), RedisHub(REDIS_URL, channel)
+    await first.start()
+    await second.start()
+    try:
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_the_housekeeping_lease_is_held_by_one_instance_and_moves_when_it_stops(two_hubs):
+    import asyncio
+
+    first, second = two_hubs
+    assert await first.lease("housekeeping", 0.6)
+    assert not await second.lease("housekeeping", 0.6)
+    assert await first.lease("housekeeping", 0.6)  # renewed by its holder
+    assert not await second.lease("housekeeping", 0.6)
+    await asyncio.sleep(0.8)  # the holder stopped renewing: the other one takes it
+    assert await second.lease("housekeeping", 0.6)
+    assert not await first.lease("housekeeping", 0.6)
+    assert await first.lease("another", 0.6)  # leases are independent
+
+
+async def test_with_redis_away_an_instance_does_the_shared_work_itself_and_says_so(caplog):
+    hub = RedisHub("redis://127.0.0.1:1/0", f"efunctionar:test:{uuid.uuid4().hex}")
+    await hub.start()
+    try:
+        with caplog.at_level("ERROR"):
+            assert await hub.lease("housekeeping", 1.5)
+        assert "Redis lease housekeeping unavailable" in caplog.text
+    finally:
+        await hub.stop()
+
+
+async def test_an_instance_without_the_lease_only_sends_its_heartbeats(two_sites):
+    """The shared part of housekeeping (closing time, grace periods, re-drive) runs on one
+    instance; the heartbeats of the sockets connected to each run on each."""
+    first, second = two_sites
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, second.ws_base)
+        cid = welcome["conversation_id"]
+        holder = first.service.hub if await first.service.hub.lease("housekeeping", 5) else second.service.hub
+        other = second if holder is first.service.hub else first
+        calls = []
+        original = other.service.redrive
+
+        async def counted() -> int:
+            calls.append(1)
+            return await original()
+
+        other.service.redrive = counted
+        before = other.service.store.conversation(cid).citizen_seen_at
+        await other.service.housekeeping()
+        assert calls == []  # not the holder: no shared work
+        if other is second:  # the citizen's own instance still records them as present
+            assert other.service.store.conversation(cid).citizen_seen_at >= before
+        await citizen.ws.close()

@@ -260,6 +260,8 @@ class WebsiteChannel(InputChannel):
             service = getattr(app.ctx, "handoff", None)
             if service is not None:
                 await service.hub.stop()
+                for guard in (service.floods, service.address_floods, service.new_conversations):
+                    await guard.close()
                 service.store.engine.dispose()
 
         @bp.exception(DatabaseUnavailable)

@@ -43,7 +43,7 @@ class CitizenSide(BotSide):
         now = self.clock()
         if conversation_id is None:
             if address is not None:
-                verdict = self.new_conversations.check(address, now.timestamp())
+                verdict = await self.new_conversations.acheck(address, now.timestamp())
                 if not verdict.allowed:
                     logger.warning("handoff: %s opens too many conversations", address)
                     minutes = max(1, -(-verdict.retry_after // 60))
@@ -154,10 +154,10 @@ class CitizenSide(BotSide):
         """Refuse a message over the per-minute limit of its conversation or of its client
         address (nothing stored), and archive the first refusal of each flood."""
         now = self.clock().timestamp()
-        verdict = self.floods.check(conversation_id, now)
+        verdict = await self.floods.acheck(conversation_id, now)
         limit = self.settings.citizen_messages_per_minute
         if verdict.allowed and address is not None:
-            verdict = self.address_floods.check(address, now)
+            verdict = await self.address_floods.acheck(address, now)
             limit = self.settings.address_messages_per_minute
         if verdict.allowed:
             return

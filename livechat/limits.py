@@ -53,7 +53,8 @@ class FloodGuard:
     """At most ``per_minute`` citizen messages per conversation in any 60 s, in this process.
 
     Refused messages do not count, so a citizen who waits is served again as soon as the
-    oldest accepted message leaves the window. With several instances each counts its own.
+    oldest accepted message leaves the window. With several instances, the service uses
+    :class:`livechat.shared_limits.SharedFloodGuard` instead, counted in Redis.
     """
 
     WINDOW = 60.0
@@ -83,6 +84,13 @@ class FloodGuard:
         first = conversation_id not in self._refusing
         self._refusing.add(conversation_id)
         return FloodVerdict(False, max(1, math.ceil(rate.retry_after(now))), first)
+
+    async def acheck(self, key: str, now: Optional[float] = None) -> FloodVerdict:
+        """:meth:`check`, as the service calls every guard (a shared one asks Redis)."""
+        return self.check(key, now)
+
+    async def close(self) -> None:
+        """Release what the guard holds (nothing, in one process)."""
 
 
 class LoginThrottle:

@@ -11,6 +11,7 @@ from livechat.hub import Hub, RedisHub
 from livechat.schedule import current_schedule
 from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
+from livechat.shared_limits import SharedFloodGuard
 from livechat.store import HandoffStore
 from storage import db
 
@@ -24,7 +25,20 @@ def build_service(settings: ChannelSettings) -> HandoffService:
     engine = db.make_engine()
     sink = load_sink(settings.turn_sink)
     hub = RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url else Hub()
-    return HandoffService(HandoffStore(engine), settings, sink, hub)
+    service = HandoffService(HandoffStore(engine), settings, sink, hub)
+    if settings.redis_url:
+        # Several instances: the citizens' limits hold for the whole deployment.
+        prefix = f"{settings.redis_channel}:limit"
+        service.floods = SharedFloodGuard(
+            settings.redis_url, f"{prefix}:conversation", settings.citizen_messages_per_minute
+        )
+        service.address_floods = SharedFloodGuard(
+            settings.redis_url, f"{prefix}:address", settings.address_messages_per_minute
+        )
+        service.new_conversations = SharedFloodGuard(
+            settings.redis_url, f"{prefix}:new", settings.address_conversations_per_hour, window=3600.0
+        )
+    return service
 
 
 async def housekeeping_loop(service: HandoffService) -> None:

@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 
 from livechat.hub import Hub, RedisHub
+from livechat.shared_limits import SharedFloodGuard
 from tests.livechat.conftest import add_clerk, login, open_citizen, running_site
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -43,6 +44,7 @@ def test_single_instance_hub_by_default():
 async def test_citizen_on_one_instance_clerk_on_the_other(two_sites):
     first, second = two_sites
     assert isinstance(first.service.hub, RedisHub)
+    assert isinstance(first.service.floods, SharedFloodGuard)  # limits shared too
     add_clerk(first.service.store, "ana", "Ana Popescu")
     ana = await login(second.base, "ana")
     async with ana, aiohttp.ClientSession() as http:
@@ -143,3 +145,38 @@ async def test_an_instance_without_the_lease_only_sends_its_heartbeats(two_sites
         if other is second:  # the citizen's own instance still records them as present
             assert other.service.store.conversation(cid).citizen_seen_at >= before
         await citizen.ws.close()
+
+
+async def test_the_flood_limit_holds_across_instances():
+    """Before: each instance counted its own, so two instances allowed twice the limit."""
+    prefix = f"efunctionar:test:{uuid.uuid4().hex}:limit"
+    on_a, on_b = SharedFloodGuard(REDIS_URL, prefix, 3), SharedFloodGuard(REDIS_URL, prefix, 3)
+    try:
+        now = 1_000_000.0
+        verdicts = [
+            await on_a.acheck("c1", now),
+            await on_b.acheck("c1", now + 1),
+            await on_a.acheck("c1", now + 2),
+            await on_b.acheck("c1", now + 3),
+            await on_a.acheck("c1", now + 4),
+        ]
+        assert [v.allowed for v in verdicts] == [True, True, True, False, False]
+        # The first accepted one leaves the window 60 s after it came: wait 57 s at now + 3.
+        assert verdicts[3].retry_after == 57 and verdicts[3].first_refusal
+        assert not verdicts[4].first_refusal  # one audit record per flood, not per message
+        assert (await on_b.acheck("c2", now + 4)).allowed  # each key its own window
+        assert (await on_b.acheck("c1", now + 61)).allowed  # the window slid
+    finally:
+        await on_a.close()
+        await on_b.close()
+
+
+async def test_with_redis_away_the_limit_is_counted_on_the_instance_and_said(caplog):
+    guard = SharedFloodGuard("redis://127.0.0.1:1/0", "efunctionar:test:away", 2)
+    try:
+        with caplog.at_level("ERROR"):
+            allowed = [(await guard.acheck("c", 100.0 + n)).allowed for n in range(3)]
+        assert allowed == [True, True, False]
+        assert "shared limit efunctionar:test:away unavailable" in caplog.text
+    finally:
+        await guard.close()

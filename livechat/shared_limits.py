@@ -1,0 +1,79 @@
+"""The citizens' limits counted across instances, in Redis (several Rasa instances, issue 18).
+
+:class:`~livechat.limits.FloodGuard` counts in its process: behind a load balancer without
+sticky sessions a citizen's messages land on every instance, and each would allow the
+limit again. :class:`SharedFloodGuard` keeps the same sliding window in Redis (a sorted set
+per key, changed in one atomic script), so that the limit holds for the whole deployment.
+If Redis is away, the instance falls back to counting on its own (logged): the limit is
+looser for a while, never a refusal of every citizen.
+"""
+
+import itertools
+import logging
+import math
+import time
+import uuid
+from typing import Any, Optional
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from livechat.limits import FloodGuard, FloodVerdict
+
+logger = logging.getLogger(__name__)
+
+# KEYS: the window's sorted set, the "refusing" mark; ARGV: now (ms), window (ms), limit,
+# a unique member. Returns {allowed, retry after (ms), first refusal}.
+_SLIDING_WINDOW = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
+local count = redis.call('zcard', KEYS[1])
+if count < limit then
+    redis.call('zadd', KEYS[1], now, ARGV[4])
+    redis.call('pexpire', KEYS[1], window)
+    redis.call('del', KEYS[2])
+    return {1, 0, 0}
+end
+local oldest = redis.call('zrange', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + window - now
+local first = redis.call('set', KEYS[2], '1', 'NX', 'PX', window) and 1 or 0
+return {0, wait, first}
+"""
+
+
+class SharedFloodGuard(FloodGuard):
+    """At most ``per_minute`` events per key in any window, over every instance."""
+
+    def __init__(self, redis_url: str, prefix: str, per_minute: int, window: float = 60.0) -> None:
+        super().__init__(per_minute, window=window)
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self._redis: Optional[Any] = None
+        self._ids = itertools.count()
+        self._origin = uuid.uuid4().hex[:12]
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            self._redis = aioredis.from_url(self.redis_url)
+        return self._redis
+
+    async def acheck(self, key: str, now: Optional[float] = None) -> FloodVerdict:
+        now = time.time() if now is None else now
+        try:
+            allowed, wait_ms, first = await self._client().eval(
+                _SLIDING_WINDOW, 2, f"{self.prefix}:{key}", f"{self.prefix}:{key}:refusing",
+                int(now * 1000), int(self.WINDOW * 1000), self.per_minute,
+                f"{int(now * 1000)}:{self._origin}:{next(self._ids)}",
+            )  # fmt: skip
+        except (RedisError, OSError) as error:
+            logger.error(
+                "handoff: shared limit %s unavailable (%s); counting on this instance", self.prefix, error
+            )
+            return self.check(key, now)
+        if allowed:
+            return FloodVerdict(True)
+        return FloodVerdict(False, max(1, math.ceil(int(wait_ms) / 1000)), bool(first))
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()

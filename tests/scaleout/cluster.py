@@ -81,8 +81,12 @@ class Instance:
 class Cluster:
     """Action server, Rasa instances A and B, and nginx in front of both."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, extra_channel_settings: str = "", rest: bool = False) -> None:
+        """``extra_channel_settings``: more lines of the website channel's credentials;
+        ``rest``: open the REST channel too (bench/channel_speed.py)."""
         self.folder = folder
+        self.extra_channel_settings = extra_channel_settings
+        self.rest = rest
         self.tag = uuid.uuid4().hex[:10]
         self.database = f"scaleout_{self.tag}"
         self.db_url = make_url(PG_ADMIN).set(database=self.database).render_as_string(hide_password=False)
@@ -130,12 +134,12 @@ class Cluster:
         (self.folder / "schedule.yml").write_text(ALWAYS_OPEN)
         redis = make_url(REDIS.replace("redis://", "postgresql://", 1))  # host, port, db parsed alike
         (self.folder / "credentials.yml").write_text(
-            "web.site.WebsiteChannel:\n"
+            ("livechat.rest.RestChannel:\n" if self.rest else "") + "web.site.WebsiteChannel:\n"
             "  housekeeping_seconds: 0.5\n"
-            "  citizen_messages_per_minute: 60\n"
             "  turn_sink: archive.sink.ArchiveTurnSink\n"
             f"  redis_url: {REDIS}\n"
             f"  redis_channel: efunctionar:test:{self.tag}\n"
+            + (self.extra_channel_settings or "  citizen_messages_per_minute: 60\n")
         )
         (self.folder / "endpoints.yml").write_text(
             "action_endpoint:\n"

@@ -1,0 +1,182 @@
+"""The website channel against the REST webhook, one instance against two, in one run.
+
+Starts the scale-out cluster of the tests (tests/scaleout/cluster.py: two Rasa instances on
+one PostgreSQL database and Redis, Debian's nginx in front with the deployment's
+configuration) and drives, one after the other:
+
+1. REST, straight to instance A (one instance serving);
+2. the citizen websocket, straight to instance A;
+3. REST through nginx (both instances serving);
+4. the citizen websocket through nginx.
+
+Each drive is ``--conversations`` conversations (default 100) of ``--messages`` messages
+(default 10), all conversations at once, each sending its next message when the previous
+one is answered; the messages are the held-out set's (never trained on). REST: the time of
+each request (the bot's whole answer). Website: the time to the acknowledgement, and to the
+bot's first reply. Prints a table and writes bench/out/channel_speed.json.
+
+Usage: .venv/bin/python bench/channel_speed.py [--conversations 100] [--messages 10]
+Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.scaleout.cluster import Cluster, missing_reason  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+REPLY_TIMEOUT = 120.0
+# One machine drives every conversation: the per-address limits would refuse the bench.
+UNLIMITED = (
+    "  citizen_messages_per_minute: 100000\n"
+    "  address_messages_per_minute: 100000\n"
+    "  address_conversations_per_hour: 100000\n"
+)
+
+
+def sample_messages() -> List[str]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(ROOT / "tests" / "nlu" / "heldout.yml"))
+    return [m.get("text") for m in data.intent_examples]
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def summary(count: int, elapsed: float, **latencies: List[float]) -> Dict[str, float]:
+    result = {"messages": float(count), "msg_per_s": count / elapsed}
+    for name, values in latencies.items():
+        result[f"{name}_p50_ms"] = 1000 * statistics.median(values)
+        result[f"{name}_p99_ms"] = 1000 * percentile(values, 0.99)
+    return result
+
+
+async def rest_drive(base: str, texts: List[List[str]]) -> Dict[str, float]:
+    latencies: List[float] = []
+    run = uuid.uuid4().hex[:8]
+
+    async def one(i: int, session: aiohttp.ClientSession) -> None:
+        for text in texts[i]:
+            started = time.perf_counter()
+            async with session.post(
+                f"{base}/webhooks/rest/webhook", json={"sender": f"bench-{run}-{i}", "message": text}
+            ) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    raise RuntimeError(f"REST {resp.status} for {text!r}")
+            latencies.append(time.perf_counter() - started)
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1800)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i, session) for i in range(len(texts))))
+        elapsed = time.perf_counter() - started
+    return summary(len(latencies), elapsed, reply=latencies)
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, wanted: str, client_id: str = "") -> Dict:
+    deadline = time.monotonic() + REPLY_TIMEOUT
+    while True:
+        msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            raise RuntimeError(f"socket closed waiting for {wanted}: {msg}")
+        frame = json.loads(msg.data)
+        if frame.get("type") == "error":
+            raise RuntimeError(f"error frame: {frame}")
+        if wanted == "ack" and frame.get("type") == "ack" and frame.get("client_id") == client_id:
+            return frame
+        if wanted == "bot" and frame.get("type") == "message" and frame.get("sender") == "bot":
+            return frame
+        if wanted == "welcome" and frame.get("type") == "welcome":
+            return frame
+
+
+async def website_drive(ws_base: str, texts: List[List[str]]) -> Dict[str, float]:
+    acks: List[float] = []
+    replies: List[float] = []
+
+    async def one(i: int, session: aiohttp.ClientSession) -> None:
+        async with session.ws_connect(f"{ws_base}/webhooks/website/ws") as ws:
+            await ws.send_json({"type": "hello", "conversation_id": None})
+            await _next(ws, "welcome")
+            for n, text in enumerate(texts[i]):
+                client_id = f"{i}-{n}"
+                started = time.perf_counter()
+                await ws.send_json({"type": "message", "text": text, "client_id": client_id})
+                # The bot may answer before the ack is read: read in order, both are timed.
+                got_ack = got_reply = None
+                while got_ack is None or got_reply is None:
+                    frame = await _next(ws, "ack" if got_ack is None else "bot", client_id)
+                    now = time.perf_counter()
+                    if frame.get("type") == "ack":
+                        got_ack = now
+                    else:
+                        got_reply = now
+                acks.append(got_ack - started)
+                replies.append(got_reply - started)
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1800)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i, session) for i in range(len(texts))))
+        elapsed = time.perf_counter() - started
+    return summary(len(replies), elapsed, ack=acks, reply=replies)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=10)
+    args = parser.parse_args()
+    reason = missing_reason()
+    if reason:
+        print(reason, file=sys.stderr)
+        return 2
+    messages = sample_messages()
+    texts = [
+        [messages[(i * args.messages + k) % len(messages)] for k in range(args.messages)]
+        for i in range(args.conversations)
+    ]
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="channel-speed-") as folder:
+        cluster = Cluster(Path(folder), extra_channel_settings=UNLIMITED, rest=True)
+        try:
+            cluster.start()
+            results = {
+                "rest, one instance": asyncio.run(rest_drive(cluster.direct("a"), texts)),
+                "website, one instance": asyncio.run(website_drive(cluster.direct_ws("a"), texts)),
+                "rest, two instances (nginx)": asyncio.run(rest_drive(cluster.base, texts)),
+                "website, two instances (nginx)": asyncio.run(website_drive(cluster.ws_base, texts)),
+            }
+        finally:
+            cluster.stop()
+    (OUT / "channel_speed.json").write_text(json.dumps(results, indent=2))
+    print(f"{args.conversations} conversations × {args.messages} messages, all at once\n")
+    print(f"{'drive':32} {'msg/s':>7} {'reply p50':>10} {'reply p99':>10} {'ack p50':>8} {'ack p99':>8}")
+    for name, row in results.items():
+        ack50 = f"{row['ack_p50_ms']:.0f}" if "ack_p50_ms" in row else "—"
+        ack99 = f"{row['ack_p99_ms']:.0f}" if "ack_p99_ms" in row else "—"
+        print(
+            f"{name:32} {row['msg_per_s']:7.1f} {row['reply_p50_ms']:10.0f} {row['reply_p99_ms']:10.0f}"
+            f" {ack50:>8} {ack99:>8}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

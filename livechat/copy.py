@@ -30,6 +30,18 @@ def count_text(count: int, one: str, many: str) -> str:
     return f"{count} {many}"
 
 
+# Why a conversation was flagged, as the citizen reads it when the clerk closes it (the
+# clerk's note stays for the auditors).
+FLAGGED_CLOSE_NOTICE = (
+    "Funcționarul a încheiat conversația și a semnalat-o pentru verificare{why}. Dacă mai "
+    "aveți întrebări, scrieți aici și vă răspunde asistentul virtual."
+)
+FLAG_REASONS_FOR_CITIZEN = {
+    "limbaj_jignitor": ", deoarece conține limbaj jignitor",
+    "spam": ", deoarece conține mesaje repetate sau fără legătură cu serviciile primăriei",
+    "altul": ", cu un motiv notat pentru colegii care verifică arhiva",
+}
+
 INTENT_TOPICS = {
     "request_human": "A cerut un funcționar",
     "nlu_fallback": "Asistentul nu a înțeles întrebarea",

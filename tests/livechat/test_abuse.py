@@ -324,7 +324,8 @@ async def test_clerk_flags_and_closes_with_a_reason(site):
         resp = await ana.post(url, json={"flag": "altul", "note": "amenințări la adresa colegilor"})
         assert resp.status == 200, await resp.text()
         closed = await citizen.next("message", sender="system")
-        assert "semnalat-o pentru verificare (motiv: alt motiv)" in closed["text"]
+        assert "semnalat-o pentru verificare, cu un motiv notat pentru colegii" in closed["text"]
+        assert "alt motiv" not in closed["text"] and "motiv:" not in closed["text"]
         assert "amenințări" not in closed["text"]  # the clerk's note is for the auditors
         unassigned = await live.next("unassigned", conversation_id=cid)
         assert unassigned["flag"] == {

@@ -188,7 +188,10 @@ async def test_clerk_gets_an_infrastructure_hint_sends_it_then_flags_and_closes(
         )
         assert resp.status == 200, await resp.text()
         closed = await citizen.next("message", sender="system")
-        assert "semnalat-o pentru verificare (motiv: spam)" in closed["text"]
+        assert (
+            "semnalat-o pentru verificare, deoarece conține mesaje repetate sau fără legătură "
+            "cu serviciile primăriei." in closed["text"]
+        )
         assert (await live.next("unassigned", conversation_id=cid))["flag"]["label"] == "spam"
         await citizen.ws.close()
         await live.ws.close()

@@ -218,7 +218,9 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
             timeout=20_000,
         )
         expect(clerk.locator(".panel")).to_have_count(0)
-        expect(citizen.locator(".efw-log")).to_contain_text("(motiv: alt motiv)", timeout=20_000)
+        expect(citizen.locator(".efw-log")).to_contain_text(
+            "semnalat-o pentru verificare, cu un motiv notat pentru colegii", timeout=20_000
+        )
 
         # Three insults: the widget shows the pause and says until when.
         for insult in ("esti prost", "bot tampit", "idiotilor"):

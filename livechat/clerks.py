@@ -116,7 +116,7 @@ class ClerkSide(ConsoleViews):
     @staticmethod
     def pdf_button(form_id: str) -> Dict[str, str]:
         url = f"/formulare/{form_id}.pdf"
-        return {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}
+        return {"title": "Descărcați formularul (PDF)", "type": "web_url", "url": url, "payload": url}
 
     async def send_card(self, clerk: Clerk, conversation_id: str, form_id: Any) -> Message:
         """The procedure card of a form, as one message with the PDF link."""

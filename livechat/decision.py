@@ -129,7 +129,7 @@ def registratura_email() -> str:
 def mail_button(email: str) -> Dict[str, str]:
     """A button that opens the citizen's e-mail program on ``email``."""
     return {
-        "title": f"Scrie un e-mail: {email}",
+        "title": f"Scrieți un e-mail: {email}",
         "type": "web_url",
         "url": f"mailto:{email}",
         "payload": f"mailto:{email}",

@@ -149,7 +149,7 @@ async def test_clerk_gets_an_infrastructure_hint_sends_it_then_flags_and_closes(
 
         citizen, welcome = await open_citizen(http, stack.ws_base)
         cid = welcome["conversation_id"]
-        await say(citizen, "Vorbește cu un funcționar", "h", payload="/request_human")
+        await say(citizen, "Vorbiți cu un funcționar", "h", payload="/request_human")
         await citizen.next("state", state="queued", timeout=BOT_TIMEOUT)
         resp = await ioana.post(f"{stack.base}/console/api/conversations/{cid}/takeover")
         assert resp.status == 200, await resp.text()

@@ -29,7 +29,7 @@ async def queued_citizen(http: aiohttp.ClientSession, site) -> "tuple[Citizen, s
     citizen, welcome = await open_citizen(http, site.ws_base)
     await citizen.send({"type": "message", "text": "Vreau certificat de urbanism", "client_id": "q1"})
     await citizen.next("message", sender="bot")
-    await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+    await citizen.send({"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"})
     state = await citizen.next("state", state="queued")
     assert state["queue"]["position"] >= 1
     return citizen, welcome["conversation_id"]
@@ -197,7 +197,7 @@ async def test_handoff_flow_queue_takeover_messages_transfer_release(site):
         pdf = await citizen.next("message", sender="clerk")
         assert pdf["buttons"] == [
             {
-                "title": "Descarcă formularul (PDF)",
+                "title": "Descărcați formularul (PDF)",
                 "type": "web_url",
                 "url": "/formulare/petitie.pdf",
                 "payload": "/formulare/petitie.pdf",

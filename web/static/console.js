@@ -102,9 +102,9 @@
     });
     item.appendChild(box);
     if (!convId) return;
-    var send = el("button", "hint-send", "Trimite");
+    var send = el("button", "hint-send", "Trimiteți");
     send.type = "button";
-    send.setAttribute("aria-label", "Trimite cetățeanului redirecționarea către " + hint.department);
+    send.setAttribute("aria-label", "Trimiteți cetățeanului redirecționarea către " + hint.department);
     send.addEventListener("click", function () {
       send.disabled = true;
       act("/conversations/" + encodeURIComponent(convId) + "/redirect", { hint_id: msg.id })
@@ -163,7 +163,7 @@
       item.transcript.forEach(function (m) { renderMessage(log, m); });
       details.appendChild(log);
       li.appendChild(details);
-      var take = el("button", "take", "Preia conversația");
+      var take = el("button", "take", "Preluați conversația");
       take.type = "button";
       take.addEventListener("click", function () {
         take.disabled = true;
@@ -185,7 +185,7 @@
 
   function fillClerkSelect(select) {
     select.textContent = "";
-    select.appendChild(option("", "Transferă către…"));
+    select.appendChild(option("", "Transferați către…"));
     clerks.forEach(function (c) {
       if (me && c.id === me.id) return;
       select.appendChild(option(c.username, c.display_name));
@@ -220,8 +220,8 @@
     formSelect.appendChild(option("", "Formular…"));
     forms.forEach(function (f) { formSelect.appendChild(option(f.id, f.title)); });
     if (conv.form_id) formSelect.value = conv.form_id;
-    var cardBtn = el("button", null, "Trimite fișa");
-    var pdfBtn = el("button", null, "Trimite PDF");
+    var cardBtn = el("button", null, "Trimiteți fișa");
+    var pdfBtn = el("button", null, "Trimiteți PDF-ul");
     [cardBtn, pdfBtn].forEach(function (b) { b.type = "button"; });
     cardBtn.addEventListener("click", function () {
       if (!formSelect.value) { toast("Alegeți întâi un formular."); return; }
@@ -234,20 +234,20 @@
     tools.appendChild(formSelect); tools.appendChild(cardBtn); tools.appendChild(pdfBtn);
 
     var clerkSelect = el("select", "clerk-select");
-    clerkSelect.setAttribute("aria-label", "Transferă către alt funcționar");
+    clerkSelect.setAttribute("aria-label", "Transferați către alt funcționar");
     fillClerkSelect(clerkSelect);
-    var transferBtn = el("button", null, "Transferă");
+    var transferBtn = el("button", null, "Transferați");
     transferBtn.type = "button";
     transferBtn.addEventListener("click", function () {
       if (!clerkSelect.value) { toast("Alegeți funcționarul."); return; }
       act("/conversations/" + encodeURIComponent(conv.id) + "/transfer", { to: clerkSelect.value });
     });
-    var releaseBtn = el("button", null, "Predă asistentului");
+    var releaseBtn = el("button", null, "Predați asistentului");
     releaseBtn.type = "button";
     releaseBtn.addEventListener("click", function () {
       act("/conversations/" + encodeURIComponent(conv.id) + "/release");
     });
-    var closeBtn = el("button", "danger", "Închide…");
+    var closeBtn = el("button", "danger", "Închideți…");
     closeBtn.type = "button";
     closeBtn.setAttribute("aria-expanded", "false");
     tools.appendChild(clerkSelect); tools.appendChild(transferBtn);
@@ -258,19 +258,19 @@
     var closeBox = el("div", "close-box");
     closeBox.hidden = true;
     var reason = el("select", "close-reason");
-    reason.setAttribute("aria-label", "Semnalează conversația");
+    reason.setAttribute("aria-label", "Semnalați conversația");
     reason.appendChild(option("", "Fără semnalare"));
-    reason.appendChild(option("limbaj_jignitor", "Semnalează: limbaj jignitor"));
-    reason.appendChild(option("spam", "Semnalează: spam"));
-    reason.appendChild(option("altul", "Semnalează: alt motiv"));
+    reason.appendChild(option("limbaj_jignitor", "Semnalați: limbaj jignitor"));
+    reason.appendChild(option("spam", "Semnalați: spam"));
+    reason.appendChild(option("altul", "Semnalați: alt motiv"));
     var note = el("input", "close-note");
     note.type = "text";
     note.maxLength = 500;
     note.placeholder = "Motivul (obligatoriu pentru „alt motiv”)";
     note.setAttribute("aria-label", "Nota semnalării");
-    var confirmBtn = el("button", "danger", "Închide conversația");
+    var confirmBtn = el("button", "danger", "Închideți conversația");
     confirmBtn.type = "button";
-    var cancelBtn = el("button", null, "Renunță");
+    var cancelBtn = el("button", null, "Renunțați");
     cancelBtn.type = "button";
     closeBox.appendChild(reason); closeBox.appendChild(note);
     closeBox.appendChild(confirmBtn); closeBox.appendChild(cancelBtn);
@@ -304,7 +304,7 @@
     input.rows = 2;
     input.maxLength = 2000;
     input.placeholder = "Scrieți răspunsul… (Enter trimite, Shift+Enter rând nou)";
-    var send = el("button", "send", "Trimite");
+    var send = el("button", "send", "Trimiteți");
     send.type = "submit";
     form.appendChild(label); form.appendChild(input); form.appendChild(send);
     form.addEventListener("submit", function (event) {

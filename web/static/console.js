@@ -88,6 +88,41 @@
     return isNaN(d) ? "" : d.toLocaleTimeString("ro-RO", { hour: "2-digit", minute: "2-digit" });
   }
 
+  // A link a person can read: "mailto:a@b.ro?subject=%C3%8E…" is shown as
+  // "e-mail către a@b.ro, subiect: „Î…”"; other links as their decoded address.
+  function readableUrl(url) {
+    try {
+      if (/^mailto:/i.test(url)) {
+        var parts = url.slice(7).split("?");
+        var text = "e-mail către " + decodeURIComponent(parts[0]);
+        var subject = new URLSearchParams(parts[1] || "").get("subject");
+        return subject ? text + ", subiect: „" + subject + "”" : text;
+      }
+      return decodeURI(url);
+    } catch (e) { return url; }
+  }
+
+  var SAFE_URL = /^(https?:\/\/|mailto:|tel:|\/(?!\/))/i;
+
+  // A button of a message: a link (with its address in words) or the payload's title.
+  function renderButton(b) {
+    var line = el("div", "msg-button");
+    if (!b.url) { line.textContent = "[" + b.title + "]"; return line; }
+    if (SAFE_URL.test(b.url)) {
+      var link = el("a", "msg-link", b.title);
+      link.href = b.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      line.appendChild(link);
+    } else {
+      line.appendChild(el("span", null, b.title));
+    }
+    line.appendChild(el("span", "msg-url", " — " + readableUrl(b.url)));
+    return line;
+  }
+
+  function scrollToNewest(log) { log.scrollTop = log.scrollHeight; }
+
   // A redirect hint (infrastructure question while the clerk holds the conversation):
   // the suggested message, ready to send with one click.
   function renderHint(item, msg, convId) {
@@ -97,9 +132,7 @@
     var box = el("div", "hint-box");
     box.appendChild(el("div", "hint-label", "Mesaj pregătit pentru cetățean:"));
     box.appendChild(el("div", "hint-text", hint.text));
-    (hint.buttons || []).forEach(function (b) {
-      box.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
-    });
+    (hint.buttons || []).forEach(function (b) { box.appendChild(renderButton(b)); });
     item.appendChild(box);
     if (!convId) return;
     var send = el("button", "hint-send", "Trimiteți");
@@ -121,12 +154,10 @@
     head.appendChild(el("span", "msg-time", time(msg.ts)));
     item.appendChild(head);
     if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
-    (msg.buttons || []).forEach(function (b) {
-      item.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
-    });
+    (msg.buttons || []).forEach(function (b) { item.appendChild(renderButton(b)); });
     if (msg.hint) renderHint(item, msg, convId);
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    scrollToNewest(log);
   }
 
   function flagText(flag) {
@@ -325,7 +356,11 @@
     $("mine").appendChild(root);
     panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect };
     $("mine-empty").hidden = true;
-    input.focus();
+    // The log has a height only now that it is on the page: show the newest message, and
+    // bring the panel on the screen (on a phone it sits below the queue).
+    scrollToNewest(log);
+    input.focus({ preventScroll: true });
+    root.scrollIntoView({ block: "end" });
   }
 
   function closePanel(id, note) {

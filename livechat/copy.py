@@ -10,6 +10,14 @@ RECORDING_NOTICE = (
     "Conversația este înregistrată și păstrată în arhiva Primăriei Orașului Măgurele. "
     "Nu scrieți date personale (CNP, date bancare) decât dacă un funcționar vi le cere."
 )
+# What the widget shows at the top of every conversation (the page's own text, like the
+# recording notice: not a turn of the conversation, so it is not archived).
+GREETING = (
+    "Bună ziua! Sunt asistentul virtual al Primăriei Orașului Măgurele. Vă pot spune ce "
+    "acte vă trebuie, cât costă și unde depuneți o cerere, și vă pot ajuta să completați "
+    "formularele. În timpul programului puteți vorbi și cu un funcționar. Scrieți mai jos "
+    "întrebarea dumneavoastră."
+)
 LOCAL_TZ = ZoneInfo("Europe/Bucharest")
 PAUSED_NOTICE = (
     "Conversația este suspendată până la ora {time}. Mesajul dumneavoastră a fost salvat, "

@@ -366,6 +366,13 @@
         if (frame.notice) notice.textContent = frame.notice;
         log.textContent = "";
         state.seen = {};
+        // Every conversation starts with the assistant's greeting (the page's text).
+        if (frame.greeting) {
+          var greeting = el("div", "efw-msg efw-msg--bot efw-greeting");
+          greeting.appendChild(el("div", "efw-author", "Asistentul virtual"));
+          greeting.appendChild(el("div", "efw-text", frame.greeting));
+          log.appendChild(greeting);
+        }
         (frame.history || []).forEach(renderMessage);
         if (state.noteAfterWelcome) {
           systemNote(state.noteAfterWelcome);

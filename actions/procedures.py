@@ -51,7 +51,7 @@ def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
     """Download the blank interactive PDF, or start filling it now."""
     url = pdf_url(form.id)
     return [
-        {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url},
+        {"title": "Descărcați formularul (PDF)", "type": "web_url", "url": url, "payload": url},
         {"title": "Completați acum", "payload": f'/fill_form{{"form": "{form.id}"}}'},
     ]
 
@@ -113,7 +113,7 @@ class ActionAnswerProcedure(Action):
                 "cereți să vorbiți cu un funcționar:",
                 buttons=[
                     *category_buttons(),
-                    {"title": "Vorbește cu un funcționar", "payload": "/request_human"},
+                    {"title": "Vorbiți cu un funcționar", "payload": "/request_human"},
                 ],
             )
             return [SlotSet("form", None)]

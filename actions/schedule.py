@@ -25,7 +25,9 @@ def schedule_text(now: Optional[dt.datetime] = None) -> Text:
     )
     if schedule.is_open(now):
         return text + " Acum este program."
-    return text + f" Acum nu este program; redeschidem {format_moment(schedule.next_opening(now), now)}."
+    closed_today = schedule.closed_day_text(now.astimezone(schedule.timezone).date())
+    now_text = closed_today[:-1] if closed_today else "Acum nu este program"
+    return text + f" {now_text}; redeschidem {format_moment(schedule.next_opening(now), now)}."
 
 
 def schedule_answer() -> Text:

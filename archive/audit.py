@@ -24,6 +24,7 @@ from archive.archive import Archive, stored_from_row, turns_t
 from archive.errors import InvalidQuery, PermissionDenied, UnknownConversation, db_errors
 from archive.models import AccessRecord
 from archive.turns import (
+    CLASSIFIED,
     LOCAL_TZ,
     RESERVED_PREFIX,
     SPEAKERS,
@@ -307,13 +308,13 @@ class AuditSession:
             from archive.pdf import transcript_pdf
 
             data = transcript_pdf(
-                transcript,
+                self._transcript(conversation_id, merge_intents=True),
                 exported_by=self.user.display_name,
                 exported_at=local_time_text(self.archive.clock()),
                 head=self.archive.head(),
             )
         elif fmt == "csv":
-            data = _csv(transcript.turns, self._clerk_names(transcript.turns))
+            data = _csv(intents_on_messages(transcript.turns), self._clerk_names(transcript.turns))
         else:
             data = self._json({"conversation_id": conversation_id}, transcript.turns)
         self._record(f"export_{fmt}", {"conversation_id": conversation_id}, len(transcript.turns))
@@ -332,7 +333,8 @@ class AuditSession:
                 f"Căutarea găsește {total} de ture; exportul are cel mult {MAX_EXPORT}. Restrângeți perioada."
             )
         if fmt == "csv":
-            data = _csv(turns, self._clerk_names(turns))
+            shown = intents_on_messages(turns, self._classified_of(turns))
+            data = _csv(shown, self._clerk_names(turns))
         else:
             data = self._json({"search": parsed.as_dict()}, turns)
         self._record(f"export_{fmt}", {"search": parsed.as_dict()}, len(turns))
@@ -368,14 +370,37 @@ class AuditSession:
                 ).all()
         return [stored_from_row(r) for r in rows], int(total or 0)
 
-    def _transcript(self, conversation_id: str) -> Transcript:
+    def _classified_of(self, turns: List[StoredTurn]) -> List[StoredTurn]:
+        """The ``classified`` turns of the citizen messages among ``turns`` (a search by
+        text finds the message, not its NLU result, which has no text)."""
+        keys = sorted(
+            f"{t.source_key}:{CLASSIFIED}" for t in turns if t.speaker == "citizen" and t.source_key
+        )
+        found: List[StoredTurn] = []
+        with db_errors("read the NLU results of the exported messages"):
+            with self.archive.engine.connect() as conn:
+                for start in range(0, len(keys), 500):
+                    rows = conn.execute(
+                        sa.select(turns_t).where(
+                            turns_t.c.source_key.in_(keys[start : start + 500]),
+                            turns_t.c.event == CLASSIFIED,
+                        )
+                    ).all()
+                    found.extend(stored_from_row(r) for r in rows)
+        return found
+
+    def _transcript(self, conversation_id: str, merge_intents: bool = False) -> Transcript:
+        """The conversation as the view shows it; ``merge_intents``: as the
+        exports show it, the NLU result on the citizen's line (see
+        :func:`intents_on_messages`)."""
         if not isinstance(conversation_id, str) or conversation_id.startswith(RESERVED_PREFIX):
             raise UnknownConversation(str(conversation_id))
         turns = self.archive.conversation(conversation_id)
         names = self._clerk_names(turns)
         lines = []
         clerks: List[str] = []
-        for turn in turns:
+        shown = intents_on_messages(turns) if merge_intents else turns
+        for turn in shown:
             clerk_name = names.get(turn.clerk_id) if turn.clerk_id else None
             if clerk_name and clerk_name not in clerks:
                 clerks.append(clerk_name)
@@ -474,6 +499,36 @@ def _cell(value: Any) -> str:
         return ""
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def intents_on_messages(
+    turns: List[StoredTurn], more_classified: Iterable[StoredTurn] = ()
+) -> List[StoredTurn]:
+    """``turns`` for a reader: the NLU result of a citizen's message, archived as a
+    ``classified`` system turn of its own (the website channel archives the message before
+    Rasa reads it), is put on the message's row, and the ``classified`` turn is left out
+    when its message is among ``turns`` (the JSON export keeps every turn, for the chain).
+    ``more_classified``: results of messages in ``turns`` that are not among them."""
+    classified = {
+        turn.extra["message_seq"]: turn
+        for turn in [*more_classified, *turns]
+        if turn.event == CLASSIFIED and turn.extra and isinstance(turn.extra.get("message_seq"), int)
+    }
+    seqs = {turn.seq for turn in turns}
+    shown = []
+    for turn in turns:
+        if turn.event == CLASSIFIED and turn.extra and turn.extra.get("message_seq") in seqs:
+            continue
+        result = classified.get(turn.seq)
+        if result is not None and turn.speaker == "citizen":
+            turn = dataclasses.replace(
+                turn,
+                intent=turn.intent or result.intent,
+                confidence=turn.confidence if turn.intent else result.confidence,
+                form_ids=turn.form_ids or result.form_ids,
+            )
+        shown.append(turn)
+    return shown
 
 
 def _csv(turns: List[StoredTurn], clerk_names: Dict[str, str]) -> bytes:

@@ -45,6 +45,7 @@ from archive.archive import (
 from archive.errors import ARCHIVE_ERRORS, ArchiveUnavailable, db_errors
 from archive.turns import (
     BOT_ARCHIVE_METADATA,
+    CLASSIFIED,
     MESSAGE,
     TurnIn,
     bot_archive_metadata,
@@ -53,11 +54,6 @@ from archive.turns import (
 from storage import db
 
 logger = logging.getLogger(__name__)
-
-#: System event under which the store records the NLU result of a citizen message that
-#: the channel had already archived (the archive is append-only, so it cannot be added
-#: to the stored turn).
-CLASSIFIED = "classified"
 
 
 def _session_start() -> "sa.sql.ScalarSelect":

@@ -25,6 +25,11 @@ SPEAKERS = ("citizen", "bot", "clerk", "system")
 #: ``event`` of a citizen, bot or clerk message.
 MESSAGE = "message"
 
+#: System event under which the tracker store records the NLU result of a citizen message
+#: that the channel had already archived (the archive is append-only, so it cannot be
+#: added to the stored turn); ``extra.message_seq`` is the message's seq.
+CLASSIFIED = "classified"
+
 #: The system events of a conversation (``speaker="system"``). Other snake_case names
 #: are accepted too; these are the ones the audit view knows how to label.
 SYSTEM_EVENTS = {

@@ -56,4 +56,9 @@ def mailto(department: Department, subject: Text) -> Text:
 def email_button(department: Department) -> Dict[Text, Text]:
     """A button that opens the citizen's e-mail app with the topic as subject."""
     link = mailto(department, f"Întrebare din livechat — {department.name}")
-    return {"title": f"Scrie un e-mail: {department.email}", "type": "web_url", "url": link, "payload": link}
+    return {
+        "title": f"Scrieți un e-mail: {department.email}",
+        "type": "web_url",
+        "url": link,
+        "payload": link,
+    }

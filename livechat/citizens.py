@@ -10,6 +10,7 @@ from livechat.archive import ArchiveError, Turn
 from livechat.bot import BotSide
 from livechat.copy import (
     FLOOD_NOTICE,
+    GREETING,
     RECORDING_NOTICE,
     count_text,
 )
@@ -68,6 +69,7 @@ class CitizenSide(BotSide):
             "conversation_id": conversation.id,
             "history": history,
             "notice": RECORDING_NOTICE,
+            "greeting": GREETING,
             "max_chars": MAX_MESSAGE_CHARS,
             **{k: v for k, v in self.state_frame(conversation).items() if k != "type"},
         }

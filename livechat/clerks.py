@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional
 
 from livechat import archive
 from livechat.archive import Turn
+from livechat.copy import FLAG_REASONS_FOR_CITIZEN, FLAGGED_CLOSE_NOTICE
 from livechat.errors import HandoffError, check_flag, check_text
 from livechat.settings import MAX_MESSAGE_CHARS, clerk_grace
 from livechat.store import Clerk, Conversation, Message
@@ -115,7 +116,7 @@ class ClerkSide(ConsoleViews):
     @staticmethod
     def pdf_button(form_id: str) -> Dict[str, str]:
         url = f"/formulare/{form_id}.pdf"
-        return {"title": "Descarcă formularul (PDF)", "type": "web_url", "url": url, "payload": url}
+        return {"title": "Descărcați formularul (PDF)", "type": "web_url", "url": url, "payload": url}
 
     async def send_card(self, clerk: Clerk, conversation_id: str, form_id: Any) -> Message:
         """The procedure card of a form, as one message with the PDF link."""
@@ -210,11 +211,7 @@ class ClerkSide(ConsoleViews):
             )
             extra: Dict[str, Any] = {}
         else:
-            text = (
-                "Funcționarul a încheiat conversația și a semnalat-o pentru verificare "
-                f"(motiv: {FLAG_REASONS[flag]}). Dacă mai aveți întrebări, scrieți aici și vă "
-                "răspunde asistentul virtual."
-            )
+            text = FLAGGED_CLOSE_NOTICE.format(why=FLAG_REASONS_FOR_CITIZEN[flag])
             extra = {"flag": flag, "reason": FLAG_REASONS[flag], "note": note}
         await self._system(
             conversation.id, archive.CLOSED, text, clerk=clerk, extra=extra,

@@ -10,6 +10,14 @@ RECORDING_NOTICE = (
     "Conversația este înregistrată și păstrată în arhiva Primăriei Orașului Măgurele. "
     "Nu scrieți date personale (CNP, date bancare) decât dacă un funcționar vi le cere."
 )
+# What the widget shows at the top of every conversation (the page's own text, like the
+# recording notice: not a turn of the conversation, so it is not archived).
+GREETING = (
+    "Bună ziua! Sunt asistentul virtual al Primăriei Orașului Măgurele. Vă pot spune ce "
+    "acte vă trebuie, cât costă și unde depuneți o cerere, și vă pot ajuta să completați "
+    "formularele. În timpul programului puteți vorbi și cu un funcționar. Scrieți mai jos "
+    "întrebarea dumneavoastră."
+)
 LOCAL_TZ = ZoneInfo("Europe/Bucharest")
 PAUSED_NOTICE = (
     "Conversația este suspendată până la ora {time}. Mesajul dumneavoastră a fost salvat, "
@@ -29,6 +37,18 @@ def count_text(count: int, one: str, many: str) -> str:
         return f"{count} de {many}"
     return f"{count} {many}"
 
+
+# Why a conversation was flagged, as the citizen reads it when the clerk closes it (the
+# clerk's note stays for the auditors).
+FLAGGED_CLOSE_NOTICE = (
+    "Funcționarul a încheiat conversația și a semnalat-o pentru verificare{why}. Dacă mai "
+    "aveți întrebări, scrieți aici și vă răspunde asistentul virtual."
+)
+FLAG_REASONS_FOR_CITIZEN = {
+    "limbaj_jignitor": ", deoarece conține limbaj jignitor",
+    "spam": ", deoarece conține mesaje repetate sau fără legătură cu serviciile primăriei",
+    "altul": ", cu un motiv notat pentru colegii care verifică arhiva",
+}
 
 INTENT_TOPICS = {
     "request_human": "A cerut un funcționar",

@@ -31,6 +31,8 @@ class Decision:
         next_opening: when clerks answer next (None when open now).
         active_clerks: clerks active when it was decided.
         hours: the weekly hours in Romanian.
+        closed_today: why the whole day is closed (a holiday, a closure, a day without
+            hours), as the citizen reads it; None on a day with hours.
     """
 
     outcome: str
@@ -38,6 +40,7 @@ class Decision:
     next_opening: Optional[dt.datetime]
     active_clerks: int
     hours: str
+    closed_today: Optional[str] = None
 
     @property
     def queue(self) -> bool:
@@ -65,6 +68,7 @@ def decide_for(
         next_opening=None if is_open else schedule.next_opening(now),
         active_clerks=active_clerks,
         hours=schedule.describe_week(),
+        closed_today=schedule.closed_day_text(now.astimezone(schedule.timezone).date()),
     )
 
 
@@ -77,9 +81,10 @@ def unavailable_text(decision: Decision, email: str) -> str:
     )
     if decision.outcome == CLOSED_HOURS:
         assert decision.next_opening is not None
+        now_text = decision.closed_today or "Acum nu este program."
         return (
             f"Funcționarii de la Relații cu Publicul răspund în chat {decision.hours}, "
-            "mai puțin în zilele de sărbătoare legală. Acum nu este program; puteți vorbi "
+            f"mai puțin în zilele de sărbătoare legală. {now_text} Puteți vorbi "
             f"cu un funcționar {format_moment(decision.next_opening, decision.now)}. " + alternative
         )
     if decision.outcome == NO_CLERK:
@@ -94,11 +99,17 @@ def unavailable_text(decision: Decision, email: str) -> str:
     raise ValueError(f"the request is queued, there is nothing to explain ({decision.outcome})")
 
 
-def closing_text(next_opening: dt.datetime, now: dt.datetime, email: str) -> str:
-    """What a citizen still waiting in the queue reads when the program ends."""
+def closing_text(
+    next_opening: dt.datetime, now: dt.datetime, email: str, closed_today: Optional[str] = None
+) -> str:
+    """What a citizen still waiting in the queue reads when the program ends, or when the
+    queue is found outside the hours on a day without any (``closed_today`` says why)."""
+    if closed_today:
+        why = f"Ne pare rău, nu vă putem prelua. {closed_today} "
+    else:
+        why = "Ne pare rău, programul funcționarilor s-a încheiat înainte să vă putem prelua. "
     return (
-        "Ne pare rău, programul funcționarilor s-a încheiat înainte să vă putem prelua. "
-        f"Puteți reveni {format_moment(next_opening, now)} sau ne puteți scrie la {email}. "
+        why + f"Puteți reveni {format_moment(next_opening, now)} sau ne puteți scrie la {email}. "
         "Conversația continuă cu asistentul virtual."
     )
 
@@ -118,7 +129,7 @@ def registratura_email() -> str:
 def mail_button(email: str) -> Dict[str, str]:
     """A button that opens the citizen's e-mail program on ``email``."""
     return {
-        "title": f"Scrie un e-mail: {email}",
+        "title": f"Scrieți un e-mail: {email}",
         "type": "web_url",
         "url": f"mailto:{email}",
         "payload": f"mailto:{email}",

@@ -70,7 +70,10 @@ class Housekeeping(BotSide):
         if not schedule.is_open(now):
             queue = self.store.queue()
             if queue:
-                text = closing_text(schedule.next_opening(now), now, registratura_email())
+                today = now.astimezone(schedule.timezone).date()
+                text = closing_text(
+                    schedule.next_opening(now), now, registratura_email(), schedule.closed_day_text(today)
+                )
                 for conversation in queue:
                     if self.store.leave_queue(conversation.id, now):
                         await self._system(

@@ -15,6 +15,7 @@ Typical use::
 
 import datetime as dt
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,11 @@ MONTHS_RO = (
     "ianuarie", "februarie", "martie", "aprilie", "mai", "iunie",
     "iulie", "august", "septembrie", "octombrie", "noiembrie", "decembrie",
 )  # fmt: skip
+
+# Words the ``holidays`` library spells without diacritics, and cedillas (ş ţ) for the
+# comma-below letters (ș ț) Romanian is written with.
+_SPELLING = {"Sfantul": "Sfântul", "Intai": "Întâi", "ş": "ș", "ţ": "ț", "Ş": "Ș", "Ţ": "Ț"}
+_SPELLING_RE = re.compile("|".join(_SPELLING))
 
 # How far ahead next_opening() looks before it decides the schedule never opens.
 _SEARCH_DAYS = 400
@@ -103,7 +109,10 @@ class Schedule:
             import holidays  # loaded on first use: the package is large
 
             calendar = holidays.country_holidays(self.public_holidays, years=day.year, language="ro")
-            self._holiday_cache[day.year] = dict(calendar.items())
+            self._holiday_cache[day.year] = {
+                date: _SPELLING_RE.sub(lambda match: _SPELLING[match.group(0)], name)
+                for date, name in calendar.items()
+            }
         return self._holiday_cache[day.year].get(day)
 
     def closure_reason(self, day: dt.date) -> Optional[str]:
@@ -111,6 +120,18 @@ class Schedule:
         if day in self.closed_dates:
             return "zi liberă"
         return self.holiday_name(day)
+
+    def closed_day_text(self, day: dt.date) -> Optional[str]:
+        """Why the city hall is closed all of ``day``, as the citizen reads it on that day
+        ("Astăzi, 1 decembrie, Ziua Națională a României, primăria este închisă."), or
+        None when ``day`` has opening hours."""
+        if self.intervals_on(day):
+            return None
+        date_text = f"{day.day} {MONTHS_RO[day.month - 1]}"
+        reason = self.closure_reason(day)
+        if reason is None:
+            return f"Astăzi, {WEEKDAYS_RO[day.weekday()]} {date_text}, primăria este închisă."
+        return f"Astăzi, {date_text}, {reason}, primăria este închisă."
 
     def intervals_on(self, day: dt.date) -> Tuple[Interval, ...]:
         """The opening intervals of ``day`` (none on holidays and closed dates)."""

@@ -6,6 +6,7 @@
 =================================  ===================================================
 ``GET  /webhooks/website/static/`` ``widget.js``, ``widget.css``, ``demo.css``
 ``GET  /demo``                     demo page of the city hall with the widget
+``GET  /favicon.ico``              the site's icon (every page a browser opens asks for it)
 ``GET  /formulare/<id>.pdf``       blank interactive PDF of a catalog form
 ``/formulare/<id>``                the form filled and signed online (web/forms.py)
 ``/console/…``                     clerk console (web/console.py)
@@ -73,6 +74,14 @@ class WebsiteChannel(channel.WebsiteChannel):
             if name not in PUBLIC_FILES:
                 return response.text("Fișier inexistent.", status=404)
             return _static(name)
+
+        @bp.route("/favicon.ico", methods=["GET"])
+        async def favicon(request: Request) -> HTTPResponse:
+            return response.raw(
+                (STATIC_DIR / "favicon.ico").read_bytes(),
+                content_type="image/x-icon",
+                headers={**SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"},
+            )
 
         @bp.route("/demo", methods=["GET"])
         async def demo_page(request: Request) -> HTTPResponse:

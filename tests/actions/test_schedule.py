@@ -22,6 +22,12 @@ def test_closed_over_saint_andrew_and_national_day_reopens_on_wednesday() -> Non
     assert "redeschidem miercuri, 2 decembrie, la ora 08:00" in text
 
 
+def test_on_the_national_day_the_answer_names_it() -> None:
+    text = schedule_text(dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    assert "Astăzi, 1 decembrie, Ziua Națională a României, primăria este închisă; redeschidem" in text
+    assert "Acum nu este program" not in text
+
+
 async def test_broken_schedule_file_still_gets_an_answer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

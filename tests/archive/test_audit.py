@@ -284,3 +284,39 @@ def test_purged_conversation_exports(own, clock):
     assert auditor.transcript("c1").lines == []
     text = PdfReader(io.BytesIO(auditor.export_conversation("c1", "pdf"))).pages[0].extract_text()
     assert "perioadei de păstrare" in text
+
+
+def test_exports_put_the_intent_on_the_citizens_row_and_name_clerks(own):
+    """Wave 2: the website channel archives the message before Rasa reads it, so its NLU
+    result is a 'classified' turn of its own; the exports showed it as a row apart."""
+    archive, accounts = own
+    auditor = AuditSession(archive, accounts["auditor"])
+    message = archive.append(
+        TurnIn("c9", "citizen", "cât costă certificatul fiscal?", channel="website", source_key="m-9")
+    )
+    archive.append(
+        TurnIn(
+            "c9", "system", event="classified", intent="ask_procedure_fee", confidence=0.87,
+            form_ids=["certificat_fiscal"], channel="website", source_key="m-9:classified",
+            extra={"message_seq": message.seq},
+        )
+    )  # fmt: skip
+    archive.append(TurnIn("c9", "clerk", "Bună ziua, vă ajut eu.", clerk_id="ana.pop"))
+
+    rows = list(csv.DictReader(io.StringIO(auditor.export_conversation("c9", "csv").decode("utf-8-sig"))))
+    assert [(r["speaker"], r["event"]) for r in rows] == [("citizen", "message"), ("clerk", "message")]
+    assert rows[0]["intent"] == "ask_procedure_fee" and rows[0]["confidence"] == "0.8700"
+    assert rows[0]["form_ids"] == "certificat_fiscal"
+    assert rows[1]["clerk_name"] == "Ana Pop"
+    searched = list(
+        csv.DictReader(io.StringIO(auditor.export_search("csv", text="certificatul").decode("utf-8-sig")))
+    )
+    assert [(r["conversation_id"], r["intent"]) for r in searched] == [("c9", "ask_procedure_fee")]
+
+    reader = PdfReader(io.BytesIO(auditor.export_conversation("c9", "pdf")))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Cetățean · intenție: ask_procedure_fee (87%)" in text
+    assert "Intenție recunoscută" not in text
+    assert "Funcționar Ana Pop" in text and "ana.pop" not in text
+    # The JSON export keeps every turn, for the chain.
+    assert len(json.loads(auditor.export_conversation("c9", "json"))["turns"]) == 3

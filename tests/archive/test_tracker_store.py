@@ -142,7 +142,7 @@ async def test_user_and_bot_turns_are_archived_with_nlu_results(store):
         bot(
             "Pentru certificatul de urbanism aveți nevoie de:",
             buttons=[
-                {"title": "Descarcă formularul (PDF)", "payload": "/formulare/certificat_urbanism.pdf"},
+                {"title": "Descărcați formularul (PDF)", "payload": "/formulare/certificat_urbanism.pdf"},
                 {"title": "Autorizație", "payload": '/ask_procedure{"form": "autorizatie_construire"}'},
             ],
         ),
@@ -160,7 +160,7 @@ async def test_user_and_bot_turns_are_archived_with_nlu_results(store):
     assert answer.speaker == "bot" and answer.text.startswith("Pentru certificatul")
     assert answer.form_ids == ("certificat_urbanism", "autorizatie_construire")
     assert answer.extra["utter_action"] == "utter_test"
-    assert answer.extra["buttons"][0]["title"] == "Descarcă formularul (PDF)"
+    assert answer.extra["buttons"][0]["title"] == "Descărcați formularul (PDF)"
     assert store.archive.verify().ok
 
 

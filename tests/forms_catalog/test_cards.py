@@ -65,3 +65,30 @@ def test_card_without_department_still_renders(catalog: Catalog) -> None:
     card = catalog.get("petitie").card_sections()
     assert card["summary"].startswith("Petiție:")
     assert "Răspunde:" not in card["summary"]
+
+
+# Localities whose city halls' pages the catalog cites (the sources' domains): a figure of
+# theirs is never stated as Măgurele's, only "la alte primării" with its source.
+OTHER_LOCALITIES = re.compile(
+    r"\b(Berceni|Marghita|Adjud|Ileana|Panit|Câmpia Turzii|Ovidiu|Mirsid|Moldova Nouă|"
+    r"Timișoara|Constanța|Ștefănești|Orăștie|Pitești|Sibiu|Odorheiu|sectorul \d)\b"
+)
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_no_figure_of_another_commune_is_presented_as_magureles(catalog: Catalog, form_id: str) -> None:
+    """Wave 2: "Taxă de timbru mică (2 lei la Berceni)" read as Măgurele's fee."""
+    card = catalog.card_sections(form_id)
+    for section, text in card.items():
+        for sentence in re.split(r"(?<=[.;])\s", text):
+            named = OTHER_LOCALITIES.search(sentence)
+            assert named is None, f"{form_id}.{section}: {named.group(0)!r} in {sentence!r}"
+        assert "termen depășit" not in text, f"{form_id}.{section}"
+
+
+def test_another_communes_fee_is_shown_as_elsewhere_with_its_source(catalog: Catalog) -> None:
+    fee = catalog.card_sections("certificat_fiscal")["fee"]
+    assert "la alte primării, 2 lei (primariaberceni.ro)" in fee
+    assert UNVERIFIED_LINE in fee
+    deadline = catalog.card_sections("inregistrare_nastere")["deadline"]
+    assert "informație depășită: termenul legal este acum de 30 de zile" in deadline

@@ -90,11 +90,11 @@ async def test_pause_holds_messages_back_from_the_bot_until_it_ends(site):
         assert f"Conversația este suspendată până la ora {hhmm}" in error["message"]
         assert "registratura@primariamagurele.ro" in error["message"]
         assert "client_id" not in error  # the message itself was taken
-        # The widget's "Vorbește cu un funcționar" does not get round it either.
+        # The widget's "Vorbiți cu un funcționar" does not get round it either.
         await citizen.send(
             {
                 "type": "message",
-                "text": "Vorbește cu un funcționar",
+                "text": "Vorbiți cu un funcționar",
                 "payload": "/request_human",
                 "client_id": "h",
             }
@@ -103,13 +103,13 @@ async def test_pause_holds_messages_back_from_the_bot_until_it_ends(site):
         await citizen.next("error", code="paused")
         assert site.agent.received == received
         stored = [m.text for m in site.service.store.transcript(cid) if m.sender == "citizen"]
-        assert stored[-2:] == ["alo, de ce nu răspundeți?", "Vorbește cu un funcționar"]
+        assert stored[-2:] == ["alo, de ce nu răspundeți?", "Vorbiți cu un funcționar"]
         held = [
             t
             for t in FailingSink.recorded
             if t.speaker == "citizen" and t.extra.get("unanswered") == "paused"
         ]
-        assert [t.text for t in held] == ["alo, de ce nu răspundeți?", "Vorbește cu un funcționar"]
+        assert [t.text for t in held] == ["alo, de ce nu răspundeți?", "Vorbiți cu un funcționar"]
         await citizen.ws.close()
 
         # A reload during the pause shows it again.
@@ -232,7 +232,7 @@ async def held_conversation(site, http, clerk_http):
     await live.next("snapshot")
     citizen, welcome = await open_citizen(http, site.ws_base)
     cid = welcome["conversation_id"]
-    await citizen.send({"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"})
+    await citizen.send({"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"})
     await citizen.next("state", state="queued")
     resp = await clerk_http.post(f"{site.base}/console/api/conversations/{cid}/takeover")
     assert resp.status == 200, await resp.text()
@@ -324,7 +324,8 @@ async def test_clerk_flags_and_closes_with_a_reason(site):
         resp = await ana.post(url, json={"flag": "altul", "note": "amenințări la adresa colegilor"})
         assert resp.status == 200, await resp.text()
         closed = await citizen.next("message", sender="system")
-        assert "semnalat-o pentru verificare (motiv: alt motiv)" in closed["text"]
+        assert "semnalat-o pentru verificare, cu un motiv notat pentru colegii" in closed["text"]
+        assert "alt motiv" not in closed["text"] and "motiv:" not in closed["text"]
         assert "amenințări" not in closed["text"]  # the clerk's note is for the auditors
         unassigned = await live.next("unassigned", conversation_id=cid)
         assert unassigned["flag"] == {
@@ -346,7 +347,7 @@ async def test_clerk_flags_and_closes_with_a_reason(site):
 
         # When the citizen comes back and is queued again, the console shows the flag.
         await citizen.send(
-            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+            {"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"}
         )
         await citizen.next("state", state="queued")
         queue = (await live.next("queue"))["items"]

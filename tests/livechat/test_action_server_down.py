@@ -2,7 +2,7 @@
 the queue (issue 16, item 3).
 
 Wave 1: Rasa logs "Bot will continue, but the actions events are lost", the citizen's
-message is acknowledged and then nothing comes; "Vorbește cu un funcționar" goes
+message is acknowledged and then nothing comes; "Vorbiți cu un funcționar" goes
 unanswered.
 """
 

@@ -58,7 +58,7 @@ async def test_clerk_message_not_archived_is_not_sent(failing_site):
         citizen, welcome = await open_citizen(http, site.ws_base)
         cid = welcome["conversation_id"]
         await citizen.send(
-            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+            {"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"}
         )
         await citizen.next("state", state="queued")
         assert (await ana.post(f"{site.base}/console/api/conversations/{cid}/takeover")).status == 200

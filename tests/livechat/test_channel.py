@@ -46,7 +46,7 @@ async def test_pages_and_files(site):
         assert '<script src="/webhooks/website/static/widget.js"' in demo
         widget = await http.get(f"{site.base}/webhooks/website/static/widget.js")
         assert widget.headers["Content-Type"].startswith("application/javascript")
-        assert "Vorbește cu un funcționar" in await widget.text()
+        assert "Vorbiți cu un funcționar" in await widget.text()
         assert (await http.get(f"{site.base}/webhooks/website/static/console.js")).status == 404
         assert (await http.get(f"{site.base}/webhooks/website/static/..%2Fchannel.py")).status == 404
 
@@ -151,14 +151,14 @@ async def test_request_outside_hours_gives_hours_and_email(site, schedule_file):
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
         await citizen.send(
-            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+            {"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"}
         )
         reply = await citizen.next("message", sender="bot")
         assert f"răspund în chat {day} 08:00–16:30" in reply["text"]
-        assert "puteți vorbi cu un funcționar" in reply["text"]
+        assert "Puteți vorbi cu un funcționar" in reply["text"]
         assert "registratura@primariamagurele.ro" in reply["text"]
         assert reply["buttons"] == [
-            {"title": "Scrie un e-mail: registratura@primariamagurele.ro",
+            {"title": "Scrieți un e-mail: registratura@primariamagurele.ro",
              "url": "mailto:registratura@primariamagurele.ro"}
         ]  # fmt: skip
         await citizen.ws.close()
@@ -169,7 +169,7 @@ async def test_request_in_hours_without_active_clerk_keeps_the_bot(site):
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
         await citizen.send(
-            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+            {"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"}
         )
         reply = await citizen.next("message", sender="bot")
         assert "niciun funcționar" in reply["text"]

@@ -59,6 +59,40 @@ def test_closing_text_names_next_opening_and_email():
     assert "mâine (miercuri, 3 decembrie) la ora 08:00" in text and EMAIL in text
 
 
+def test_on_the_national_day_the_citizen_reads_why_it_is_closed(schedule):
+    now = dt.datetime(2025, 12, 1, 10, 0, tzinfo=BUCHAREST)  # Monday, Ziua Națională
+    text = unavailable_text(decide_for(now, schedule, 1), EMAIL)
+    assert "Astăzi, 1 decembrie, Ziua Națională a României, primăria este închisă." in text
+    assert "Acum nu este program" not in text
+    assert "mâine (marți, 2 decembrie) la ora 08:00" in text
+
+
+def test_saint_andrew_is_named_with_its_diacritics(schedule):
+    now = dt.datetime(2026, 11, 30, 10, 0, tzinfo=BUCHAREST)
+    text = unavailable_text(decide_for(now, schedule, 1), EMAIL)
+    assert "Astăzi, 30 noiembrie, Sfântul Apostol Andrei cel Întâi chemat, primăria" in text
+
+
+def test_on_a_weekend_the_day_is_named_and_after_hours_it_is_not(schedule):
+    saturday = dt.datetime(2025, 11, 29, 10, 0, tzinfo=BUCHAREST)
+    assert "Astăzi, sâmbătă 29 noiembrie, primăria este închisă." in unavailable_text(
+        decide_for(saturday, schedule, 1), EMAIL
+    )
+    evening = dt.datetime(2025, 12, 2, 18, 0, tzinfo=BUCHAREST)
+    text = unavailable_text(decide_for(evening, schedule, 1), EMAIL)
+    assert "Acum nu este program." in text and "Astăzi" not in text
+
+
+def test_closing_text_on_a_day_without_hours_does_not_say_the_program_ended(schedule):
+    now = dt.datetime(2025, 12, 1, 9, 0, tzinfo=BUCHAREST)
+    text = closing_text(schedule.next_opening(now), now, EMAIL, schedule.closed_day_text(now.date()))
+    assert "s-a încheiat" not in text
+    assert text.startswith(
+        "Ne pare rău, nu vă putem prelua. Astăzi, 1 decembrie, Ziua Națională a României, "
+        "primăria este închisă. Puteți reveni mâine (marți, 2 decembrie) la ora 08:00"
+    )
+
+
 @pytest.mark.parametrize(
     "position, clerks, minutes", [(1, 1, 5), (2, 1, 10), (3, 2, 8), (1, 4, 2), (0, 1, 0)]
 )

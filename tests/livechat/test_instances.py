@@ -58,7 +58,7 @@ async def test_citizen_on_one_instance_clerk_on_the_other(two_sites):
         citizen, welcome = await open_citizen(http, first.ws_base)
         cid = welcome["conversation_id"]
         await citizen.send(
-            {"type": "message", "text": "Vorbește cu un funcționar", "payload": "/request_human"}
+            {"type": "message", "text": "Vorbiți cu un funcționar", "payload": "/request_human"}
         )
         await citizen.next("state", state="queued")
         # Queued on the first instance; the clerk's console on the second hears of it.

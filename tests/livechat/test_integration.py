@@ -79,7 +79,7 @@ async def test_handoff_end_to_end(stack, stack_store):
         await ask(citizen, "cât costă certificatul de urbanism?")
         await citizen.next("message", sender="bot", timeout=60)
         # The widget's button sends /request_human; the real action decides to queue.
-        await ask(citizen, "Vorbește cu un funcționar", payload="/request_human")
+        await ask(citizen, "Vorbiți cu un funcționar", payload="/request_human")
         queued = await citizen.next("state", state="queued", timeout=60)
         assert queued["queue"]["position"] == 1
         assert queued["queue"]["estimate_minutes"] >= 1

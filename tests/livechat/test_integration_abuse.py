@@ -149,7 +149,7 @@ async def test_clerk_gets_an_infrastructure_hint_sends_it_then_flags_and_closes(
 
         citizen, welcome = await open_citizen(http, stack.ws_base)
         cid = welcome["conversation_id"]
-        await say(citizen, "Vorbește cu un funcționar", "h", payload="/request_human")
+        await say(citizen, "Vorbiți cu un funcționar", "h", payload="/request_human")
         await citizen.next("state", state="queued", timeout=BOT_TIMEOUT)
         resp = await ioana.post(f"{stack.base}/console/api/conversations/{cid}/takeover")
         assert resp.status == 200, await resp.text()
@@ -188,7 +188,10 @@ async def test_clerk_gets_an_infrastructure_hint_sends_it_then_flags_and_closes(
         )
         assert resp.status == 200, await resp.text()
         closed = await citizen.next("message", sender="system")
-        assert "semnalat-o pentru verificare (motiv: spam)" in closed["text"]
+        assert (
+            "semnalat-o pentru verificare, deoarece conține mesaje repetate sau fără legătură "
+            "cu serviciile primăriei." in closed["text"]
+        )
         assert (await live.next("unassigned", conversation_id=cid))["flag"]["label"] == "spam"
         await citizen.ws.close()
         await live.ws.close()

@@ -51,7 +51,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
     try:
         citizen.goto(f"{stack.base}/demo")
         expect(citizen.get_by_role("heading", name="Servicii pentru cetățeni")).to_be_visible()
-        launcher = citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele")
+        launcher = citizen.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele")
         expect(launcher).to_be_visible()
         shot(citizen, "01-citizen-demo-page")
 
@@ -64,7 +64,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         expect(citizen.locator(".efw-notice")).to_contain_text("înregistrată")
         box.type("ce acte trebuie pentru certificatul de urbanism?")
         citizen.keyboard.press("Enter")
-        pdf_link = citizen.get_by_role("link", name="Descarcă formularul (PDF)").first
+        pdf_link = citizen.get_by_role("link", name="Descărcați formularul (PDF)").first
         expect(pdf_link).to_be_visible(timeout=60_000)
         assert pdf_link.get_attribute("href") == f"{stack.base}/formulare/certificat_urbanism.pdf"
         shot(citizen, "02-citizen-bot-answer")
@@ -77,22 +77,22 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         expect(clerk).to_have_url(f"{stack.base}/console/login")
         clerk.get_by_label("Utilizator").fill("elena")
         clerk.get_by_label("Parolă").fill("parola-gresita")
-        clerk.get_by_role("button", name="Intră în consolă").click()
+        clerk.get_by_role("button", name="Intrați în consolă").click()
         expect(clerk.get_by_role("alert")).to_have_text("Utilizator sau parolă greșită.")
         shot(clerk, "00-console-login-error")
         clerk.get_by_label("Utilizator").fill("elena")
         clerk.get_by_label("Parolă").fill(PASSWORD)
-        clerk.get_by_role("button", name="Intră în consolă").click()
+        clerk.get_by_role("button", name="Intrați în consolă").click()
         expect(clerk.locator("#conn")).to_have_text("Conectat", timeout=20_000)
         presence = clerk.get_by_role("switch")
         presence.click()
         expect(presence).to_have_text("Activ")
 
-        citizen.get_by_role("button", name="Vorbește cu un funcționar").click()
+        citizen.get_by_role("button", name="Vorbiți cu un funcționar").click()
         expect(citizen.locator(".efw-queue-text")).to_contain_text("Sunteți primul la rând", timeout=60_000)
         shot(citizen, "03-citizen-queued")
 
-        take = clerk.get_by_role("button", name="Preia conversația")
+        take = clerk.get_by_role("button", name="Preluați conversația")
         expect(take).to_be_visible(timeout=20_000)
         expect(clerk.locator(".queue-item")).to_contain_text("Certificat de urbanism")
         expect(clerk.locator("#waiting")).to_have_text("În așteptare: 1")
@@ -120,7 +120,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         expect(clerk_bubble.locator(".efw-author")).to_have_text("Elena Dumitrescu · Relații cu Publicul")
         assert citizen.evaluate("window.__xss") is None
         panel.get_by_label("Alegeți un formular").select_option("certificat_urbanism")
-        panel.get_by_role("button", name="Trimite PDF").click()
+        panel.get_by_role("button", name="Trimiteți PDF-ul").click()
         expect(citizen.locator(".efw-msg--clerk").last.get_by_role("link")).to_be_visible(timeout=20_000)
         shot(citizen, "05-citizen-with-clerk")
         shot(clerk, "06-console-conversation")
@@ -131,7 +131,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         expect(citizen.locator(".efw-who")).to_contain_text("Elena Dumitrescu")
         shot(citizen, "07-citizen-after-reload")
 
-        panel.get_by_role("button", name="Predă asistentului").click()
+        panel.get_by_role("button", name="Predați asistentului").click()
         expect(citizen.locator(".efw-who")).to_have_text("Asistentul virtual al primăriei", timeout=20_000)
         expect(clerk.locator(".panel")).to_have_count(0)
 
@@ -144,7 +144,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         # A stored conversation id the server does not know starts a new conversation.
         citizen.evaluate("localStorage.setItem('efunctionar.conversation', 'f'.repeat(32))")
         citizen.reload()
-        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        citizen.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
         expect(citizen.locator(".efw-log")).to_contain_text(
             "Conversația anterioară nu mai există; am început una nouă.", timeout=20_000
         )
@@ -172,16 +172,16 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
         clerk.goto(f"{stack.base}/console/login")
         clerk.get_by_label("Utilizator").fill("dana")
         clerk.get_by_label("Parolă").fill(PASSWORD)
-        clerk.get_by_role("button", name="Intră în consolă").click()
+        clerk.get_by_role("button", name="Intrați în consolă").click()
         expect(clerk.locator("#conn")).to_have_text("Conectat", timeout=20_000)
         clerk.get_by_role("switch").click()
         expect(clerk.get_by_role("switch")).to_have_text("Activ")
 
         citizen.goto(f"{stack.base}/demo")
-        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        citizen.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
         expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
-        citizen.get_by_role("button", name="Vorbește cu un funcționar").click()
-        take = clerk.get_by_role("button", name="Preia conversația")
+        citizen.get_by_role("button", name="Vorbiți cu un funcționar").click()
+        take = clerk.get_by_role("button", name="Preluați conversația")
         expect(take).to_be_visible(timeout=60_000)
         take.click()
         panel = clerk.locator(".panel")
@@ -197,7 +197,7 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
         expect(hint).to_contain_text("Mesaj pregătit pentru cetățean", timeout=60_000)
         expect(hint).to_contain_text("apacanal@primariamagurele.ro")
         shot(clerk, "08-console-redirect-hint")
-        hint.get_by_role("button", name="Trimite cetățeanului redirecționarea").click()
+        hint.get_by_role("button", name="Trimiteți cetățeanului redirecționarea").click()
         expect(hint.locator(".hint-send")).to_have_text("Trimis")
         clerk_bubble = citizen.locator(".efw-msg--clerk").last
         expect(clerk_bubble).to_contain_text("Pe acest chat răspundem", timeout=20_000)
@@ -205,20 +205,22 @@ def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, st
         expect(citizen.locator(".efw-log")).not_to_contain_text("Mesaj pregătit")
 
         # Close with a flag: "alt motiv" needs a note; the console says what was recorded.
-        panel.get_by_role("button", name="Închide…").click()
-        panel.get_by_label("Semnalează conversația").select_option("altul")
-        panel.get_by_role("button", name="Închide conversația").click()
+        panel.get_by_role("button", name="Închideți…").click()
+        panel.get_by_label("Semnalați conversația").select_option("altul")
+        panel.get_by_role("button", name="Închideți conversația").click()
         expect(clerk.locator("#toast")).to_have_text("Scrieți pe scurt motivul semnalării.")
         panel.get_by_label("Nota semnalării").fill("a trimis date personale ale altcuiva")
         shot(clerk, "09-console-close-with-flag")
-        panel.get_by_role("button", name="Închide conversația").click()
+        panel.get_by_role("button", name="Închideți conversația").click()
         expect(clerk.locator("#toast")).to_have_text(
             "Conversația a fost închisă și semnalată pentru verificare: alt motiv — "
             "a trimis date personale ale altcuiva.",
             timeout=20_000,
         )
         expect(clerk.locator(".panel")).to_have_count(0)
-        expect(citizen.locator(".efw-log")).to_contain_text("(motiv: alt motiv)", timeout=20_000)
+        expect(citizen.locator(".efw-log")).to_contain_text(
+            "semnalat-o pentru verificare, cu un motiv notat pentru colegii", timeout=20_000
+        )
 
         # Three insults: the widget shows the pause and says until when.
         for insult in ("esti prost", "bot tampit", "idiotilor"):
@@ -271,7 +273,7 @@ def test_auditor_finds_the_bots_refusal_by_its_flag_and_reads_the_department(bro
     )
     try:
         citizen.goto(f"{stack.base}/demo")
-        citizen.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        citizen.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
         expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
         box = citizen.get_by_label("Mesajul dumneavoastră")
         box.fill("strada mea e plina de gropi, cand o asfaltati?")
@@ -283,10 +285,10 @@ def test_auditor_finds_the_bots_refusal_by_its_flag_and_reads_the_department(bro
         auditor.goto(f"{stack.base}/console/audit/login")
         auditor.get_by_label("Utilizator").fill("vera.audit")
         auditor.get_by_label("Parolă").fill(PASSWORD)
-        auditor.get_by_role("button", name="Intră în arhivă").click()
+        auditor.get_by_role("button", name="Intrați în arhivă").click()
         auditor.get_by_label("Redirecționare (în afara competenței)").check()
         auditor.get_by_label("Vorbitor").select_option("bot")
-        auditor.get_by_role("button", name="Caută").click()
+        auditor.get_by_role("button", name="Căutați").click()
         row = auditor.locator("#results tbody tr", has_text=label).last
         expect(row).to_contain_text("în afara competenței", timeout=20_000)
         row.get_by_role("link").click()

@@ -91,6 +91,41 @@
     return isNaN(d) ? "" : d.toLocaleTimeString("ro-RO", { hour: "2-digit", minute: "2-digit" });
   }
 
+  // A link a person can read: "mailto:a@b.ro?subject=%C3%8E…" is shown as
+  // "e-mail către a@b.ro, subiect: „Î…”"; other links as their decoded address.
+  function readableUrl(url) {
+    try {
+      if (/^mailto:/i.test(url)) {
+        var parts = url.slice(7).split("?");
+        var text = "e-mail către " + decodeURIComponent(parts[0]);
+        var subject = new URLSearchParams(parts[1] || "").get("subject");
+        return subject ? text + ", subiect: „" + subject + "”" : text;
+      }
+      return decodeURI(url);
+    } catch (e) { return url; }
+  }
+
+  var SAFE_URL = /^(https?:\/\/|mailto:|tel:|\/(?!\/))/i;
+
+  // A button of a message: a link (with its address in words) or the payload's title.
+  function renderButton(b) {
+    var line = el("div", "msg-button");
+    if (!b.url) { line.textContent = "[" + b.title + "]"; return line; }
+    if (SAFE_URL.test(b.url)) {
+      var link = el("a", "msg-link", b.title);
+      link.href = b.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      line.appendChild(link);
+    } else {
+      line.appendChild(el("span", null, b.title));
+    }
+    line.appendChild(el("span", "msg-url", " — " + readableUrl(b.url)));
+    return line;
+  }
+
+  function scrollToNewest(log) { log.scrollTop = log.scrollHeight; }
+
   // A redirect hint (infrastructure question while the clerk holds the conversation):
   // the suggested message, ready to send with one click.
   function renderHint(item, msg, convId) {
@@ -100,14 +135,12 @@
     var box = el("div", "hint-box");
     box.appendChild(el("div", "hint-label", "Mesaj pregătit pentru cetățean:"));
     box.appendChild(el("div", "hint-text", hint.text));
-    (hint.buttons || []).forEach(function (b) {
-      box.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
-    });
+    (hint.buttons || []).forEach(function (b) { box.appendChild(renderButton(b)); });
     item.appendChild(box);
     if (!convId) return;
-    var send = el("button", "hint-send", "Trimite");
+    var send = el("button", "hint-send", "Trimiteți");
     send.type = "button";
-    send.setAttribute("aria-label", "Trimite cetățeanului redirecționarea către " + hint.department);
+    send.setAttribute("aria-label", "Trimiteți cetățeanului redirecționarea către " + hint.department);
     send.addEventListener("click", function () {
       send.disabled = true;
       act("/conversations/" + encodeURIComponent(convId) + "/redirect", { hint_id: msg.id })
@@ -124,12 +157,10 @@
     head.appendChild(el("span", "msg-time", time(msg.ts)));
     item.appendChild(head);
     if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
-    (msg.buttons || []).forEach(function (b) {
-      item.appendChild(el("div", "msg-button", "[" + b.title + (b.url ? " → " + b.url : "") + "]"));
-    });
+    (msg.buttons || []).forEach(function (b) { item.appendChild(renderButton(b)); });
     if (msg.hint) renderHint(item, msg, convId);
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    scrollToNewest(log);
   }
 
   function flagText(flag) {
@@ -166,7 +197,7 @@
       item.transcript.forEach(function (m) { renderMessage(log, m); });
       details.appendChild(log);
       li.appendChild(details);
-      var take = el("button", "take", "Preia conversația");
+      var take = el("button", "take", "Preluați conversația");
       take.type = "button";
       take.addEventListener("click", function () {
         take.disabled = true;
@@ -188,7 +219,7 @@
 
   function fillClerkSelect(select) {
     select.textContent = "";
-    select.appendChild(option("", "Transferă către…"));
+    select.appendChild(option("", "Transferați către…"));
     clerks.forEach(function (c) {
       if (me && c.id === me.id) return;
       select.appendChild(option(c.username, c.display_name));
@@ -223,8 +254,8 @@
     formSelect.appendChild(option("", "Formular…"));
     forms.forEach(function (f) { formSelect.appendChild(option(f.id, f.title)); });
     if (conv.form_id) formSelect.value = conv.form_id;
-    var cardBtn = el("button", null, "Trimite fișa");
-    var pdfBtn = el("button", null, "Trimite PDF");
+    var cardBtn = el("button", null, "Trimiteți fișa");
+    var pdfBtn = el("button", null, "Trimiteți PDF-ul");
     [cardBtn, pdfBtn].forEach(function (b) { b.type = "button"; });
     cardBtn.addEventListener("click", function () {
       if (!formSelect.value) { toast("Alegeți întâi un formular."); return; }
@@ -237,20 +268,20 @@
     tools.appendChild(formSelect); tools.appendChild(cardBtn); tools.appendChild(pdfBtn);
 
     var clerkSelect = el("select", "clerk-select");
-    clerkSelect.setAttribute("aria-label", "Transferă către alt funcționar");
+    clerkSelect.setAttribute("aria-label", "Transferați către alt funcționar");
     fillClerkSelect(clerkSelect);
-    var transferBtn = el("button", null, "Transferă");
+    var transferBtn = el("button", null, "Transferați");
     transferBtn.type = "button";
     transferBtn.addEventListener("click", function () {
       if (!clerkSelect.value) { toast("Alegeți funcționarul."); return; }
       act("/conversations/" + encodeURIComponent(conv.id) + "/transfer", { to: clerkSelect.value });
     });
-    var releaseBtn = el("button", null, "Predă asistentului");
+    var releaseBtn = el("button", null, "Predați asistentului");
     releaseBtn.type = "button";
     releaseBtn.addEventListener("click", function () {
       act("/conversations/" + encodeURIComponent(conv.id) + "/release");
     });
-    var closeBtn = el("button", "danger", "Închide…");
+    var closeBtn = el("button", "danger", "Închideți…");
     closeBtn.type = "button";
     closeBtn.setAttribute("aria-expanded", "false");
     tools.appendChild(clerkSelect); tools.appendChild(transferBtn);
@@ -261,19 +292,19 @@
     var closeBox = el("div", "close-box");
     closeBox.hidden = true;
     var reason = el("select", "close-reason");
-    reason.setAttribute("aria-label", "Semnalează conversația");
+    reason.setAttribute("aria-label", "Semnalați conversația");
     reason.appendChild(option("", "Fără semnalare"));
-    reason.appendChild(option("limbaj_jignitor", "Semnalează: limbaj jignitor"));
-    reason.appendChild(option("spam", "Semnalează: spam"));
-    reason.appendChild(option("altul", "Semnalează: alt motiv"));
+    reason.appendChild(option("limbaj_jignitor", "Semnalați: limbaj jignitor"));
+    reason.appendChild(option("spam", "Semnalați: spam"));
+    reason.appendChild(option("altul", "Semnalați: alt motiv"));
     var note = el("input", "close-note");
     note.type = "text";
     note.maxLength = 500;
     note.placeholder = "Motivul (obligatoriu pentru „alt motiv”)";
     note.setAttribute("aria-label", "Nota semnalării");
-    var confirmBtn = el("button", "danger", "Închide conversația");
+    var confirmBtn = el("button", "danger", "Închideți conversația");
     confirmBtn.type = "button";
-    var cancelBtn = el("button", null, "Renunță");
+    var cancelBtn = el("button", null, "Renunțați");
     cancelBtn.type = "button";
     closeBox.appendChild(reason); closeBox.appendChild(note);
     closeBox.appendChild(confirmBtn); closeBox.appendChild(cancelBtn);
@@ -307,7 +338,7 @@
     input.rows = 2;
     input.maxLength = 2000;
     input.placeholder = "Scrieți răspunsul… (Enter trimite, Shift+Enter rând nou)";
-    var send = el("button", "send", "Trimite");
+    var send = el("button", "send", "Trimiteți");
     send.type = "submit";
     form.appendChild(label); form.appendChild(input); form.appendChild(send);
     form.addEventListener("submit", function (event) {
@@ -332,7 +363,11 @@
     document.dispatchEvent(new CustomEvent("console:panel", {
       detail: { id: conv.id, root: root, before: form, formSelect: formSelect }
     }));
-    input.focus();
+    // The log has a height only now that it is on the page: show the newest message, and
+    // bring the panel on the screen (on a phone it sits below the queue).
+    scrollToNewest(log);
+    input.focus({ preventScroll: true });
+    root.scrollIntoView({ block: "end" });
   }
 
   function closePanel(id, note) {

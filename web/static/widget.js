@@ -85,7 +85,7 @@
   launcher.type = "button";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "efw-panel");
-  launcher.setAttribute("aria-label", "Deschide chatul cu Primăria Orașului Măgurele");
+  launcher.setAttribute("aria-label", "Deschideți chatul cu Primăria Orașului Măgurele");
   launcher.appendChild(bubbleIcon());
   launcher.appendChild(el("span", "efw-launcher-text", "Întrebați primăria"));
   var badge = el("span", "efw-badge");
@@ -111,7 +111,7 @@
   header.appendChild(conn);
   var closeBtn = el("button", "efw-close", "×");
   closeBtn.type = "button";
-  closeBtn.setAttribute("aria-label", "Închide chatul");
+  closeBtn.setAttribute("aria-label", "Închideți chatul");
   header.appendChild(closeBtn);
   panel.appendChild(header);
 
@@ -141,7 +141,7 @@
   panel.appendChild(queueBar);
 
   var actions = el("div", "efw-actions");
-  var humanBtn = el("button", "efw-human", "Vorbește cu un funcționar");
+  var humanBtn = el("button", "efw-human", "Vorbiți cu un funcționar");
   humanBtn.type = "button";
   actions.appendChild(humanBtn);
   var newBtn = el("button", "efw-new", "Conversație nouă");
@@ -166,9 +166,9 @@
   count.id = "efw-count";
   count.setAttribute("aria-live", "off");
   form.appendChild(count);
-  var sendBtn = el("button", "efw-send", "Trimite");
+  var sendBtn = el("button", "efw-send", "Trimiteți");
   sendBtn.type = "submit";
-  sendBtn.setAttribute("aria-label", "Trimite mesajul");
+  sendBtn.setAttribute("aria-label", "Trimiteți mesajul");
   form.appendChild(sendBtn);
   panel.appendChild(form);
 
@@ -227,7 +227,7 @@
     if (author) item.appendChild(el("div", "efw-author", author));
     if (msg.text) item.appendChild(el("div", "efw-text", msg.text));
     if (msg.attachment && safeUrl(msg.attachment)) {
-      renderButtons(item, [{ title: "Deschide atașamentul", url: msg.attachment }]);
+      renderButtons(item, [{ title: "Deschideți atașamentul", url: msg.attachment }]);
     }
     if (msg.image && safeUrl(msg.image)) {
       var img = el("img", "efw-image");
@@ -264,7 +264,7 @@
     p.el.classList.add("efw-msg--failed");
     var status = p.el.querySelector(".efw-status");
     status.textContent = "Netrimis: " + message + " ";
-    var retry = el("button", "efw-retry", "Reîncearcă");
+    var retry = el("button", "efw-retry", "Reîncercați");
     retry.type = "button";
     retry.addEventListener("click", function () {
       p.el.remove();
@@ -366,6 +366,13 @@
         if (frame.notice) notice.textContent = frame.notice;
         log.textContent = "";
         state.seen = {};
+        // Every conversation starts with the assistant's greeting (the page's text).
+        if (frame.greeting) {
+          var greeting = el("div", "efw-msg efw-msg--bot efw-greeting");
+          greeting.appendChild(el("div", "efw-author", "Asistentul virtual"));
+          greeting.appendChild(el("div", "efw-text", frame.greeting));
+          log.appendChild(greeting);
+        }
         (frame.history || []).forEach(renderMessage);
         if (state.noteAfterWelcome) {
           systemNote(state.noteAfterWelcome);
@@ -492,7 +499,7 @@
     count.textContent = input.value.length + "/" + MAX_CHARS;
   });
   humanBtn.addEventListener("click", function () {
-    send("Vorbește cu un funcționar", "/request_human");
+    send("Vorbiți cu un funcționar", "/request_human");
   });
   leaveBtn.addEventListener("click", function () {
     if (state.ws && state.ready) state.ws.send(JSON.stringify({ type: "leave_queue" }));

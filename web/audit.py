@@ -37,7 +37,7 @@ import asyncio
 import functools
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -152,13 +152,31 @@ async def _audit_session(request: Request, settings: ChannelSettings) -> Any:
     return AuditSession(_ctx(request.app, settings).audit_archive, account)
 
 
-def _criteria(request: Request) -> Dict[str, Any]:
-    criteria: Dict[str, Any] = {}
-    for key in SEARCH_KEYS:
-        value = request.args.get(key)
-        if value is not None:
-            criteria[key] = value
-    return criteria
+def _checked_args(request: Request, allowed: Sequence[str]) -> Dict[str, str]:
+    """The query parameters of ``request``, each a known one given once, or a 400: a
+    misspelt filter (``flag=``) dropped in silence would widen the search to everything."""
+    args: Dict[str, str] = {}
+    for key, values in request.args.items():
+        if key not in allowed:
+            raise AuditHTTPError(
+                "invalid_query",
+                f"Parametru necunoscut: „{key[:40]}”; se pot folosi: {', '.join(allowed)}.",
+                400,
+            )
+        if len(values) > 1:
+            raise AuditHTTPError(
+                "invalid_query",
+                f"Parametrul {key} apare de mai multe ori; dați-l o singură dată "
+                "(mai multe marcaje se despart prin virgulă).",
+                400,
+            )
+        args[key] = values[0]
+    return args
+
+
+def _criteria(request: Request, paging: Sequence[str] = ()) -> Dict[str, Any]:
+    """The search criteria of ``request`` (and its ``paging`` parameters), checked."""
+    return _checked_args(request, (*SEARCH_KEYS, *paging))
 
 
 def _attachment(data: bytes, fmt: str, name: str) -> HTTPResponse:
@@ -355,11 +373,12 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.route(f"{PREFIX}/api/search", methods=["GET"])
     @audit_api
     async def audit_search(request: Request, session: Any) -> Any:
+        criteria = _criteria(request, paging=("limit", "offset"))
         result = await _run(
             session.search,
-            limit=request.args.get("limit", "50"),
-            offset=request.args.get("offset", "0"),
-            **_criteria(request),
+            limit=criteria.pop("limit", "50"),
+            offset=criteria.pop("offset", "0"),
+            **criteria,
         )
         archive_names = await _run(session._clerk_names, result.turns)
         names = _clerk_names(request, [t.clerk_id for t in result.turns], archive_names)
@@ -429,7 +448,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.route(f"{PREFIX}/api/access-log", methods=["GET"])
     @audit_api
     async def audit_access_log(request: Request, session: Any) -> Any:
-        entries = await _run(session.access_log, limit=request.args.get("limit", "100"))
+        entries = await _run(session.access_log, limit=_checked_args(request, ("limit",)).get("limit", "100"))
         from archive.audit import local_time_text
 
         return {

@@ -43,6 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from livechat.channel import strict_text
 from livechat.copy import count_text
 from livechat.errors import HandoffError
 from livechat.limits import LoginThrottle
@@ -347,6 +348,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.websocket("/console/ws")
     async def console_socket(request: Request, ws: Any) -> None:
         service: HandoffService = request.app.ctx.handoff
+        strict_text(ws)
         if not same_origin(request):
             # A page of another site opening the socket with a clerk's cookie gets nothing.
             logger.warning("handoff: console socket from %r refused", request.headers.get("origin"))

@@ -49,6 +49,11 @@ _PAGE = """<!doctype html>
 _TITLES = {404: "Pagina nu există", 405: "Metodă nepermisă", 500: "Eroare", 503: "Serviciu indisponibil"}
 
 
+def html_page(title: str, message: str, status: int) -> HTTPResponse:
+    """A short Romanian page of fixed texts (never request data), with the site's headers."""
+    return response.html(_PAGE.format(title=title, message=message), status=status, headers=SECURITY_HEADERS)
+
+
 def _status(request: Request, error: BaseException) -> int:
     if not isinstance(error, SanicException):
         # Raised before any route was chosen: Sanic 21.12 could not read the request
@@ -85,7 +90,8 @@ def error_response(request: Request, error: BaseException) -> HTTPResponse:
         )
     else:
         title = _TITLES.get(status, "Cerere refuzată" if status < 500 else "Eroare")
-        resp = response.html(_PAGE.format(title=title, message=message), status=status, headers=headers)
+        resp = html_page(title, message, status)
+        resp.headers.update(headers)
     return resp
 
 

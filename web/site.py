@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console, errors, forms
+from web import audit, console, csrf, errors, forms
 from web.security import SECURITY_HEADERS, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -65,10 +65,11 @@ class WebsiteChannel(channel.WebsiteChannel):
             return None
 
         @bp.listener("before_server_start")
-        async def site_errors(app: Any, loop: Any) -> None:
+        async def site_start(app: Any, loop: Any) -> None:
             # For every response of the server: Sanic's own 404/405/400 pages and Rasa's
             # routes too, which a blueprint middleware would never see.
             errors.install(app, hsts_seconds)
+            app.ctx.csrf = csrf.CsrfTokens.from_environment(self.settings.cookie_secure)
 
         @bp.route(f"{channel.CHANNEL_PATH}/static/<name>", methods=["GET"])
         async def static_file(request: Request, name: str) -> HTTPResponse:

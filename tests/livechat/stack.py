@@ -79,6 +79,7 @@ class Stack:
     def start(self) -> None:
         self.schedule.write_text(ALWAYS_OPEN)
         (self.folder / "credentials.yml").write_text(
+            "livechat.rest.RestChannel:\n"
             "web.site.WebsiteChannel:\n"
             "  housekeeping_seconds: 0.5\n"
             + (self.channel_settings or f"  citizen_messages_per_minute: {FLOOD_LIMIT}\n")

@@ -15,6 +15,7 @@ import pytest
 from tests.livechat.conftest import PASSWORD, add_clerk
 from tests.web.pages import TOKEN, form_token
 from tests.web.test_audit import AUDIT, archive, db_url  # noqa: F401  (fixtures)
+from tests.web.test_browser import browser  # noqa: F401  (fixture)
 
 FORMS = [
     pytest.param("/console/login", "ana", "/console/", id="console"),
@@ -123,3 +124,31 @@ async def test_json_logins_need_no_token(site, archive):
         assert resp.status == 200
         out = await http.post(f"{site.base}/console/logout", json={})
         assert out.status == 200 and (await http.get(f"{site.base}/console/api/me")).status == 401
+
+
+@pytest.mark.integration
+def test_in_a_real_browser_the_forms_work_and_a_tampered_token_is_refused(browser, stack, stack_store):
+    """Chromium: the login form (with its hidden token) logs in, "Ieșire" logs out; the
+    same form with its token altered gets the Romanian refusal and a fresh form."""
+    from playwright.sync_api import expect
+
+    add_clerk(stack_store, "radu.csrf", "Radu Ionescu")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ro-RO")
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.base}/console/login")
+        page.get_by_label("Utilizator").fill("radu.csrf")
+        page.get_by_label("Parolă").fill(PASSWORD)
+        page.evaluate("document.querySelector('input[name=csrf_token]').value = 'x'.repeat(43)")
+        page.get_by_role("button", name="Intră în consolă").click()
+        expect(page.get_by_role("alert")).to_contain_text("Reîncărcați pagina")
+        assert page.url == f"{stack.base}/console/login"
+        page.get_by_label("Utilizator").fill("radu.csrf")
+        page.get_by_label("Parolă").fill(PASSWORD)
+        page.get_by_role("button", name="Intră în consolă").click()
+        expect(page.locator("#conn")).to_have_text("Conectat", timeout=20_000)
+        page.get_by_role("button", name="Ieșire").click()
+        expect(page).to_have_url(f"{stack.base}/console/login")
+        assert page.request.get(f"{stack.base}/console/api/me").status == 401
+    finally:
+        context.close()

@@ -89,3 +89,23 @@ async def test_a_request_sanic_cannot_read_gets_a_romanian_4xx_with_the_headers(
     assert "x-content-type-options: nosniff" in lower and "x-frame-options: deny" in lower, head
     assert "cererea" in body.lower(), body
     assert_no_internals(body)
+
+
+class _Routed:
+    """What web.errors reads of a request that reached a route (a Sanic request's fields)."""
+
+    method, path, route = "GET", "/console/api/me", object()
+    headers = {"accept": "application/json"}
+
+
+def test_an_unhandled_error_in_a_route_is_a_romanian_500_that_shows_nothing_and_is_logged(caplog):
+    from web.errors import error_response
+
+    secret = "postgresql://u:Pg-not-shown@db/x"
+    resp = error_response(_Routed(), RuntimeError(f"boom while connecting to {secret}"))
+    body = resp.body.decode()
+    assert resp.status == 500 and "eroare neprevăzută" in body and "nu s-a schimbat nimic" in body
+    assert secret not in body and "boom" not in body
+    assert_no_internals(body)
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records), "a 500 must be logged"

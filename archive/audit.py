@@ -43,6 +43,10 @@ MAX_LIMIT = 1000
 MAX_EXPORT = 50_000
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CLERK = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+#: Every flag a turn can carry: added from events and intents (archive/turns.py), by the
+#: bot (``out_of_scope``, ``limbaj_jignitor``) and the live chat (a clerk's close
+#: reasons, ``flood``). A search for another flag is a typo and gets a 400.
+FLAGS = ("insult", "limbaj_jignitor", "out_of_scope", "handoff", "spam", "altul", "flood")
 
 SPEAKER_LABELS = {
     "citizen": "Cetățean",
@@ -123,8 +127,10 @@ class SearchCriteria:
         for flag in flags or ():
             if not flag:
                 continue
-            if not isinstance(flag, str) or not _NAME.match(flag):
-                raise InvalidQuery(f"Marcaj necunoscut: „{flag}”.")
+            if not isinstance(flag, str) or flag not in FLAGS:
+                raise InvalidQuery(
+                    f"Marcaj necunoscut: „{str(flag)[:40]}”; marcajele sunt: {', '.join(FLAGS)}."
+                )
             clean_flags.append(flag)
         speaker = _blank_to_none(speaker)
         if speaker is not None and speaker not in SPEAKERS:

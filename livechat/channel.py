@@ -29,6 +29,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic.server.websockets.frame import WebsocketFrameAssembler
 from websockets.exceptions import ConnectionClosed
 
 import rasa_patches
@@ -47,6 +48,8 @@ logger = logging.getLogger(__name__)
 CHANNEL_PATH = "/webhooks/website"
 # Websocket close code 1013, "try again later".
 TRY_AGAIN_LATER = 1013
+# Websocket close code 1007, "invalid frame payload data" (a text frame not in UTF-8).
+INVALID_PAYLOAD = 1007
 # A frame bigger than this cannot hold a valid message (2,000 characters of text).
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -119,6 +122,35 @@ class WebsiteOutput(OutputChannel):
         await self.service.bot_message(
             recipient_id, "", {"custom": {"elements": elements}}, **archive_fields(recipient_id, kwargs)
         )
+
+
+class _StrictTextAssembler(WebsocketFrameAssembler):
+    """Sanic 21.12's frame assembler, failing the connection with 1007 when a text frame
+    is not UTF-8. Sanic's own lets the UnicodeDecodeError escape a task nobody awaits:
+    the frame vanished, the socket stayed open, and no close code told the client."""
+
+    __slots__ = ()
+
+    async def put(self, frame: Any) -> None:
+        try:
+            await super().put(frame)
+        except UnicodeDecodeError as error:
+            logger.warning(
+                "handoff: a text frame that is not UTF-8 (%s); socket closed with 1007", error.reason
+            )
+            self.protocol.fail_connection(INVALID_PAYLOAD, "invalid UTF-8")
+
+
+def strict_text(ws: Any) -> None:
+    """Make the Sanic websocket ``ws`` close with 1007 on a text frame that is not UTF-8.
+
+    Only this connection's assembler changes class (same slots, so a frame it already
+    holds is kept); nothing process-wide is patched."""
+    assembler = getattr(ws, "assembler", None)
+    if type(assembler) is WebsocketFrameAssembler:
+        assembler.__class__ = _StrictTextAssembler
+    elif not isinstance(assembler, _StrictTextAssembler):
+        logger.warning("handoff: websocket %r has no Sanic 21.12 assembler; UTF-8 is not checked", ws)
 
 
 def _frame(data: Dict[str, Any]) -> str:
@@ -277,6 +309,7 @@ class WebsiteChannel(InputChannel):
 
         @bp.websocket(f"{CHANNEL_PATH}/ws")
         async def citizen_socket(request: Request, ws: Any) -> None:
+            strict_text(ws)
             await citizen_session(request.app.ctx.handoff, ws, str(request.remote_addr or request.ip))
 
         return bp

@@ -37,7 +37,7 @@ import asyncio
 import functools
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -48,6 +48,7 @@ from livechat.settings import ChannelSettings
 from storage import db, passwords
 from storage.accounts import AccountStore
 from storage.types import utcnow
+from web import csrf, errors
 from web.console import SECURITY_HEADERS, STATIC_DIR, TooManyAttempts, guarded_login
 
 logger = logging.getLogger(__name__)
@@ -152,13 +153,31 @@ async def _audit_session(request: Request, settings: ChannelSettings) -> Any:
     return AuditSession(_ctx(request.app, settings).audit_archive, account)
 
 
-def _criteria(request: Request) -> Dict[str, Any]:
-    criteria: Dict[str, Any] = {}
-    for key in SEARCH_KEYS:
-        value = request.args.get(key)
-        if value is not None:
-            criteria[key] = value
-    return criteria
+def _checked_args(request: Request, allowed: Sequence[str]) -> Dict[str, str]:
+    """The query parameters of ``request``, each a known one given once, or a 400: a
+    misspelt filter (``flag=``) dropped in silence would widen the search to everything."""
+    args: Dict[str, str] = {}
+    for key, values in request.args.items():
+        if key not in allowed:
+            raise AuditHTTPError(
+                "invalid_query",
+                f"Parametru necunoscut: „{key[:40]}”; se pot folosi: {', '.join(allowed)}.",
+                400,
+            )
+        if len(values) > 1:
+            raise AuditHTTPError(
+                "invalid_query",
+                f"Parametrul {key} apare de mai multe ori; dați-l o singură dată "
+                "(mai multe marcaje se despart prin virgulă).",
+                400,
+            )
+        args[key] = values[0]
+    return args
+
+
+def _criteria(request: Request, paging: Sequence[str] = ()) -> Dict[str, Any]:
+    """The search criteria of ``request`` (and its ``paging`` parameters), checked."""
+    return _checked_args(request, (*SEARCH_KEYS, *paging))
 
 
 def _attachment(data: bytes, fmt: str, name: str) -> HTTPResponse:
@@ -196,11 +215,18 @@ def _clerk_names(request: Request, usernames: Any, archive_names: Dict[str, str]
     return names
 
 
-def _page(name: str, error: Optional[str] = None, status: int = 200) -> HTTPResponse:
+def _page(request: Request, name: str, error: Optional[str] = None, status: int = 200) -> HTTPResponse:
+    """A page of the archive view; its form gets the browser's CSRF token."""
     html = (STATIC_DIR / name).read_text(encoding="utf-8")
     # Only fixed texts of this module go into the page, never request data.
     notice = f'<p class="error" role="alert">{error}</p>' if error else ""
-    return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
+    return csrf.page(request, html.replace("<!--error-->", notice), status, SECURITY_HEADERS)
+
+
+LOGOUT_REFUSED = (
+    "Ieșirea nu a fost făcută: formularul nu a venit din pagina arhivei. "
+    "Reîncărcați pagina și apăsați din nou „Ieșire”."
+)
 
 
 def _set_cookie(resp: HTTPResponse, token: str, settings: ChannelSettings) -> None:
@@ -235,7 +261,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     @bp.route(f"{PREFIX}/login", methods=["GET"])
     async def audit_login_page(request: Request) -> HTTPResponse:
-        return _page("audit_login.html")
+        return _page(request, "audit_login.html")
 
     @bp.route(f"{PREFIX}/login", methods=["POST"])
     async def audit_login(request: Request) -> HTTPResponse:
@@ -245,8 +271,16 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         wants_json = (request.content_type or "").startswith("application/json")
 
         def fail(code: str, message: str, status: int) -> HTTPResponse:
-            return _error(code, message, status) if wants_json else _page("audit_login.html", message, status)
+            return (
+                _error(code, message, status)
+                if wants_json
+                else _page(request, "audit_login.html", message, status)
+            )
 
+        if not csrf.tokens(request).form_ok(request):
+            # Neither the password is checked nor a failure counted: nothing changes.
+            logger.warning("audit: login form without a valid CSRF token refused")
+            return fail("csrf", csrf.EXPIRED, 403)
         if wants_json:
             try:
                 body = request.json
@@ -280,7 +314,10 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 resp
                 if wants_json
                 else _page(
-                    "audit_login.html", "Arhiva nu poate fi citită acum. Reîncercați mai târziu.", resp.status
+                    request,
+                    "audit_login.html",
+                    "Arhiva nu poate fi citită acum. Reîncercați mai târziu.",
+                    resp.status,
                 )
             )
         if account is None:
@@ -302,6 +339,8 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     @bp.route(f"{PREFIX}/logout", methods=["POST"])
     async def audit_logout(request: Request) -> HTTPResponse:
+        if not csrf.tokens(request).form_ok(request):
+            return errors.html_page("Ieșire refuzată", LOGOUT_REFUSED, 403)
         archive = _ctx(request.app, settings).audit_archive
         with db_errors("end a login session"), db.write_transaction(archive.engine) as conn:
             AccountStore.delete_session(conn, request.cookies.get(COOKIE))
@@ -325,7 +364,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             return response.redirect(f"{PREFIX}/login", headers=SECURITY_HEADERS)
         except ArchiveError as error:
             return _archive_error(error)
-        return _page("audit.html")
+        return _page(request, "audit.html")
 
     @bp.route(f"{PREFIX}/static/<name>", methods=["GET"])
     async def audit_static(request: Request, name: str) -> HTTPResponse:
@@ -355,11 +394,12 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.route(f"{PREFIX}/api/search", methods=["GET"])
     @audit_api
     async def audit_search(request: Request, session: Any) -> Any:
+        criteria = _criteria(request, paging=("limit", "offset"))
         result = await _run(
             session.search,
-            limit=request.args.get("limit", "50"),
-            offset=request.args.get("offset", "0"),
-            **_criteria(request),
+            limit=criteria.pop("limit", "50"),
+            offset=criteria.pop("offset", "0"),
+            **criteria,
         )
         archive_names = await _run(session._clerk_names, result.turns)
         names = _clerk_names(request, [t.clerk_id for t in result.turns], archive_names)
@@ -429,7 +469,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.route(f"{PREFIX}/api/access-log", methods=["GET"])
     @audit_api
     async def audit_access_log(request: Request, session: Any) -> Any:
-        entries = await _run(session.access_log, limit=request.args.get("limit", "100"))
+        entries = await _run(session.access_log, limit=_checked_args(request, ("limit",)).get("limit", "100"))
         from archive.audit import local_time_text
 
         return {

@@ -43,6 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from livechat.channel import strict_text
 from livechat.copy import count_text
 from livechat.errors import HandoffError
 from livechat.limits import LoginThrottle
@@ -51,6 +52,7 @@ from livechat.settings import ChannelSettings
 from livechat.store import Clerk
 from livechat.tables import CLERK, QUEUED, utcnow
 from storage import passwords
+from web import csrf, errors
 from web.security import SECURITY_HEADERS, BadBody, json_object, same_origin
 
 logger = logging.getLogger(__name__)
@@ -117,15 +119,22 @@ def clerk_api(handler: Callable[..., Awaitable[Any]]) -> Handler:
     return wrapped
 
 
-def _page(name: str) -> HTTPResponse:
-    return response.html((STATIC_DIR / name).read_text(encoding="utf-8"), headers=SECURITY_HEADERS)
+def _page(request: Request, name: str) -> HTTPResponse:
+    """A console page; its "Ieșire" form gets the browser's CSRF token."""
+    return csrf.page(request, (STATIC_DIR / name).read_text(encoding="utf-8"), 200, SECURITY_HEADERS)
 
 
-def _login_page(error: Optional[str] = None, status: int = 200) -> HTTPResponse:
+def _login_page(request: Request, error: Optional[str] = None, status: int = 200) -> HTTPResponse:
     html = (STATIC_DIR / "login.html").read_text(encoding="utf-8")
     # Only fixed texts of this module go into the page, never request data.
     notice = f'<p class="error" role="alert">{error}</p>' if error else ""
-    return response.html(html.replace("<!--error-->", notice), status=status, headers=SECURITY_HEADERS)
+    return csrf.page(request, html.replace("<!--error-->", notice), status, SECURITY_HEADERS)
+
+
+LOGOUT_REFUSED = (
+    "Ieșirea nu a fost făcută: formularul nu a venit din pagina consolei. "
+    "Reîncărcați pagina și apăsați din nou „Ieșire”."
+)
 
 
 def login_throttle(app: Any) -> LoginThrottle:
@@ -201,7 +210,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     async def login_page(request: Request) -> HTTPResponse:
         if current_clerk(request) is not None:
             return response.redirect("/console/", headers=SECURITY_HEADERS)
-        return _login_page()
+        return _login_page(request)
 
     @bp.route("/console/login.css", methods=["GET"])
     async def login_style(request: Request) -> HTTPResponse:
@@ -214,6 +223,10 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.route("/console/login", methods=["POST"])
     async def login(request: Request) -> HTTPResponse:
         service: HandoffService = request.app.ctx.handoff
+        if not csrf.tokens(request).form_ok(request):
+            # Neither the password is checked nor a failure counted: nothing changes.
+            logger.warning("handoff: console login form without a valid CSRF token refused")
+            return _login_page(request, csrf.EXPIRED, 403)
         wants_json = (request.content_type or "").startswith("application/json")
         if wants_json:
             try:
@@ -225,7 +238,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             username, password = request.form.get("username"), request.form.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             refused = HandoffError("bad_credentials", "Completați utilizatorul și parola.", 400)
-            return _error(refused) if wants_json else _login_page(refused.message, 400)
+            return _error(refused) if wants_json else _login_page(request, refused.message, 400)
         try:
             clerk = await guarded_login(
                 request, "console", username,
@@ -233,13 +246,13 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             )  # fmt: skip
         except TooManyAttempts as wait:
             refused = HandoffError("too_many_attempts", wait.message(), 429)
-            resp = _error(refused) if wants_json else _login_page(refused.message, 429)
+            resp = _error(refused) if wants_json else _login_page(request, refused.message, 429)
             resp.headers["Retry-After"] = str(wait.seconds)
             return resp
         if clerk is None:
             logger.info("handoff: failed console login for %r", username[:64])
             refused = HandoffError("bad_credentials", LOGIN_ERROR, 401)
-            return _error(refused) if wants_json else _login_page(refused.message, 401)
+            return _error(refused) if wants_json else _login_page(request, refused.message, 401)
         now = utcnow()
         token = service.store.create_session(clerk.id, now, settings.session_ttl)
         service.store.touch_clerks([clerk.id], now)
@@ -253,6 +266,8 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     @bp.route("/console/logout", methods=["POST"])
     async def logout(request: Request) -> HTTPResponse:
+        if not csrf.tokens(request).form_ok(request):
+            return errors.html_page("Ieșire refuzată", LOGOUT_REFUSED, 403)
         token = request.cookies.get(COOKIE)
         if token:
             request.app.ctx.handoff.store.delete_session(token)
@@ -268,7 +283,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     async def console_page(request: Request) -> HTTPResponse:
         if current_clerk(request) is None:
             return response.redirect("/console/login", headers=SECURITY_HEADERS)
-        return _page("console.html")
+        return _page(request, "console.html")
 
     @bp.route("/console/static/<name>", methods=["GET"])
     async def console_static(request: Request, name: str) -> HTTPResponse:
@@ -364,6 +379,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     @bp.websocket("/console/ws")
     async def console_socket(request: Request, ws: Any) -> None:
         service: HandoffService = request.app.ctx.handoff
+        strict_text(ws)
         if not same_origin(request):
             # A page of another site opening the socket with a clerk's cookie gets nothing.
             logger.warning("handoff: console socket from %r refused", request.headers.get("origin"))

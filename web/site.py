@@ -27,8 +27,8 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console, forms
-from web.security import SECURITY_HEADERS, add_headers, needs_same_origin, same_origin
+from web import audit, console, csrf, errors, forms
+from web.security import SECURITY_HEADERS, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Files the widget and the demo page load, and nothing else from the folder.
@@ -65,9 +65,12 @@ class WebsiteChannel(channel.WebsiteChannel):
                 )  # fmt: skip
             return None
 
-        @bp.middleware("response")
-        async def security_headers(request: Request, resp: HTTPResponse) -> None:
-            add_headers(resp, hsts_seconds)
+        @bp.listener("before_server_start")
+        async def site_start(app: Any, loop: Any) -> None:
+            # For every response of the server: Sanic's own 404/405/400 pages and Rasa's
+            # routes too, which a blueprint middleware would never see.
+            errors.install(app, hsts_seconds)
+            app.ctx.csrf = csrf.CsrfTokens.from_environment(self.settings.cookie_secure)
 
         @bp.route(f"{channel.CHANNEL_PATH}/static/<name>", methods=["GET"])
         async def static_file(request: Request, name: str) -> HTTPResponse:

@@ -24,8 +24,12 @@ FLOOD_LIMIT = 12
 
 
 class Stack:
-    def __init__(self, folder: Path) -> None:
+    """Both servers on free ports; ``channel_settings`` adds lines to the channel's
+    credentials entry (e.g. higher limits for a test that sends many messages)."""
+
+    def __init__(self, folder: Path, channel_settings: str = "") -> None:
         self.folder = folder
+        self.channel_settings = channel_settings
         self.rasa_port = free_port()
         self.actions_port = free_port()
         self.base = f"http://127.0.0.1:{self.rasa_port}"
@@ -53,7 +57,7 @@ class Stack:
     def _spawn(self, name: str, args: List[str]) -> None:
         log = self.folder / f"{name}.log"
         self.logs[name] = log
-        handle = open(log, "wb")
+        handle = open(log, "ab")
         self.processes.append(
             subprocess.Popen(
                 args,
@@ -75,10 +79,11 @@ class Stack:
     def start(self) -> None:
         self.schedule.write_text(ALWAYS_OPEN)
         (self.folder / "credentials.yml").write_text(
+            "livechat.rest.RestChannel:\n"
             "web.site.WebsiteChannel:\n"
             "  housekeeping_seconds: 0.5\n"
-            f"  citizen_messages_per_minute: {FLOOD_LIMIT}\n"
-            "  turn_sink: archive.sink.ArchiveTurnSink\n"
+            + (self.channel_settings or f"  citizen_messages_per_minute: {FLOOD_LIMIT}\n")
+            + "  turn_sink: archive.sink.ArchiveTurnSink\n"
         )
         (self.folder / "endpoints.yml").write_text(
             "action_endpoint:\n"
@@ -90,12 +95,16 @@ class Stack:
             [sys.executable, "-m", "archive", "upgrade"], cwd=ROOT, env=self.env,
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
-        bin_dir = Path(sys.executable).parent
         self._spawn(
             "actions",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
              "--port", str(self.actions_port)],
         )  # fmt: skip
+        self._spawn_rasa()
+        self._wait_until_up()
+
+    def _spawn_rasa(self) -> None:
+        bin_dir = Path(sys.executable).parent
         self._spawn(
             "rasa",
             [str(bin_dir / "rasa"), "run", "--model", str(MODEL),
@@ -103,13 +112,27 @@ class Stack:
              "--credentials", str(self.folder / "credentials.yml"),
              "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
         )  # fmt: skip
+
+    @property
+    def rasa(self) -> subprocess.Popen:
+        """The Rasa server's process (the latest one, after a restart)."""
+        return self.processes[-1]
+
+    def restart_rasa(self) -> None:
+        """Start the Rasa server again (same port, database and files) after it died;
+        its log goes on in the same file."""
+        assert self.rasa.poll() is not None, "the Rasa server is still running"
+        self._spawn_rasa()
+        self._wait_until_up()
+
+    def _wait_until_up(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
         waiting = {
             f"{self.base}/webhooks/website/": False,
             f"http://127.0.0.1:{self.actions_port}/health": False,
         }
         while not all(waiting.values()):
-            for process in self.processes:
+            for process in (self.processes[0], self.rasa):
                 if process.poll() is not None:
                     raise RuntimeError(f"a server stopped while starting:\n{self.tail()}")
             if time.monotonic() > deadline:

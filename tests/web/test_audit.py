@@ -20,6 +20,7 @@ from archive.turns import TurnIn
 from archive.users import Users
 from storage import db as archive_db
 from tests.livechat.conftest import PASSWORD, add_clerk, login
+from tests.web.pages import form_token
 
 AUDIT = "/console/audit"
 CID = "c0ffee" + "0" * 26
@@ -143,8 +144,10 @@ async def test_every_audit_route_requires_an_auditor(site, archive):
 
 async def test_login_form_cookie_logout_and_wrong_password(site, archive):
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        token = await form_token(http, f"{site.base}{AUDIT}/login")
         bad = await http.post(
-            f"{site.base}{AUDIT}/login", data={"username": "maria.audit", "password": "gresit-gresit"}
+            f"{site.base}{AUDIT}/login",
+            data={"username": "maria.audit", "password": "gresit-gresit", "csrf_token": token},
         )
         assert bad.status == 401 and "Utilizator sau parolă greșită." in await bad.text()
         malformed = await http.post(
@@ -152,7 +155,8 @@ async def test_login_form_cookie_logout_and_wrong_password(site, archive):
         )
         assert malformed.status == 400
         good = await http.post(
-            f"{site.base}{AUDIT}/login", data={"username": "Maria.Audit", "password": PASSWORD},
+            f"{site.base}{AUDIT}/login",
+            data={"username": "Maria.Audit", "password": PASSWORD, "csrf_token": token},
             allow_redirects=False,
         )  # fmt: skip
         assert good.status == 303 and good.headers["Location"] == f"{AUDIT}/"
@@ -172,7 +176,10 @@ async def test_login_form_cookie_logout_and_wrong_password(site, archive):
         assert me["user"] == {"username": "maria.audit", "display_name": "Maria Ionescu", "role": "auditor"}
         # The auditor's cookie opens nothing in the clerks' console.
         assert (await http.get(f"{site.base}/console/api/me")).status == 401
-        out = await http.post(f"{site.base}{AUDIT}/logout", allow_redirects=False)
+        logout_token = await form_token(http, f"{site.base}{AUDIT}/")
+        out = await http.post(
+            f"{site.base}{AUDIT}/logout", data={"csrf_token": logout_token}, allow_redirects=False
+        )
         assert out.status == 303
         assert (await http.get(f"{site.base}{AUDIT}/api/me")).status == 401
 

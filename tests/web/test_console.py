@@ -15,6 +15,7 @@ from tests.livechat.conftest import (
     open_citizen,
     set_schedule,
 )
+from tests.web.pages import form_token
 
 
 async def console_socket(http: aiohttp.ClientSession, site) -> Citizen:
@@ -64,8 +65,9 @@ async def test_login_wrong_password_and_cookie_flags(site):
         bad = await http.post(f"{site.base}/console/login", json={"username": "ana", "password": "gresit"})
         assert bad.status == 401
         assert (await bad.json())["message"] == "Utilizator sau parolă greșită."
+        token = await form_token(http, f"{site.base}/console/login")
         form_bad = await http.post(
-            f"{site.base}/console/login", data={"username": "ana", "password": "gresit"}
+            f"{site.base}/console/login", data={"username": "ana", "password": "gresit", "csrf_token": token}
         )
         assert form_bad.status == 401 and "Utilizator sau parolă greșită." in await form_bad.text()
         assert (
@@ -74,7 +76,8 @@ async def test_login_wrong_password_and_cookie_flags(site):
             )
         ).status == 400
         good = await http.post(
-            f"{site.base}/console/login", data={"username": "ana", "password": PASSWORD},
+            f"{site.base}/console/login",
+            data={"username": "ana", "password": PASSWORD, "csrf_token": token},
             allow_redirects=False,
         )  # fmt: skip
         assert good.status == 303 and good.headers["Location"] == "/console/"
@@ -83,7 +86,8 @@ async def test_login_wrong_password_and_cookie_flags(site):
         page = await http.get(f"{site.base}/console/")
         assert page.status == 200 and "Coada de așteptare" in await page.text()
         assert "script-src 'self'" in page.headers["Content-Security-Policy"]
-        await http.post(f"{site.base}/console/logout")
+        logout_token = await form_token(http, f"{site.base}/console/")
+        await http.post(f"{site.base}/console/logout", data={"csrf_token": logout_token})
         assert (await http.get(f"{site.base}/console/api/me")).status == 401
 
 

@@ -7,7 +7,7 @@ import re
 from typing import Any, Dict, Optional, Sequence
 
 from forms_catalog.filling import FILLED_FORM
-from livechat import archive, filled_forms
+from livechat import archive, filings, filled_forms
 from livechat.archive import ArchiveError, Turn
 from livechat.copy import (
     BOT_NAME,
@@ -290,6 +290,8 @@ class BotSide(ConsoleViews):
                 conversation = self.store.conversation(conversation_id)
                 if hint is not None and conversation is not None:
                     await self._deliver_hint(conversation, hint)
+            return
+        if isinstance(custom, dict) and await filings.filings_of(self).custom(conversation_id, custom):
             return
         if isinstance(custom, dict) and FILLED_FORM in custom:  # the chat's guided filling ended
             await filled_forms.deliver(self, conversation_id, custom[FILLED_FORM])

@@ -211,11 +211,13 @@ class Submissions:
         subject: Any = None,
         message: Any = None,
         department: Optional[str] = None,
+        seal: Any = None,
     ) -> Filed:
         """Register a filing with the draft's documents; blocking (the seal).
 
         ``department`` overrides the form's (a works complaint sent as a petition goes to
-        the department of the works). Raises :class:`SubmissionError` on bad input; then
+        the department of the works); ``seal`` overrides the one given at construction.
+        Raises :class:`SubmissionError` on bad input; then
         nothing is stored and the draft is kept.
         """
         catalog = load_catalog()
@@ -228,7 +230,7 @@ class Submissions:
         name, email, phone = _contact(name, email, phone)
         subject_text = _text(subject, MAX_SUBJECT_CHARS)
         message_text = _text(message, MAX_MESSAGE_CHARS)
-        seal = self.seal
+        seal = seal if seal is not None else self.seal
         if seal is None:
             raise SubmissionError("no_seal", copy.NO_SEAL, status=503)
         code = codes.new_code()

@@ -327,7 +327,8 @@ class BotSide(ConsoleViews):
             if decision.queue:
                 return await self.enqueue(conversation_id, form_id, intent)
             text = unavailable_text(decision, email)
-        await self.bot_message(conversation_id, text, {"buttons": [_link(mail_button(email))]})
+        buttons = [_link(mail_button(email)), filings.leave_message_button(conversation_id)]
+        await self.bot_message(conversation_id, text, {"buttons": buttons})
         return False
 
     async def enqueue(

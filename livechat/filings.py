@@ -11,6 +11,7 @@ The action server never opens the database: ``action_filing_status`` sends
 
 import asyncio
 import logging
+import os
 import weakref
 from typing import Any, Callable, Dict, Optional, TypeVar
 
@@ -142,8 +143,13 @@ def filings_of(service: Any) -> FilingDesk:
 
 
 def start_outbox(service: Any, loop: asyncio.AbstractEventLoop) -> "asyncio.Task[None]":
-    """The outbox's sending loop (the ``SMTP_*`` settings; a wrong one stops the start)."""
+    """The outbox's sending loop: the ``SMTP_*`` settings (a wrong one stops the start),
+    every ``OUTBOX_SECONDS`` (15) seconds."""
     desk = filings_of(service)
+    try:
+        every = float(os.environ.get("OUTBOX_SECONDS", "15"))
+    except ValueError:
+        raise ValueError("OUTBOX_SECONDS must be a number of seconds") from None
     return loop.create_task(
-        outbox_loop(desk.outbox, SmtpSettings.from_env(), housekeeping=desk.submissions.forget_expired)
+        outbox_loop(desk.outbox, SmtpSettings.from_env(), every, housekeeping=desk.submissions.forget_expired)
     )

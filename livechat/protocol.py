@@ -19,6 +19,7 @@ decides and answers. Pure names and functions: importing this module opens nothi
 
 import re
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 HANDOFF = "handoff"
 FILING_STATUS = "filing_status"
@@ -79,3 +80,8 @@ def filing_status_payload(text: str) -> Dict[str, Any]:
 
 def leave_message_payload() -> Dict[str, Any]:
     return {LEAVE_MESSAGE: {}}
+
+
+def filing_page_url(form_id: str, conversation_id: str) -> str:
+    """The page where a form is filed online, linked to the chat that offered it."""
+    return f"/depunere/{quote(form_id)}?c={quote(conversation_id)}"

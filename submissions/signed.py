@@ -15,16 +15,20 @@ from forms_catalog.trust import SealConfigError
 logger = logging.getLogger(__name__)
 
 NO_TRUST_ROOTS = (
-    "Semnătura nu a putut fi verificată: lista furnizorilor de semnături calificate "
-    "(CITIZEN_SIGNATURE_TRUST_ROOTS) nu este configurată. Verificați documentul manual."
+    "Lista furnizorilor de semnături calificate (CITIZEN_SIGNATURE_TRUST_ROOTS) nu este "
+    "configurată, deci niciun semnatar nu poate fi recunoscut: verificați documentul manual."
 )
 
 
 def check_signed_form(pdf: bytes) -> Tuple[Optional[str], Optional[str]]:
-    """(verdict, Romanian sentence for the clerk) of an uploaded signed PDF (blocking)."""
+    """(verdict, Romanian sentences for the clerk) of an uploaded signed PDF (blocking)."""
+    note = ""
     try:
         check = check_citizen_signature(pdf)
     except SealConfigError as error:
-        logger.warning("submissions: citizen signature not checked: %s", error)
-        return Verdict.UNKNOWN_SIGNER.value, NO_TRUST_ROOTS
-    return check.verdict.value, check.message[:500]
+        # Still read the file: an unsigned or broken document is told as such; an intact
+        # signature can only be of an unknown signer.
+        logger.warning("submissions: citizen signatures checked without trust roots: %s", error)
+        check = check_citizen_signature(pdf, trust_roots=[])
+        note = "" if check.verdict is Verdict.UNSIGNED else " " + NO_TRUST_ROOTS
+    return check.verdict.value, (check.message + note)[:500]

@@ -79,7 +79,12 @@ def _conversation(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and _CONVERSATION.match(value) else None
 
 
-def page(form: Any, message_mode: bool, conversation_id: Optional[str]) -> str:
+def _department(value: Any) -> Any:
+    """A department of the catalog named by a request, or None."""
+    return load_catalog().departments.get(value) if isinstance(value, str) and _FORM_ID.match(value) else None
+
+
+def page(form: Any, message_mode: bool, conversation_id: Optional[str], department: Any = None) -> str:
     """The filing page; every value put into it is escaped (the form's texts are the
     catalog's; the conversation id is checked to be a plain id)."""
     template = (STATIC_DIR / "submit.html").read_text(encoding="utf-8")
@@ -90,8 +95,12 @@ def page(form: Any, message_mode: bool, conversation_id: Optional[str]) -> str:
         "conversation_id": conversation_id,
         "max_files": MAX_FILES,
         "max_file_mb": MAX_FILE_MB,
+        "department": department.id if department else None,
+        "department_name": department.name if department else None,
     }
     title = "Lăsați un mesaj" if message_mode else f"Depuneți online: {form.title}"
+    if department is not None and not message_mode:
+        title = f"Trimiteți sesizarea: {department.name}"
     return template.replace("{{title}}", html.escape(title)).replace(
         "{{config}}", html.escape(json.dumps(config, ensure_ascii=False), quote=True)
     )
@@ -146,7 +155,10 @@ def add_routes(bp: Blueprint) -> None:
                 status=404, headers=SECURITY_HEADERS,
             )  # fmt: skip
         return response.html(
-            page(form, message_mode, _conversation(request.args.get("c"))), headers=SECURITY_HEADERS
+            page(
+                form, message_mode, _conversation(request.args.get("c")), _department(request.args.get("d"))
+            ),
+            headers=SECURITY_HEADERS,
         )
 
     @bp.route(f"{PREFIX}/static/<name>", methods=["GET"], name="submission_static")
@@ -244,6 +256,7 @@ def add_routes(bp: Blueprint) -> None:
                 name=body.get("name"), email=body.get("email"), phone=body.get("phone"),
                 message=body.get("message"), conversation_id=_conversation(body.get("conversation_id")),
                 subject="Mesaj lăsat în chat" if message_mode else None,
+                department=getattr(_department(body.get("department")), "id", None),
             )  # fmt: skip
         except SubmissionError as error:
             return _refuse(error)

@@ -182,3 +182,19 @@ async def test_the_status_question_in_the_chat_needs_number_and_code(env):
         assert "Petiție" not in wrong
         missing = await ask("care e stadiul cererii mele?", "m4")
         assert missing.startswith("Ca să vă spun stadiul cererii, scrieți într-un singur mesaj")
+
+
+async def test_a_works_complaint_goes_to_the_works_department_as_a_petition(env):
+    async with running_site(ARCHIVED) as site, aiohttp.ClientSession() as http:
+        page = await http.get(f"{site.base}/depunere/petitie?d=drumuri&c=abc")
+        assert "Trimiteți sesizarea: Compartimentul Drumuri și Infrastructură Rutieră" in await page.text()
+        _, photo = await _upload(http, site.base, "groapa.jpg", jpeg(), form_id="petitie")
+        resp = await http.post(
+            f"{site.base}/depunere/trimite",
+            json={"draft": photo["draft"], "form_id": "petitie", "department": "drumuri", "name": "Ion Pop",
+                  "email": "ion@exemplu.ro", "message": "Groapă mare pe strada Fizicienilor, la nr. 12."},
+        )  # fmt: skip
+        filed = await resp.json()
+        assert resp.status == 200, filed
+        assert _rows(env, "SELECT department, form_id FROM submissions") == [("drumuri", "petitie")]
+        assert _rows(env, "SELECT to_address FROM outbox ORDER BY id")[0] == ("drumuri@primariamagurele.ro",)

@@ -100,7 +100,7 @@
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
         draft: state.draft, form_id: config.form_id, mode: config.message_mode ? "mesaj" : null,
-        conversation_id: config.conversation_id,
+        conversation_id: config.conversation_id, department: config.department,
         name: document.getElementById("name").value, email: document.getElementById("email").value,
         phone: document.getElementById("phone").value, message: document.getElementById("message").value
       })
@@ -141,6 +141,14 @@
     document.getElementById("send").textContent = "Trimiteți mesajul";
     document.getElementById("checklist").hidden = true;
     document.getElementById("signed-file").parentNode.hidden = true;
+  } else if (config.department) {
+    document.getElementById("lead").textContent =
+      "Descrieți problema în mesaj și atașați o fotografie. Sesizarea ajunge ca petiție la " +
+      config.department_name + ", cu număr de înregistrare și răspuns în cel mult 30 de zile.";
+    document.getElementById("message-label").textContent = "Ce doriți să semnalați (strada, locul, problema)";
+    document.getElementById("checklist").hidden = true;
+    document.getElementById("signed-file").parentNode.hidden = true;
+    document.getElementById("send").textContent = "Trimiteți sesizarea";
   } else {
     document.getElementById("lead").textContent =
       "Adăugați documentele din listă (fotografii clare sau scanări), completați datele de contact și trimiteți. Primiți imediat numărul de înregistrare.";

@@ -178,6 +178,4 @@ async def test_on_the_website_a_works_complaint_can_be_sent_online_to_its_depart
     assert online["url"] == f"/depunere/petitie?c={website.sender_id}&d=drumuri"
     rest = tracker_after(user_event(text, "out_of_scope_infrastructure", input_channel="rest"))
     (message,), _ = await run_action(ActionRedirectInfrastructure(), rest)
-    assert [b["title"] for b in message["buttons"]] == ["Scrieți-ne pe e-mail"] or all(
-        b["title"] != "Trimiteți sesizarea online" for b in message["buttons"]
-    )
+    assert message["buttons"] and all(b["title"] != "Trimiteți sesizarea online" for b in message["buttons"])

@@ -10,6 +10,7 @@ from actions.scope import utter_redirect, works_part
 from actions.settings import pdf_url
 from forms_catalog import CATEGORIES, Catalog, Form, load_catalog
 from forms_catalog.redirects import MIXED, MIXED_THRESHOLD, infrastructure_score
+from livechat.protocol import WEBSITE_CHANNEL, filing_page_url
 
 # Which part of the card each finer intent asks for; ask_procedure gets the whole card.
 ASPECT_BY_INTENT: Dict[Text, Text] = {
@@ -57,16 +58,26 @@ def pdf_buttons(form: Form) -> List[Dict[Text, Text]]:
 
 
 def answer_form(
-    dispatcher: CollectingDispatcher, form_id: Text, sections: Sequence[Text]
+    dispatcher: CollectingDispatcher,
+    form_id: Text,
+    sections: Sequence[Text],
+    more_buttons: Sequence[Dict[Text, Text]] = (),
 ) -> List[Dict[Text, Any]]:
-    """Sends the chosen card sections of a form, the last one with the PDF buttons."""
+    """Sends the chosen card sections of a form, the last one with the PDF buttons (and
+    ``more_buttons``, e.g. filing online)."""
     catalog = load_catalog()
     form = catalog.get(form_id)
     card = catalog.card_sections(form.id)
     for section in sections[:-1]:
         dispatcher.utter_message(text=card[section])
-    dispatcher.utter_message(text=card[sections[-1]], buttons=pdf_buttons(form))
+    dispatcher.utter_message(text=card[sections[-1]], buttons=[*pdf_buttons(form), *more_buttons])
     return [SlotSet("form", form.id)]
+
+
+def filing_button(form_id: Text, conversation_id: Text) -> Dict[Text, Text]:
+    """On the website: the page where the form is filed online, linked to this chat."""
+    url = filing_page_url(form_id, conversation_id)
+    return {"title": "Depuneți online", "type": "web_url", "url": url, "payload": url}
 
 
 def ask_which_form(
@@ -119,7 +130,13 @@ class ActionAnswerProcedure(Action):
             return [SlotSet("form", None)]
 
         aspect = ASPECT_BY_INTENT.get(intent)
-        events = answer_form(dispatcher, form_id, (aspect,) if aspect else FULL_CARD)
+        sections = (aspect,) if aspect else FULL_CARD
+        online = (
+            [filing_button(form_id, tracker.sender_id)]
+            if "submit" in sections and tracker.get_latest_input_channel() == WEBSITE_CHANNEL
+            else []
+        )
+        events = answer_form(dispatcher, form_id, sections, online)
         if works is not None or infrastructure_score(tracker.latest_message) >= MIXED_THRESHOLD:
             # The message also asks about works: answer the form, redirect the rest (to the
             # department of the works part when it is known).

@@ -18,6 +18,7 @@ from forms_catalog.redirects import (  # the texts and links, shared with the li
     email_button,
     redirect_department,
 )
+from livechat.protocol import WEBSITE_CHANNEL, filing_page_url
 from nlu_ro.normalize import fold
 
 # The archive's flag for a refused out-of-scope question (archive/turns.py).
@@ -112,16 +113,27 @@ def archive_note(department: Department, mixed: bool) -> Dict[Text, Any]:
     }
 
 
-def utter_redirect(dispatcher: CollectingDispatcher, text: Text, template: Text = REFUSAL) -> Department:
+def utter_redirect(
+    dispatcher: CollectingDispatcher,
+    text: Text,
+    template: Text = REFUSAL,
+    conversation_id: Optional[Text] = None,
+) -> Department:
     """Sends the redirect for the topic of ``text``; returns the department chosen.
 
     The message is archived flagged ``out_of_scope`` with the department (see
-    :func:`archive_note`); ``mixed`` there means only the works part was refused.
+    :func:`archive_note`); ``mixed`` there means only the works part was refused. With a
+    website ``conversation_id``, the citizen may also send it as a petition to that
+    department, with a photo (submissions/: a registration number and 30 days).
     """
     department = redirect_department(text)
+    buttons = [email_button(department)]
+    if conversation_id is not None:
+        url = f"{filing_page_url('petitie', conversation_id)}&d={department.id}"
+        buttons.append({"title": "Trimiteți sesizarea online", "type": "web_url", "url": url, "payload": url})
     dispatcher.utter_message(
         text=template.format(name=department.name, email=department.email),
-        buttons=[email_button(department)],
+        buttons=buttons,
         archive=archive_note(department, mixed=template == MIXED),
     )
     return department
@@ -148,5 +160,10 @@ class ActionRedirectInfrastructure(Action):
             events = answer_form(dispatcher, form_id, ("summary", "documents"))
             utter_redirect(dispatcher, tracker.latest_message.get("text") or "", MIXED)
             return events
-        utter_redirect(dispatcher, tracker.latest_message.get("text") or "")
+        website = tracker.get_latest_input_channel() == WEBSITE_CHANNEL
+        utter_redirect(
+            dispatcher,
+            tracker.latest_message.get("text") or "",
+            conversation_id=tracker.sender_id if website else None,
+        )
         return events

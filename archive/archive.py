@@ -823,7 +823,10 @@ def _purge(conn: Connection, now: datetime, cutoff: datetime, days: int, by: str
         tracker_events_t.delete().where(tracker_events_t.c.timestamp < cutoff.timestamp())
     ).rowcount
     transcript_deleted = _purge_transcripts(conn, naive_cutoff)
-    if turns_deleted == 0 and not events_deleted and not transcript_deleted:
+    filings_deleted, filing_files_deleted, mails_deleted = _purge_filings(conn, naive_cutoff)
+    if turns_deleted == 0 and not (
+        events_deleted or transcript_deleted or filing_files_deleted or mails_deleted
+    ):
         return PurgeReport(cutoff, 0, 0, start_seq, None)
 
     details = {
@@ -832,6 +835,9 @@ def _purge(conn: Connection, now: datetime, cutoff: datetime, days: int, by: str
         "turns_deleted": turns_deleted,
         "tracker_events_deleted": events_deleted,
         "transcript_messages_deleted": transcript_deleted,
+        "filings_deleted": filings_deleted,
+        "filing_files_deleted": filing_files_deleted,
+        "outbox_mails_deleted": mails_deleted,
         "older_than_days": days,
         "cutoff": cutoff.isoformat(),
         "purged_by": by,
@@ -846,7 +852,8 @@ def _purge(conn: Connection, now: datetime, cutoff: datetime, days: int, by: str
             text=(
                 f"Ștergere la expirarea perioadei de păstrare ({days} zile): "
                 f"{turns_deleted} ture, {events_deleted} evenimente Rasa și "
-                f"{transcript_deleted} mesaje din transcrierile chatului."
+                f"{transcript_deleted} mesaje din transcrierile chatului, {filings_deleted} cereri "
+                f"depuse online și {filing_files_deleted} documente."
             ),
             extra=details,
         ),
@@ -908,3 +915,37 @@ def _purge_transcripts(conn: Connection, naive_cutoff: datetime) -> int:
         .values(flag_note=None)
     )
     return int(deleted or 0)
+
+
+# The filed requests (submissions/, above the archive too): a closed filing untouched since
+# the cutoff goes with its documents, receipt and answer; documents uploaded and never
+# filed go after the cutoff; e-mails sent before it go. Open filings stay until answered.
+_filings = sa.table("submissions", sa.column("id"), sa.column("status"), sa.column("updated_at"))
+_filing_files = sa.table("submission_files", sa.column("submission_id"), sa.column("added_at"))
+_outbox = sa.table("outbox", sa.column("submission_id"), sa.column("sent_at"))
+
+
+def _purge_filings(conn: Connection, naive_cutoff: datetime) -> Tuple[int, int, int]:
+    """(filings, their files and old drafts' files, e-mails) deleted."""
+    old = (
+        sa.select(_filings.c.id)
+        .where(_filings.c.status.in_(["resolved", "rejected"]))
+        .where(_filings.c.updated_at < naive_cutoff)
+    )
+    old_ids = [row[0] for row in conn.execute(old)]
+    files_deleted = mails_deleted = 0
+    if old_ids:
+        files_deleted = conn.execute(
+            _filing_files.delete().where(_filing_files.c.submission_id.in_(old_ids))
+        ).rowcount
+        mails_deleted = conn.execute(_outbox.delete().where(_outbox.c.submission_id.in_(old_ids))).rowcount
+        conn.execute(_filings.delete().where(_filings.c.id.in_(old_ids)))
+    files_deleted += conn.execute(
+        _filing_files.delete()
+        .where(_filing_files.c.submission_id.is_(None))
+        .where(_filing_files.c.added_at < naive_cutoff)
+    ).rowcount
+    mails_deleted += conn.execute(
+        _outbox.delete().where(_outbox.c.sent_at.isnot(None)).where(_outbox.c.sent_at < naive_cutoff)
+    ).rowcount
+    return len(old_ids), int(files_deleted or 0), int(mails_deleted or 0)

@@ -45,6 +45,11 @@ SYSTEM_EVENTS = {
     "flagged": "Conversație marcată pentru verificare",
     "purged": "Turele mai vechi decât perioada de păstrare au fost șterse",
     "form_filled": "Cererea a fost completată în chat și sigilată (amprenta SHA-256 în detalii)",
+    "filing_registered": "Cerere depusă online și înregistrată (numărul și amprentele SHA-256 în detalii)",
+    "filing_assigned": "Cererea depusă a fost repartizată unui funcționar",
+    "filing_waiting_citizen": "Departamentul a cerut cetățeanului un document lipsă",
+    "filing_resolved": "Cererea depusă a fost soluționată",
+    "filing_rejected": "Cererea depusă a fost respinsă",
 }
 
 #: Flags added automatically from a turn's event or intent (see README, "Flags").

@@ -7,7 +7,7 @@ import re
 from typing import Any, Dict, Optional, Sequence
 
 from forms_catalog.filling import FILLED_FORM
-from livechat import archive, filled_forms
+from livechat import archive, filings, filled_forms
 from livechat.archive import ArchiveError, Turn
 from livechat.copy import (
     BOT_NAME,
@@ -291,6 +291,8 @@ class BotSide(ConsoleViews):
                 if hint is not None and conversation is not None:
                     await self._deliver_hint(conversation, hint)
             return
+        if isinstance(custom, dict) and await filings.filings_of(self).custom(conversation_id, custom):
+            return
         if isinstance(custom, dict) and FILLED_FORM in custom:  # the chat's guided filling ended
             await filled_forms.deliver(self, conversation_id, custom[FILLED_FORM])
             return
@@ -325,7 +327,8 @@ class BotSide(ConsoleViews):
             if decision.queue:
                 return await self.enqueue(conversation_id, form_id, intent)
             text = unavailable_text(decision, email)
-        await self.bot_message(conversation_id, text, {"buttons": [_link(mail_button(email))]})
+        buttons = [_link(mail_button(email)), filings.leave_message_button(conversation_id)]
+        await self.bot_message(conversation_id, text, {"buttons": buttons})
         return False
 
     async def enqueue(

@@ -6,7 +6,7 @@ than the link is valid)."""
 import asyncio
 import logging
 
-from livechat import archive
+from livechat import archive, filings
 from livechat.bot import BotSide
 from livechat.decision import (
     closing_text,
@@ -22,6 +22,12 @@ HOUSEKEEPING_LEASE = "housekeeping"
 LEASE_ROUNDS = 3
 # How often the kept PDFs are swept (seconds); a link past its time is refused meanwhile.
 FILLED_SWEEP_SECONDS = 300.0
+NO_CLERK_LEFT = (
+    "Ne pare rău, niciun funcționar nu mai este disponibil acum, așa că nu vă poate prelua "
+    "nimeni din coadă. Lăsați-ne un mesaj cu întrebarea și datele de contact: îl înregistrăm "
+    "și vă răspundem în ziua lucrătoare următoare. Între timp, asistentul vă poate răspunde "
+    "la întrebările despre cereri și acte."
+)
 
 
 class Housekeeping(BotSide):
@@ -84,6 +90,20 @@ class Housekeeping(BotSide):
                             conversation.id, self.state_frame(self._conversation(conversation.id))
                         )
                 changed = True
+        elif self.store.queue() and not self.store.active_clerks(now, clerk_grace()):
+            # The last clerk left (closed the tab, went unavailable): nobody will take the
+            # queue over, so the citizens are told and offered to leave a message.
+            for conversation in self.store.queue():
+                if self.store.leave_queue(conversation.id, now):
+                    await self._system(
+                        conversation.id, archive.HANDOFF_UNAVAILABLE, NO_CLERK_LEFT,
+                        extra={"reason": "no_clerk_left",
+                               "buttons": [filings.leave_message_button(conversation.id)]},
+                    )  # fmt: skip
+                    await self.hub.to_citizen(
+                        conversation.id, self.state_frame(self._conversation(conversation.id))
+                    )
+            changed = True
         else:
             gone_before = now - self.settings.citizen_queue_grace
             for conversation in self.store.queue():

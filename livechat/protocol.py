@@ -10,11 +10,20 @@ decides and answers. Pure names and functions: importing this module opens nothi
   the hours and the e-mail route (:func:`livechat.decision.decide_for`).
 - ``{"handoff": {"action": "pause", "minutes": N, "reason": "insult", "flag": …}}`` — the
   third insult (``actions/abuse.py``): the channel holds the citizen's messages back.
+- ``{"filing_status": {"number": "123/01.12.2026", "code": "ABCD-EFGH-JKMN"}}`` — the
+  citizen asks the status of a filed request (``action_filing_status``): the channel looks
+  it up (livechat/filings.py); ``number``/``code`` are None when the message lacks them.
+- ``{"leave_message": {}}`` — "lăsați un mesaj" (``action_leave_message``): the channel
+  offers the page where the citizen leaves the question and a contact.
 """
 
+import re
 from typing import Any, Dict, Optional
+from urllib.parse import quote
 
 HANDOFF = "handoff"
+FILING_STATUS = "filing_status"
+LEAVE_MESSAGE = "leave_message"
 REQUEST_ACTION = "request"
 PAUSE_ACTION = "pause"
 #: The slot of Rasa's tracker with the form being filled in the chat and its answers
@@ -48,3 +57,35 @@ def request_payload(form: Optional[str], intent: Optional[str]) -> Dict[str, Any
 def pause_payload(minutes: int, reason: str, flag: Optional[str]) -> Dict[str, Any]:
     """The custom payload that pauses a conversation for ``minutes``."""
     return {HANDOFF: {"action": PAUSE_ACTION, "minutes": minutes, "reason": reason, "flag": flag}}
+
+
+# A registration number ("123/01.12.2026") and an access code ("ABCD-EFGH-JKMN") in a
+# citizen's message; the channel checks them again (submissions.numbers, .codes).
+_NUMBER = re.compile(r"\b(\d{1,7})\s*/\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\b")
+_CODE = re.compile(r"\b([A-Za-z0-9]{4})([- ]?)([A-Za-z0-9]{4})\2([A-Za-z0-9]{4})\b")
+
+
+def filing_status_payload(text: str) -> Dict[str, Any]:
+    """The custom payload of a status question: the number and code found in ``text``."""
+    text = text or ""
+    number = _NUMBER.search(text)
+    rest = text if number is None else text[: number.start()] + " " + text[number.end() :]
+    # As printed (with dashes), or with a digit: "care este data" is not a code.
+    code = next(
+        (m for m in _CODE.finditer(rest) if m.group(2) == "-" or any(ch.isdigit() for ch in m.group(0))), None
+    )
+    return {
+        FILING_STATUS: {
+            "number": number.group(0) if number else None,
+            "code": "-".join((code.group(1), code.group(3), code.group(4))).upper() if code else None,
+        }
+    }
+
+
+def leave_message_payload() -> Dict[str, Any]:
+    return {LEAVE_MESSAGE: {}}
+
+
+def filing_page_url(form_id: str, conversation_id: str) -> str:
+    """The page where a form is filed online, linked to the chat that offered it."""
+    return f"/depunere/{quote(form_id)}?c={quote(conversation_id)}"

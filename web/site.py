@@ -11,6 +11,8 @@
 ``/formulare/<id>``                the form filled and signed online (web/forms.py)
 ``/console/…``                     clerk console (web/console.py)
 ``/console/audit/…``               auditors' archive view (web/audit.py)
+``/depunere/…``                    filing a request online (web/submissions.py)
+``/console/cereri/…``              the department queues (web/department.py)
 =================================  ===================================================
 """
 
@@ -27,7 +29,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console, csrf, errors, forms
+from web import audit, console, csrf, department, errors, forms, submissions
 from web.security import SECURITY_HEADERS, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -99,6 +101,8 @@ class WebsiteChannel(channel.WebsiteChannel):
         console.add_routes(bp, self.settings)
         audit.add_routes(bp, self.settings)
         forms.add_routes(bp, self.settings)
+        submissions.add_routes(bp)
+        department.add_routes(bp)
         return bp
 
 

@@ -136,3 +136,19 @@ async def test_a_works_question_next_to_a_question_with_no_form_is_redirected_to
     messages, _ = await run_action(ActionAnswerProcedure(), tracker_after(event))
     assert messages[0]["buttons"], "first the question which form"
     assert "apacanal@primariamagurele.ro" in messages[-1]["text"]
+
+
+async def test_where_to_submit_offers_filing_online_on_the_website_only() -> None:
+    urbanism = form_entity("certificat_urbanism")
+    website = ask("unde depun cererea de urbanism", "ask_procedure_submit", urbanism)
+    (message,), _ = await run_action(ActionAnswerProcedure(), website)
+    online = message["buttons"][-1]
+    assert online["title"] == "Depuneți online"
+    assert online["url"] == f"/depunere/certificat_urbanism?c={website.sender_id}"
+    rest = tracker_after(
+        user_event("unde depun cererea", "ask_procedure_submit", [urbanism], input_channel="rest")
+    )
+    (message,), _ = await run_action(ActionAnswerProcedure(), rest)
+    assert "Depuneți online" not in [b["title"] for b in message["buttons"]]
+    (message,), _ = await run_action(ActionAnswerProcedure(), ask("cat costa", "ask_procedure_fee", urbanism))
+    assert "Depuneți online" not in [b["title"] for b in message["buttons"]]

@@ -167,3 +167,15 @@ async def test_request_for_a_person_about_works_is_archived_as_a_redirect(no_dat
         "topic": "apa_canal", "department": "Apă și canalizare",
         "email": "apacanal@primariamagurele.ro", "mixed": False,
     }  # fmt: skip
+
+
+async def test_on_the_website_a_works_complaint_can_be_sent_online_to_its_department() -> None:
+    text = "e o groapa imensa pe strada Atomistilor"
+    website = tracker_after(user_event(text, "out_of_scope_infrastructure"))
+    (message,), _ = await run_action(ActionRedirectInfrastructure(), website)
+    online = message["buttons"][-1]
+    assert online["title"] == "Trimiteți sesizarea online"
+    assert online["url"] == f"/depunere/petitie?c={website.sender_id}&d=drumuri"
+    rest = tracker_after(user_event(text, "out_of_scope_infrastructure", input_channel="rest"))
+    (message,), _ = await run_action(ActionRedirectInfrastructure(), rest)
+    assert message["buttons"] and all(b["title"] != "Trimiteți sesizarea online" for b in message["buttons"])

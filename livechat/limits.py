@@ -163,6 +163,16 @@ class LoginThrottle:
         for key in keys:
             self._entries.pop(key, None)
 
+    # As the login route calls every throttle (a shared one asks Redis).
+    async def await_wait(self, keys: Sequence[str]) -> float:
+        return self.wait(keys)
+
+    async def record_failure(self, keys: Sequence[str]) -> None:
+        self.failed(keys)
+
+    async def record_success(self, keys: Sequence[str]) -> None:
+        self.succeeded(keys)
+
     def _make_room(self, now: float) -> bool:
         for key, (failures, last) in self._entries.items():  # oldest last failure first
             if key != self.OVERFLOW and now >= last + self.delay_after(failures):

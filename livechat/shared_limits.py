@@ -1,4 +1,4 @@
-"""The citizens' limits counted across instances, in Redis (several Rasa instances, issue 18).
+"""The citizens' limits and the login throttle counted across instances, in Redis (several Rasa instances, issue 18).
 
 :class:`~livechat.limits.FloodGuard` counts in its process: behind a load balancer without
 sticky sessions a citizen's messages land on every instance, and each would allow the
@@ -13,12 +13,12 @@ import logging
 import math
 import time
 import uuid
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from livechat.limits import FloodGuard, FloodVerdict
+from livechat.limits import FloodGuard, FloodVerdict, LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,82 @@ class SharedFloodGuard(FloodGuard):
         if allowed:
             return FloodVerdict(True)
         return FloodVerdict(False, max(1, math.ceil(int(wait_ms) / 1000)), bool(first))
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
+
+
+# KEYS: the keys that failed; ARGV: now (s), how long a failure counts (s).
+_FAILED = """
+for _, key in ipairs(KEYS) do
+    redis.call('hincrby', key, 'f', 1)
+    redis.call('hset', key, 't', ARGV[1])
+    redis.call('expire', key, ARGV[2])
+end
+return 1
+"""
+
+
+class SharedLoginThrottle(LoginThrottle):
+    """:class:`~livechat.limits.LoginThrottle` with its failures kept in Redis, so that a
+    guesser spreading attempts over the instances is slowed as on one. Each key is a hash
+    (failures, time of the last one) that expires :data:`FORGET_AFTER` after its last
+    failure: memory stays bounded without forgetting anyone still waiting. Redis away:
+    this instance's own count (logged)."""
+
+    def __init__(self, redis_url: str, prefix: str) -> None:
+        super().__init__()
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self._redis: Optional[Any] = None
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            self._redis = aioredis.from_url(self.redis_url)
+        return self._redis
+
+    def _unavailable(self, error: Exception) -> None:
+        logger.error(
+            "login throttle %s: Redis unavailable (%s); counting on this instance", self.prefix, error
+        )
+
+    async def await_wait(self, keys: Sequence[str]) -> float:
+        now = time.time()
+        try:
+            pipe = self._client().pipeline()
+            for key in keys:
+                pipe.hmget(f"{self.prefix}:{key}", "f", "t")
+            rows = await pipe.execute()
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+            return self.wait(keys)
+        waits = [0.0]
+        for failures, last in rows:
+            if failures is not None and last is not None:
+                waits.append(float(last) + self.delay_after(int(failures)) - now)
+        return max(0.0, max(waits))
+
+    async def record_failure(self, keys: Sequence[str]) -> None:
+        try:
+            await self._client().eval(
+                _FAILED,
+                len(keys),
+                *(f"{self.prefix}:{k}" for k in keys),
+                repr(time.time()),
+                int(self.FORGET_AFTER),
+            )
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+            self.failed(keys)
+
+    async def record_success(self, keys: Sequence[str]) -> None:
+        try:
+            if keys:
+                await self._client().delete(*(f"{self.prefix}:{k}" for k in keys))
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+            self.succeeded(keys)
 
     async def close(self) -> None:
         if self._redis is not None:

@@ -49,6 +49,7 @@ from livechat.errors import HandoffError
 from livechat.limits import LoginThrottle
 from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
+from livechat.shared_limits import SharedLoginThrottle
 from livechat.store import Clerk
 from livechat.tables import CLERK, QUEUED, utcnow
 from storage import passwords
@@ -138,8 +139,15 @@ LOGOUT_REFUSED = (
 
 
 def login_throttle(app: Any) -> LoginThrottle:
+    """The throttle of this server's logins: counted in Redis when several instances run."""
     if not hasattr(app.ctx, "login_throttle"):
-        app.ctx.login_throttle = LoginThrottle()
+        settings = app.ctx.handoff.settings if hasattr(app.ctx, "handoff") else None
+        if settings is not None and settings.redis_url:
+            app.ctx.login_throttle = SharedLoginThrottle(
+                settings.redis_url, f"{settings.redis_channel}:login"
+            )
+        else:
+            app.ctx.login_throttle = LoginThrottle()
     throttle: LoginThrottle = app.ctx.login_throttle
     return throttle
 
@@ -177,18 +185,18 @@ async def guarded_login(
     name, address = username[:64].strip().lower(), client_address(request)
     refusing = [f"{scope}:address:{address}", f"{scope}:pair:{name}|{address}"]
     account = f"{scope}:account:{name}"
-    wait = throttle.wait(refusing)
+    wait = await throttle.await_wait(refusing)
     if wait > 0:
         logger.warning("%s: logins for %r from %s must wait %.0f s", scope, name, address, wait)
         raise TooManyAttempts(wait)
-    slowdown = min(throttle.wait([account]), LoginThrottle.ACCOUNT_SLOWDOWN)
+    slowdown = min(await throttle.await_wait([account]), LoginThrottle.ACCOUNT_SLOWDOWN)
     if slowdown > 0:
         await asyncio.sleep(slowdown)
     result = await check()
     if result is None:
-        throttle.failed([*refusing, account])
+        await throttle.record_failure([*refusing, account])
     else:
-        throttle.succeeded(refusing[1:])
+        await throttle.record_success(refusing[1:])
     return result
 
 

@@ -180,3 +180,56 @@ async def test_with_redis_away_the_limit_is_counted_on_the_instance_and_said(cap
         assert "shared limit efunctionar:test:away unavailable" in caplog.text
     finally:
         await guard.close()
+
+
+async def test_password_guesses_spread_over_instances_are_slowed_as_on_one():
+    """Before: each instance had its own throttle, so every instance gave five free guesses."""
+    from livechat.shared_limits import SharedLoginThrottle
+
+    prefix = f"efunctionar:test:{uuid.uuid4().hex}:login"
+    on_a, on_b = SharedLoginThrottle(REDIS_URL, prefix), SharedLoginThrottle(REDIS_URL, prefix)
+    keys = ["console:address:127.0.0.9", "console:pair:ana|127.0.0.9"]
+    try:
+        for n in range(5):  # five free failures, spread over both instances
+            assert await (on_a if n % 2 else on_b).await_wait(keys) == 0
+            await (on_a if n % 2 else on_b).record_failure(keys)
+        wait = await on_b.await_wait(keys)
+        assert 1.5 < wait <= 2.0  # the sixth attempt waits 2 s, on either instance
+        assert 1.5 < await on_a.await_wait(keys[:1]) <= 2.0
+        assert await on_a.await_wait(["console:address:127.0.0.10"]) == 0  # another client
+        await on_a.record_success(keys[1:])
+        assert await on_b.await_wait(keys[1:]) == 0  # a good password clears the pair
+    finally:
+        await on_a.close()
+        await on_b.close()
+
+
+async def test_with_redis_away_the_login_throttle_counts_on_the_instance_and_says_so(caplog):
+    from livechat.shared_limits import SharedLoginThrottle
+
+    throttle = SharedLoginThrottle("redis://127.0.0.1:1/0", "efunctionar:test:away-login")
+    try:
+        with caplog.at_level("ERROR"):
+            for _ in range(5):
+                await throttle.record_failure(["k"])
+            assert await throttle.await_wait(["k"]) > 1.5
+        assert "Redis unavailable" in caplog.text
+    finally:
+        await throttle.close()
+
+
+async def test_the_sixth_wrong_password_waits_whichever_instance_it_reaches(two_sites):
+    first, second = two_sites
+    add_clerk(first.service.store, "ana", "Ana Popescu")
+    async with aiohttp.ClientSession() as http:
+        for n in range(5):
+            site = first if n % 2 else second
+            async with http.post(
+                f"{site.base}/console/login", json={"username": "ana", "password": "gresita-de-tot"}
+            ) as resp:
+                assert resp.status == 401
+        async with http.post(
+            f"{first.base}/console/login", json={"username": "ana", "password": "gresita-de-tot"}
+        ) as resp:
+            assert resp.status == 429
+            assert "Prea multe încercări" in (await resp.json())["message"]

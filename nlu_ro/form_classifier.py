@@ -58,6 +58,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
+from nlu_ro.linear_text_model import LinearTextModel
 from nlu_ro.normalize import fold
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,18 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        self._scorer = self._fast_scorer(model)
+
+    @classmethod
+    def _fast_scorer(cls, model: Optional[Any]) -> Optional[LinearTextModel]:
+        """The pipeline's per-message scorer (same probabilities, a tenth of the time)."""
+        if model is None:
+            return None
+        try:
+            return LinearTextModel(model)
+        except ValueError as error:
+            logger.warning(f"{cls.__name__}: scoring with scikit-learn's pipeline ({error}).")
+            return None
 
     @classmethod
     def create(
@@ -188,6 +201,7 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             )
             self.model = make_pipeline(features, classifier)
             self.model.fit(texts, labels)
+        self._scorer = self._fast_scorer(self.model)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.model, directory / MODEL_FILE)
         return self._resource
@@ -196,6 +210,8 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         """Each form's probability for ``text`` ("" is the probability of no form)."""
         if self.model is None or not text:
             return {}
+        if self._scorer is not None:
+            return self._scorer.probabilities(_folded(text))
         probabilities = self.model.predict_proba([_folded(text)])[0]
         return {str(label): float(p) for label, p in zip(self.model.classes_, probabilities)}
 

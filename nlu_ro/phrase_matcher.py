@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from nlu_ro.normalize import fold
 
@@ -125,6 +125,11 @@ class PhraseMatcher:
         """
         self.phrases: Dict[str, str] = {}
         self._patterns: List[Tuple[Tuple[Word, ...], str, str]] = []
+        # Positions in _patterns by the first letter of their first word, then by that
+        # word (its text and capitals): every way a word can match (exact, inflected,
+        # typo) keeps its first letter, and one comparison with a first word rules out
+        # every pattern that starts with it.
+        self._by_first: Dict[str, Dict[Tuple[str, bool], List[int]]] = {}
         for phrase, value in sorted(phrases.items()):
             self.add(phrase, value)
 
@@ -134,15 +139,27 @@ class PhraseMatcher:
         if not words:
             return
         self.phrases[phrase] = value
+        first = words[0]
+        by_word = self._by_first.setdefault(first.text[0], {})
+        by_word.setdefault((first.text, first.capitals), []).append(len(self._patterns))
         self._patterns.append((words, value, phrase))
 
     def find(self, text: str) -> List[PhraseMatch]:
         """All non-overlapping phrase matches in ``text``; longer, then better, wins."""
         content = _content_words(words_of(text))
-        candidates: List[PhraseMatch] = []
-        for words, value, phrase in self._patterns:
-            for start, end, score in self._match_pattern(content, words):
-                candidates.append(PhraseMatch(value, start, end, score, phrase))
+        found: List[Tuple[int, int, PhraseMatch]] = []
+        for position, typed in enumerate(content):
+            for (first, capitals), indices in self._by_first.get(typed.text[0], {}).items():
+                if not _word_score(typed, Word(first, 0, 0, capitals)):
+                    continue
+                for index in indices:
+                    words, value, phrase = self._patterns[index]
+                    match = self._match_at(content, position, words)
+                    if match is not None:
+                        found.append((index, position, PhraseMatch(value, *match, phrase)))
+        # Pattern by pattern, then left to right: ties below keep that order.
+        found.sort(key=lambda f: (f[0], f[1]))
+        candidates = [match for _, _, match in found]
         candidates.sort(key=lambda m: (-len(m.phrase.split()), -m.score, m.start))
         chosen: List[PhraseMatch] = []
         for candidate in candidates:
@@ -159,23 +176,29 @@ class PhraseMatcher:
         return seen
 
     @staticmethod
-    def _match_pattern(content: Sequence[Word], words: Tuple[Word, ...]) -> Iterable[Tuple[int, int, float]]:
+    def _match_at(
+        content: Sequence[Word], position: int, words: Tuple[Word, ...]
+    ) -> Optional[Tuple[int, int, float]]:
+        """Start, end and score of ``words`` matched at ``content[position]``, if they match."""
         size = len(words)
-        first = words[0].text[0]
-        for i in range(len(content) - size + 1):
-            if content[i].text[0] != first:
-                # Every way a word can match (exact, inflected, typo) keeps its first letter.
-                continue
-            window = content[i : i + size]
-            scores = []
-            for typed, known in zip(window, words):
-                if is_abbreviation(known):
-                    # Abbreviations match exactly and only as typed in capitals.
-                    scores.append(1.0 if typed.text == known.text and typed.capitals else 0.0)
-                else:
-                    scores.append(word_similarity(typed.text, known.text))
-            if all(scores):
-                yield window[0].start, window[-1].end, sum(scores) / size
+        if position + size > len(content):
+            return None
+        window = content[position : position + size]
+        total = 0.0
+        for typed, known in zip(window, words):
+            score = _word_score(typed, known)
+            if not score:
+                return None
+            total += score
+        return window[0].start, window[-1].end, total / size
+
+
+def _word_score(typed: Word, known: Word) -> float:
+    """How well a word of the message matches a word of a phrase (0: not at all)."""
+    if is_abbreviation(known):
+        # Abbreviations match exactly and only as typed in capitals.
+        return 1.0 if typed.text == known.text and typed.capitals else 0.0
+    return word_similarity(typed.text, known.text)
 
 
 def best_value(matcher: Optional[PhraseMatcher], text: str) -> Optional[str]:

@@ -193,3 +193,16 @@ def test_a_long_letter_sharing_words_with_a_situation_keeps_its_weak_intent(
     message = parsed(classifier, letter, "out_of_scope", 0.45)
     assert message.get(INTENT)["name"] == "out_of_scope"
     assert forms(message) == []  # nor would a later "și cât costă?" be about a form
+
+
+def test_the_reloaded_classifier_scores_as_its_scikit_learn_pipeline(
+    classifier: CatalogFormClassifier,
+) -> None:
+    """The fast per-message scorer is used, and its probabilities are the pipeline's."""
+    from nlu_ro.normalize import fold
+
+    assert classifier._scorer is not None
+    for text in ("ne casatorim in iunie", "bună ziua", "qwkzx", "am moștenit o casă"):
+        expected = classifier.model.predict_proba([" ".join(fold(text).split())])[0]
+        got = classifier.form_probabilities(text)
+        assert [got[str(c)] for c in classifier.model.classes_] == pytest.approx(list(expected), abs=1e-12)

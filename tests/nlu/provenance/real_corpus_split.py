@@ -25,12 +25,13 @@ def rasa_text(m):
     return t
 
 
-for split in ("train", "eval"):
-    ms = [m for m in doc["messages"] if split_of[m["source"]] == split]
+for split, batch in (("train", 1), ("eval", 1), ("train_2", 2)):
+    base = split.split("_")[0]
+    ms = [m for m in doc["messages"] if split_of[m["source"]] == base and m.get("batch", 1) == batch]
     by = collections.OrderedDict()
     for m in ms:
         by.setdefault(m["intent"], []).append(rasa_text(m))
-    nsrc = sum(1 for s in doc["sources"] if s["split"] == split)
+    nsrc = len({m["source"] for m in ms})
     lines = [
         "# Real-citizen corpus (real_corpus.yml), %s split: %d messages from %d source sites; generated %s by split.py."
         % (split, len(ms), nsrc, now),

@@ -28,6 +28,12 @@ leaving Rasa as it is.
    ``retrieve`` into "no such conversation": for the archive, silent data loss. A store
    whose class says ``refuses_failsafe = True`` (``archive.tracker_store``) is handed to
    the ``Agent`` as is; every other store keeps Rasa's behaviour.
+5. Rasa's structlog configuration (``rasa.utils.log_utils.configure_structlog``) renders a
+   logged exception with the local variables of every frame (``dict_tracebacks``, and
+   rich's tracebacks in a terminal). A failed REST message logged that way put a
+   psycopg2 DSN — with the database password — into the server's log. The tracebacks
+   stay, without their locals (:func:`tracebacks_without_locals`), in the configuration
+   in force and in any made later.
 """
 
 import gc
@@ -100,6 +106,7 @@ def install() -> bool:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
     from rasa.shared.core.events import Event
+    from rasa.utils import log_utils
 
     with _lock:
         if _installed:
@@ -117,6 +124,7 @@ def install() -> bool:
                 (Event, "resolve_by_type"),
                 (rasa.core.run, "load_agent_on_start"),
                 (Agent, "_create_tracker_store"),
+                (log_utils, "configure_structlog"),
             )
             if not hasattr(owner, name)
         ]
@@ -130,8 +138,37 @@ def install() -> bool:
         Agent._create_tracker_store = staticmethod(
             _unwrapped_when_refused(Agent.__dict__["_create_tracker_store"].__func__)
         )
+        log_utils.configure_structlog = _then_without_locals(log_utils.configure_structlog)
+        tracebacks_without_locals()
         _installed = True
         return True
+
+
+def tracebacks_without_locals() -> None:
+    """Make structlog's processors in force render exceptions without frame locals.
+
+    The processor list is changed in place: loggers Rasa has already bound (structlog
+    caches them on first use) hold that same list.
+    """
+    import structlog
+    from structlog.processors import ExceptionRenderer
+    from structlog.tracebacks import ExceptionDictTransformer
+
+    processors = structlog.get_config()["processors"]
+    for index, processor in enumerate(processors):
+        if processor is structlog.processors.dict_tracebacks:
+            processors[index] = ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        elif isinstance(processor, structlog.dev.ConsoleRenderer):
+            processor._exception_formatter = structlog.dev.plain_traceback
+
+
+def _then_without_locals(configure: Callable[..., Any]) -> Callable[..., Any]:
+    def configure_structlog(*args: Any, **kwargs: Any) -> Any:
+        result = configure(*args, **kwargs)
+        tracebacks_without_locals()
+        return result
+
+    return configure_structlog
 
 
 def _unwrapped_when_refused(create: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,6 +13,7 @@ from livechat.copy import (
     GREETING,
     RECORDING_NOTICE,
     count_text,
+    local_time,
 )
 from livechat.errors import HandoffError, check_text
 from livechat.settings import MAX_MESSAGE_CHARS
@@ -57,9 +58,11 @@ class CitizenSide(BotSide):
                         retry_after=verdict.retry_after,
                     )
             conversation = self.store.create_conversation(now)
+            conversation = await self._address_pause(conversation, address)
         else:
             conversation = self._conversation(conversation_id)
             self.store.citizen_seen(conversation.id, now)
+        self.address_pauses.seen(conversation.id, address)
         self.hub.add_citizen(conversation.id, ws)
         history = [
             m.as_json() for m in self.store.transcript(conversation.id, HISTORY_LIMIT) if not m.clerk_only
@@ -120,6 +123,7 @@ class CitizenSide(BotSide):
         if earlier is not None:
             return earlier  # a resend after a reconnect: stored once
         await self._check_flood(conversation.id, address)
+        self.address_pauses.seen(conversation.id, address)
         data = {"payload": payload} if payload else None
         paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
         archived = dict(data or {})
@@ -151,6 +155,27 @@ class CitizenSide(BotSide):
             if conversation.state == CLERK and conversation.clerk_id is not None and not payload:
                 self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
         return message
+
+    async def _address_pause(self, conversation: Conversation, address: Optional[str]) -> Conversation:
+        """A new ``conversation`` opened from a paused client address (an insult pause in
+        another conversation of it) is paused until the same time, and the archive says
+        why (``pause_follows_address``). Returns the conversation as it is now."""
+        now = self.clock()
+        pause = self.address_pauses.pause_of(address, now)
+        if pause is None or not self.settings.pause_follows_address:
+            return conversation
+        until, flag = pause
+        if not self.store.pause(conversation.id, until, flag, now):
+            return self._conversation(conversation.id)
+        logger.info("handoff: %s paused like another conversation of its address", conversation.id)
+        await self._system(
+            conversation.id,
+            archive.PAUSED,
+            f"Conversația este suspendată până la ora {local_time(until)}.",
+            extra={"until": until.isoformat(), "reason": "same_address", "flag": flag},
+            flags=[flag] if flag else [],
+        )
+        return self._conversation(conversation.id)
 
     async def _check_flood(self, conversation_id: str, address: Optional[str] = None) -> None:
         """Refuse a message over the per-minute limit of its conversation or of its client

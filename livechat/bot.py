@@ -22,7 +22,7 @@ from livechat.decision import (
     unavailable_text,
 )
 from livechat.errors import HandoffError
-from livechat.protocol import PAUSE_ACTION, REQUEST_ACTION
+from livechat.protocol import PAUSE_ACTION, QUIET_ACTION, REQUEST_ACTION
 from livechat.schedule import ScheduleError
 from livechat.settings import clerk_grace
 from livechat.store import Conversation, Message
@@ -293,6 +293,10 @@ class BotSide(ConsoleViews):
             return
         if isinstance(custom, dict) and FILLED_FORM in custom:  # the chat's guided filling ended
             await filled_forms.deliver(self, conversation_id, custom[FILLED_FORM])
+            return
+        if isinstance(handoff, dict) and handoff.get("action") == QUIET_ACTION:
+            logger.info("handoff: the bot leaves a message of %s unanswered (%s)", conversation_id,
+                        handoff.get("reason"))  # fmt: skip
             return
         if isinstance(handoff, dict) and handoff.get("action") == PAUSE_ACTION:
             await self.pause(

@@ -10,6 +10,9 @@ decides and answers. Pure names and functions: importing this module opens nothi
   the hours and the e-mail route (:func:`livechat.decision.decide_for`).
 - ``{"handoff": {"action": "pause", "minutes": N, "reason": "insult", "flag": …}}`` — the
   third insult (``actions/abuse.py``): the channel holds the citizen's messages back.
+- ``{"handoff": {"action": "quiet", "reason": …}}`` — the bot chose not to answer this
+  message (the fourth not-understood message in a row, ``actions/help.py``): the channel
+  sends nothing, and does not take the silence for an action server that is down.
 """
 
 from typing import Any, Dict, Optional
@@ -17,6 +20,7 @@ from typing import Any, Dict, Optional
 HANDOFF = "handoff"
 REQUEST_ACTION = "request"
 PAUSE_ACTION = "pause"
+QUIET_ACTION = "quiet"
 #: The name of the website channel, as Rasa records a message's input channel.
 WEBSITE_CHANNEL = "website"
 
@@ -39,6 +43,11 @@ SENDERS = (CITIZEN, BOT, CLERK, SYSTEM)
 def request_payload(form: Optional[str], intent: Optional[str]) -> Dict[str, Any]:
     """The custom payload of a request for a person."""
     return {HANDOFF: {"action": REQUEST_ACTION, "form": form, "intent": intent}}
+
+
+def quiet_payload(reason: str) -> Dict[str, Any]:
+    """The custom payload of a message the bot deliberately leaves unanswered."""
+    return {HANDOFF: {"action": QUIET_ACTION, "reason": reason}}
 
 
 def pause_payload(minutes: int, reason: str, flag: Optional[str]) -> Dict[str, Any]:

@@ -27,6 +27,7 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
 ``POST /console/api/conversations/<id>/redirect``      ``{"hint_id": n}``: sends the
                                                        infrastructure redirect of a hint
 ``GET  /console/api/forms``                            catalog forms, for the card menu
+``GET  /console/api/forms/<id>/card``                  the sections a reply may start from ("/" picker)
 =====================================================  ===================================
 """
 
@@ -193,6 +194,16 @@ def _set_session_cookie(resp: HTTPResponse, token: str, settings: ChannelSetting
         cookie["secure"] = True
 
 
+# The card sections a clerk inserts into a reply, in the picker's order and words.
+CANNED_SECTIONS = (
+    ("documents", "Acte necesare"),
+    ("fee", "Taxe"),
+    ("deadline", "Termene"),
+    ("submit", "Unde se depune"),
+    ("pickup", "Ridicare"),
+)
+
+
 def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     """Add the console's pages, API and websocket to the channel's blueprint."""
 
@@ -308,6 +319,28 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 {"id": form.id, "title": form.title, "category": form.category}
                 for form in sorted(catalog.forms.values(), key=lambda f: f.title)
             ]
+        }
+
+    @bp.route("/console/api/forms/<form_id>/card", methods=["GET"])
+    @clerk_api
+    async def form_card(request: Request, clerk: Clerk, form_id: str) -> Any:
+        """The card sections a clerk may insert into a reply (the "/" picker)."""
+        from forms_catalog import load_catalog
+
+        catalog = load_catalog()
+        if form_id not in catalog.forms:
+            raise HandoffError(
+                "unknown_form", f"Formularul „{form_id[:80]}” nu există în catalog.", status=404
+            )
+        sections = catalog.card_sections(form_id)
+        return {
+            "form_id": form_id,
+            "title": catalog.forms[form_id].title,
+            "sections": [
+                {"key": key, "label": label, "text": sections[key]}
+                for key, label in CANNED_SECTIONS
+                if sections.get(key)
+            ],
         }
 
     @bp.route("/console/api/conversations/<conversation_id>", methods=["GET"])

@@ -223,6 +223,46 @@
     });
   }
 
+  // Canned replies: a section of the chosen form's card ("/" in an empty reply, or the
+  // picker) goes into the reply box, where the clerk edits it before sending.
+  function cannedPicker(formSelect, input) {
+    var picker = el("select", "canned");
+    picker.setAttribute("aria-label", "Inserați din fișa formularului");
+    function reset(note) {
+      picker.textContent = "";
+      picker.appendChild(option("", note));
+    }
+    function load() {
+      if (!formSelect.value) { reset("Inserați din fișă… (alegeți un formular)"); return; }
+      reset("Se încarcă fișa…");
+      api("GET", "/forms/" + encodeURIComponent(formSelect.value) + "/card").then(function (card) {
+        reset("Inserați din fișă…");
+        card.sections.forEach(function (section) {
+          var o = option(section.key, section.label + " — " + card.title);
+          o.dataset.text = section.text;
+          picker.appendChild(o);
+        });
+      }).catch(function (error) { reset("Inserați din fișă…"); toast(error.message); });
+    }
+    formSelect.addEventListener("change", load);
+    picker.addEventListener("change", function () {
+      var chosen = picker.options[picker.selectedIndex];
+      if (!chosen || !chosen.dataset.text) return;
+      var text = input.value.replace(/^\/\s*$/, "");
+      input.value = (text ? text.replace(/\s*$/, "") + "\n" : "") + chosen.dataset.text;
+      picker.value = "";
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    });
+    input.addEventListener("input", function () {
+      if (input.value !== "/") return;
+      if (!formSelect.value) { toast("Alegeți întâi un formular, apoi secțiunea fișei."); formSelect.focus(); return; }
+      picker.focus();
+    });
+    load();
+    return picker;
+  }
+
   function openPanel(conv) {
     var existing = panels[conv.id];
     if (existing) { existing.root.remove(); }
@@ -334,7 +374,7 @@
     input.id = inputId;
     input.rows = 2;
     input.maxLength = 2000;
-    input.placeholder = "Scrieți răspunsul… (Enter trimite, Shift+Enter rând nou)";
+    input.placeholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
     var send = el("button", "send", "Trimiteți");
     send.type = "submit";
     form.appendChild(label); form.appendChild(input); form.appendChild(send);
@@ -351,6 +391,7 @@
         form.requestSubmit();
       }
     });
+    tools.insertBefore(cannedPicker(formSelect, input), cardBtn);
     root.appendChild(form);
 
     $("mine").appendChild(root);

@@ -26,6 +26,8 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
                                                        "note": "…"}`` (note required for altul)
 ``POST /console/api/conversations/<id>/redirect``      ``{"hint_id": n}``: sends the
                                                        infrastructure redirect of a hint
+``POST /console/api/conversations/<id>/note``          ``{"text": "…"}``: an internal note
+                                                       (clerks and auditors only)
 ``GET  /console/api/forms``                            catalog forms, for the card menu
 ``GET  /console/api/forms/<id>/card``                  the sections a reply may start from ("/" picker)
 =====================================================  ===================================
@@ -368,6 +370,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     conversation_action("takeover", lambda s, c, cid, body: s.takeover(c, cid))
     conversation_action("message", lambda s, c, cid, body: s.clerk_message(c, cid, body.get("text")))
+    conversation_action("note", lambda s, c, cid, body: s.internal_note(c, cid, body.get("text")))
     conversation_action("card", lambda s, c, cid, body: s.send_card(c, cid, body.get("form_id")))
     conversation_action("pdf", lambda s, c, cid, body: s.send_pdf(c, cid, body.get("form_id")))
     conversation_action("transfer", lambda s, c, cid, body: s.transfer(c, cid, body.get("to")))

@@ -60,3 +60,35 @@ def test_slash_inserts_a_card_section_the_clerk_edits_and_sends(browser, stack, 
         assert missing.status == 404 and "nu există în catalog" in missing.json()["message"]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_an_internal_note_is_shown_as_one_and_kept_from_the_citizen(browser, stack, stack_store, view):  # noqa: F811
+    from playwright.sync_api import expect
+
+    username = f"notes.{view}"
+    add_clerk(stack_store, username, f"Funcționar {view}")
+    cid = long_queued_conversation(stack_store, messages=4)
+    context = browser.new_context(**VIEWS[view])
+    page = context.new_page()
+    try:
+        login_active(page, stack.base, username)
+        page.locator(f'.queue-item[data-id="{cid}"]').get_by_role(
+            "button", name="Preluați conversația"
+        ).click()
+        panel = page.locator(f'.panel[data-id="{cid}"]')
+        panel.get_by_label("Notă internă").check()
+        expect(panel.get_by_role("button", name="Salvați nota")).to_be_visible()
+        reply = panel.get_by_label("Răspuns către cetățean")
+        reply.fill("Revine mâine cu extrasul de carte funciară.")
+        reply.press("Enter")
+        note = panel.locator(".msg--note").last
+        expect(note).to_contain_text("Revine mâine cu extrasul de carte funciară.", timeout=20_000)
+        expect(note.locator(".msg-who")).to_have_text(
+            f"Notă internă · Funcționar {view} (cetățeanul nu o vede)"
+        )
+        shot(page, f"note-{view}")
+        (stored,) = [m for m in stack_store.transcript(cid) if m.data.get("note")]
+        assert stored.clerk_only and stored.text == "Revine mâine cu extrasul de carte funciară."
+    finally:
+        context.close()

@@ -148,9 +148,11 @@
   }
 
   function renderMessage(log, msg, convId) {
-    var item = el("div", "msg msg--" + msg.sender);
+    var item = el("div", "msg msg--" + msg.sender + (msg.note ? " msg--note" : ""));
     var head = el("div", "msg-head");
-    head.appendChild(el("span", "msg-who", msg.hint ? "Sugestie pentru dvs." : who(msg)));
+    var label = msg.hint ? "Sugestie pentru dvs." : who(msg);
+    if (msg.note) label = "Notă internă · " + who(msg) + " (cetățeanul nu o vede)";
+    head.appendChild(el("span", "msg-who", label));
     head.appendChild(el("span", "msg-time", time(msg.ts)));
     item.appendChild(head);
     if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
@@ -374,15 +376,31 @@
     input.id = inputId;
     input.rows = 2;
     input.maxLength = 2000;
-    input.placeholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
+    var replyPlaceholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
+    input.placeholder = replyPlaceholder;
     var send = el("button", "send", "Trimiteți");
     send.type = "submit";
-    form.appendChild(label); form.appendChild(input); form.appendChild(send);
+    // An internal note: kept with the conversation for clerks and auditors, never sent.
+    var noteLabel = el("label", "note-toggle");
+    var noteBox = el("input");
+    noteBox.type = "checkbox";
+    noteLabel.appendChild(noteBox);
+    noteLabel.appendChild(document.createTextNode(" Notă internă"));
+    noteBox.addEventListener("change", function () {
+      form.classList.toggle("reply--note", noteBox.checked);
+      send.textContent = noteBox.checked ? "Salvați nota" : "Trimiteți";
+      input.placeholder = noteBox.checked
+        ? "Notă pentru colegi și auditori; cetățeanul nu o vede."
+        : replyPlaceholder;
+      input.focus();
+    });
+    form.appendChild(label); form.appendChild(input); form.appendChild(noteLabel); form.appendChild(send);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value;
       if (!text.trim()) return;
-      act("/conversations/" + encodeURIComponent(conv.id) + "/message", { text: text })
+      var path = noteBox.checked ? "/note" : "/message";
+      act("/conversations/" + encodeURIComponent(conv.id) + path, { text: text })
         .then(function () { input.value = ""; input.focus(); });
     });
     input.addEventListener("keydown", function (event) {

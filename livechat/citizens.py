@@ -30,6 +30,8 @@ from livechat.tables import (
 logger = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+# A citizen's typing frames go on to the clerk at most this often.
+TYPING_EVERY_SECONDS = 1.0
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -155,6 +157,21 @@ class CitizenSide(BotSide):
             if conversation.state == CLERK and conversation.clerk_id is not None and not payload:
                 self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
         return message
+
+    async def citizen_typing(self, conversation_id: str) -> None:
+        """The citizen is typing: the clerk who holds the conversation is told (nothing
+        is stored; at most one frame a second per conversation)."""
+        now = self.clock().timestamp()
+        if now - self._typing.get(conversation_id, 0.0) < TYPING_EVERY_SECONDS:
+            return
+        conversation = self.store.conversation(conversation_id)
+        if conversation is not None and conversation.state == CLERK:
+            if len(self._typing) > 10_000:
+                self._typing.clear()
+            self._typing[conversation_id] = now
+            await self._to_consoles(
+                conversation, {"type": "typing", "conversation_id": conversation.id, "who": "citizen"}
+            )
 
     async def _address_pause(self, conversation: Conversation, address: Optional[str]) -> Conversation:
         """A new ``conversation`` opened from a paused client address (an insult pause in

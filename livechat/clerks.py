@@ -124,6 +124,16 @@ class ClerkSide(ConsoleViews):
         )
         return message
 
+    async def clerk_typing(self, clerk: Clerk, conversation_id: Any) -> None:
+        """The clerk is typing in a conversation they hold: the citizen's widget says so
+        (nothing is stored)."""
+        if not isinstance(conversation_id, str):
+            raise HandoffError("malformed", "Lipsește conversația.")
+        conversation = self._holding(clerk, conversation_id)
+        await self.hub.to_citizen(
+            conversation.id, {"type": "typing", "who": "clerk", "name": clerk.display_name}
+        )
+
     def _form(self, form_id: Any) -> Any:
         from forms_catalog import load_catalog
 

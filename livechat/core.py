@@ -80,6 +80,8 @@ class ServiceCore:
         # The insult pause follows the client address into a new conversation.
         self.address_pauses = AddressPauses()
         self._tasks: Set["asyncio.Task[Any]"] = set()
+        # Conversation -> when its citizen's last typing frame went to the console.
+        self._typing: Dict[str, float] = {}
 
     def attach_bot(
         self,

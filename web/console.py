@@ -417,6 +417,11 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                     frame = None
                 if isinstance(frame, dict) and frame.get("type") == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
+                elif isinstance(frame, dict) and frame.get("type") == "typing":
+                    try:
+                        await service.clerk_typing(clerk, frame.get("conversation_id"))
+                    except HandoffError as error:
+                        await ws.send(json.dumps(error.frame(), ensure_ascii=False))
                 else:
                     await ws.send(
                         json.dumps({"type": "error", "code": "malformed",

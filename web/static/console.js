@@ -277,6 +277,10 @@
       conv.citizen_online ? "cetățean conectat" : "cetățean deconectat");
     head.appendChild(online);
     if (conv.flag) head.appendChild(el("span", "tag tag--flag", flagText(conv.flag)));
+    var typing = el("span", "typing", "Cetățeanul scrie…");
+    typing.setAttribute("aria-live", "polite");
+    typing.hidden = true;
+    head.appendChild(typing);
     root.appendChild(head);
 
     var log = el("div", "log");
@@ -413,7 +417,18 @@
     root.appendChild(form);
 
     $("mine").appendChild(root);
-    panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect };
+    // The citizen sees that the clerk is typing a reply (at most every 3 s; not for notes).
+    var typingSent = 0;
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (noteBox.checked || !input.value.trim() || now - typingSent < 3000) return;
+      if (ws && ws.readyState === 1) {
+        typingSent = now;
+        ws.send(JSON.stringify({ type: "typing", conversation_id: conv.id }));
+      }
+    });
+    panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect,
+                        typing: typing };
     $("mine-empty").hidden = true;
     // The log has a height only now that it is on the page: show the newest message, and
     // bring the panel on the screen (on a phone it sits below the queue).
@@ -486,8 +501,17 @@
         }
         closePanel(frame.conversation_id, why);
         break;
+      case "typing":
+        var typingPanel = panels[frame.conversation_id];
+        if (typingPanel) {
+          typingPanel.typing.hidden = false;
+          window.clearTimeout(typingPanel.typingTimer);
+          typingPanel.typingTimer = window.setTimeout(function () { typingPanel.typing.hidden = true; }, 6000);
+        }
+        break;
       case "message":
         var panel = panels[frame.conversation_id];
+        if (panel && frame.message.sender === "citizen") panel.typing.hidden = true;
         if (panel && !panel.seen[frame.message.id]) {
           panel.seen[frame.message.id] = true;
           renderMessage(panel.log, frame.message, frame.conversation_id);

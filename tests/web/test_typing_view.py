@@ -24,9 +24,13 @@ def test_each_side_sees_the_other_typing(browser, stack, stack_store):  # noqa: 
         citizen.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
         expect(citizen.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)
         citizen.get_by_role("button", name="Vorbiți cu un funcționar").click()
-        clerk.get_by_role("button", name="Preluați conversația").first.click(timeout=60_000)
+        # The shared stack's queue may hold other tests' conversations: take this one.
+        cid = citizen.evaluate("localStorage.getItem('efunctionar.conversation')")
+        clerk.locator(f'.queue-item[data-id="{cid}"]').get_by_role(
+            "button", name="Preluați conversația"
+        ).click(timeout=60_000)
         expect(citizen.locator(".efw-who")).to_contain_text("Irina Stan", timeout=20_000)
-        panel = clerk.locator(".panel").last
+        panel = clerk.locator(f'.panel[data-id="{cid}"]')
 
         box = citizen.get_by_label("Mesajul dumneavoastră")
         box.type("Bună ziua, am o întrebare")

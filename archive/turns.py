@@ -42,6 +42,7 @@ SYSTEM_EVENTS = {
     "closed": "Conversația a fost închisă",
     "out_of_scope_redirect": "Întrebare în afara competenței: redirecționat către departamentul responsabil",
     "insult_warning": "Avertisment pentru limbaj jignitor",
+    "internal_note": "Notă internă a funcționarului (cetățeanul nu a văzut-o)",
     "flagged": "Conversație marcată pentru verificare",
     "purged": "Turele mai vechi decât perioada de păstrare au fost șterse",
     "form_filled": "Cererea a fost completată în chat și sigilată (amprenta SHA-256 în detalii)",

@@ -33,6 +33,7 @@ CLOSED = "closed"
 # it ``out_of_scope``; the others are snake_case names it stores as they are.
 OUT_OF_SCOPE_REDIRECT = "out_of_scope_redirect"
 PAUSED = "paused"
+INTERNAL_NOTE = "internal_note"
 PAUSE_ENDED = "pause_ended"
 RATE_LIMITED = "rate_limited"
 

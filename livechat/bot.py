@@ -22,7 +22,7 @@ from livechat.decision import (
     unavailable_text,
 )
 from livechat.errors import HandoffError
-from livechat.protocol import PAUSE_ACTION, REQUEST_ACTION
+from livechat.protocol import PAUSE_ACTION, QUIET_ACTION, REQUEST_ACTION
 from livechat.schedule import ScheduleError
 from livechat.settings import clerk_grace
 from livechat.store import Conversation, Message
@@ -296,6 +296,10 @@ class BotSide(ConsoleViews):
         if isinstance(custom, dict) and FILLED_FORM in custom:  # the chat's guided filling ended
             await filled_forms.deliver(self, conversation_id, custom[FILLED_FORM])
             return
+        if isinstance(handoff, dict) and handoff.get("action") == QUIET_ACTION:
+            logger.info("handoff: the bot leaves a message of %s unanswered (%s)", conversation_id,
+                        handoff.get("reason"))  # fmt: skip
+            return
         if isinstance(handoff, dict) and handoff.get("action") == PAUSE_ACTION:
             await self.pause(
                 conversation_id, handoff.get("minutes"), handoff.get("reason"), handoff.get("flag")
@@ -377,6 +381,7 @@ class BotSide(ConsoleViews):
         self.store.pause(conversation_id, now + dt.timedelta(minutes=minutes), flag, now)
         paused = self._conversation(conversation_id)
         assert paused.paused_until is not None
+        self.address_pauses.paused(conversation_id, paused.paused_until, flag)
         flags = [name for name in (flag, reason) if isinstance(name, str) and _SNAKE_NAME.match(name)]
         await self._system(
             conversation_id,

@@ -225,6 +225,8 @@ async def citizen_session(service: HandoffService, ws: Any, address: Optional[st
                     await ws.send(
                         _frame({"type": "ack", "client_id": client_id, "message": message.as_json()})
                     )
+                elif kind == "typing":
+                    await service.citizen_typing(conversation_id)
                 elif kind == "leave_queue":
                     await service.leave_queue(conversation_id)
                 else:

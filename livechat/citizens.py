@@ -13,6 +13,7 @@ from livechat.copy import (
     GREETING,
     RECORDING_NOTICE,
     count_text,
+    local_time,
 )
 from livechat.errors import HandoffError, check_text
 from livechat.settings import MAX_MESSAGE_CHARS
@@ -29,6 +30,8 @@ from livechat.tables import (
 logger = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
+# A citizen's typing frames go on to the clerk at most this often.
+TYPING_EVERY_SECONDS = 1.0
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -57,9 +60,11 @@ class CitizenSide(BotSide):
                         retry_after=verdict.retry_after,
                     )
             conversation = self.store.create_conversation(now)
+            conversation = await self._address_pause(conversation, address)
         else:
             conversation = self._conversation(conversation_id)
             self.store.citizen_seen(conversation.id, now)
+        self.address_pauses.seen(conversation.id, address)
         self.hub.add_citizen(conversation.id, ws)
         history = [
             m.as_json() for m in self.store.transcript(conversation.id, HISTORY_LIMIT) if not m.clerk_only
@@ -120,6 +125,7 @@ class CitizenSide(BotSide):
         if earlier is not None:
             return earlier  # a resend after a reconnect: stored once
         await self._check_flood(conversation.id, address)
+        self.address_pauses.seen(conversation.id, address)
         data = {"payload": payload} if payload else None
         paused = conversation.state in (BOT, CLOSED) and conversation.paused_at(self.clock())
         archived = dict(data or {})
@@ -151,6 +157,42 @@ class CitizenSide(BotSide):
             if conversation.state == CLERK and conversation.clerk_id is not None and not payload:
                 self._spawn(self._hint_for_clerk(conversation.id, conversation.clerk_id, text, message.id))
         return message
+
+    async def citizen_typing(self, conversation_id: str) -> None:
+        """The citizen is typing: the clerk who holds the conversation is told (nothing
+        is stored; at most one frame a second per conversation)."""
+        now = self.clock().timestamp()
+        if now - self._typing.get(conversation_id, 0.0) < TYPING_EVERY_SECONDS:
+            return
+        conversation = self.store.conversation(conversation_id)
+        if conversation is not None and conversation.state == CLERK:
+            if len(self._typing) > 10_000:
+                self._typing.clear()
+            self._typing[conversation_id] = now
+            await self._to_consoles(
+                conversation, {"type": "typing", "conversation_id": conversation.id, "who": "citizen"}
+            )
+
+    async def _address_pause(self, conversation: Conversation, address: Optional[str]) -> Conversation:
+        """A new ``conversation`` opened from a paused client address (an insult pause in
+        another conversation of it) is paused until the same time, and the archive says
+        why (``pause_follows_address``). Returns the conversation as it is now."""
+        now = self.clock()
+        pause = self.address_pauses.pause_of(address, now)
+        if pause is None or not self.settings.pause_follows_address:
+            return conversation
+        until, flag = pause
+        if not self.store.pause(conversation.id, until, flag, now):
+            return self._conversation(conversation.id)
+        logger.info("handoff: %s paused like another conversation of its address", conversation.id)
+        await self._system(
+            conversation.id,
+            archive.PAUSED,
+            f"Conversația este suspendată până la ora {local_time(until)}.",
+            extra={"until": until.isoformat(), "reason": "same_address", "flag": flag},
+            flags=[flag] if flag else [],
+        )
+        return self._conversation(conversation.id)
 
     async def _check_flood(self, conversation_id: str, address: Optional[str] = None) -> None:
         """Refuse a message over the per-minute limit of its conversation or of its client

@@ -15,6 +15,7 @@ from livechat.tables import (
     CLERK,
     FLAG_REASONS,
     PRESENCES,
+    SYSTEM,
 )
 from livechat.views import ConsoleViews
 
@@ -104,6 +105,34 @@ class ClerkSide(ConsoleViews):
             clerk.id, {"type": "message", "conversation_id": conversation.id, "message": frame}
         )
         return message
+
+    async def internal_note(self, clerk: Clerk, conversation_id: str, text: Any) -> Message:
+        """A note on the conversation for clerks and auditors, never sent to the citizen:
+        archived as a system turn ``internal_note`` with the clerk, then kept in the
+        transcript (clerk only) and shown on the clerk's console."""
+        text = check_text(text)
+        conversation = self._holding(clerk, conversation_id)
+        await self._archive(
+            Turn(conversation.id, SYSTEM, text, event=archive.INTERNAL_NOTE, clerk_id=clerk.username)
+        )
+        message = self.store.add_clerk_message(conversation.id, clerk, text, self.clock(), {"note": True})
+        if message is None:  # transferred or released between the check and the write
+            self._holding(clerk, conversation_id)
+            raise HandoffError("not_yours", "Nu mai dețineți această conversație.", status=409)
+        await self.hub.to_clerk(
+            clerk.id, {"type": "message", "conversation_id": conversation.id, "message": message.as_json()}
+        )
+        return message
+
+    async def clerk_typing(self, clerk: Clerk, conversation_id: Any) -> None:
+        """The clerk is typing in a conversation they hold: the citizen's widget says so
+        (nothing is stored)."""
+        if not isinstance(conversation_id, str):
+            raise HandoffError("malformed", "Lipsește conversația.")
+        conversation = self._holding(clerk, conversation_id)
+        await self.hub.to_citizen(
+            conversation.id, {"type": "typing", "who": "clerk", "name": clerk.display_name}
+        )
 
     def _form(self, form_id: Any) -> Any:
         from forms_catalog import load_catalog

@@ -25,7 +25,7 @@ from livechat.decision import (
 )
 from livechat.errors import HandoffError, check_conversation_id
 from livechat.hub import Hub
-from livechat.limits import FloodGuard
+from livechat.limits import AddressPauses, FloodGuard
 from livechat.schedule import Schedule, current_schedule
 from livechat.settings import ChannelSettings, clerk_grace
 from livechat.store import Clerk, Conversation, HandoffStore, Message
@@ -87,7 +87,11 @@ class ServiceCore:
         # The same limits per client address, over all its conversations.
         self.address_floods = FloodGuard(settings.address_messages_per_minute)
         self.new_conversations = FloodGuard(settings.address_conversations_per_hour, window=3600.0)
+        # The insult pause follows the client address into a new conversation.
+        self.address_pauses = AddressPauses()
         self._tasks: Set["asyncio.Task[Any]"] = set()
+        # Conversation -> when its citizen's last typing frame went to the console.
+        self._typing: Dict[str, float] = {}
 
     def attach_bot(
         self,

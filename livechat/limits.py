@@ -1,5 +1,6 @@
 """Limits against floods of citizen messages and password guessing."""
 
+import datetime as dt
 import math
 import time
 from collections import OrderedDict, deque
@@ -182,3 +183,48 @@ class LoginThrottle:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class AddressPauses:
+    """The insult pauses of client addresses, so that a citizen who clears the browser's
+    storage (a new conversation id) is still paused: ``address → (until, flag)``.
+
+    Remembers which address each conversation was last used from (set on every citizen
+    message and on opening). In this process only, and bounded: the oldest entries go
+    first; an expired pause is forgotten when next asked for.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._addresses: "OrderedDict[str, str]" = OrderedDict()
+        self._pauses: "OrderedDict[str, Tuple[dt.datetime, Optional[str]]]" = OrderedDict()
+
+    def seen(self, conversation_id: str, address: Optional[str]) -> None:
+        if address is None:
+            return
+        self._addresses[conversation_id] = address
+        self._addresses.move_to_end(conversation_id)
+        while len(self._addresses) > self.max_entries:
+            self._addresses.popitem(last=False)
+
+    def paused(self, conversation_id: str, until: dt.datetime, flag: Optional[str]) -> None:
+        """The conversation was paused: so is the address it was last used from."""
+        address = self._addresses.get(conversation_id)
+        if address is None:
+            return
+        self._pauses[address] = (until, flag)
+        self._pauses.move_to_end(address)
+        while len(self._pauses) > self.max_entries:
+            self._pauses.popitem(last=False)
+
+    def pause_of(
+        self, address: Optional[str], now: dt.datetime
+    ) -> Optional[Tuple[dt.datetime, Optional[str]]]:
+        """``(until, flag)`` of the address's pause in force at ``now``, or None."""
+        if address is None or address not in self._pauses:
+            return None
+        until, flag = self._pauses[address]
+        if until <= now:
+            del self._pauses[address]
+            return None
+        return until, flag

@@ -15,6 +15,9 @@ decides and answers. Pure names and functions: importing this module opens nothi
   it up (livechat/filings.py); ``number``/``code`` are None when the message lacks them.
 - ``{"leave_message": {}}`` — "lăsați un mesaj" (``action_leave_message``): the channel
   offers the page where the citizen leaves the question and a contact.
+- ``{"handoff": {"action": "quiet", "reason": …}}`` — the bot chose not to answer this
+  message (the fourth not-understood message in a row, ``actions/help.py``): the channel
+  sends nothing, and does not take the silence for an action server that is down.
 """
 
 import re
@@ -30,6 +33,7 @@ PAUSE_ACTION = "pause"
 #: (forms_catalog.filling.FillState.as_slot): set by actions/filling.py, and by a clerk
 #: who completes the form for the citizen (livechat/clerk_filling.py).
 FILL_STATE_SLOT = "fill_state"
+QUIET_ACTION = "quiet"
 #: The name of the website channel, as Rasa records a message's input channel.
 WEBSITE_CHANNEL = "website"
 
@@ -52,6 +56,11 @@ SENDERS = (CITIZEN, BOT, CLERK, SYSTEM)
 def request_payload(form: Optional[str], intent: Optional[str]) -> Dict[str, Any]:
     """The custom payload of a request for a person."""
     return {HANDOFF: {"action": REQUEST_ACTION, "form": form, "intent": intent}}
+
+
+def quiet_payload(reason: str) -> Dict[str, Any]:
+    """The custom payload of a message the bot deliberately leaves unanswered."""
+    return {HANDOFF: {"action": QUIET_ACTION, "reason": reason}}
 
 
 def pause_payload(minutes: int, reason: str, flag: Optional[str]) -> Dict[str, Any]:

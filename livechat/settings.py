@@ -39,6 +39,7 @@ _DEFAULTS: Dict[str, Any] = {
     "citizen_messages_per_minute": 20,
     "address_messages_per_minute": 60,
     "address_conversations_per_hour": 30,
+    "pause_follows_address": True,
 }
 
 
@@ -61,6 +62,11 @@ class ChannelSettings:
         (one client opening 50 conversations was not limited at all in wave 1).
     address_conversations_per_hour: new conversations one client address may open in any
         hour; more get "too_many_conversations" (the open ones go on).
+    pause_follows_address: a new conversation opened from the client address of a paused
+        one (the insult pause) is paused until the same time, so clearing the browser's
+        storage does not start afresh; conversations opened before are not touched
+        (several citizens may share an address). Off for a test stack whose clients all
+        are 127.0.0.1.
     """
 
     session_ttl_minutes: float = 480
@@ -74,6 +80,7 @@ class ChannelSettings:
     citizen_messages_per_minute: int = 20
     address_messages_per_minute: int = 60
     address_conversations_per_hour: int = 30
+    pause_follows_address: bool = True
 
     @property
     def session_ttl(self) -> dt.timedelta:
@@ -128,6 +135,7 @@ class ChannelSettings:
                 "credentials.yml: livechat.channel.WebsiteChannel: hsts_seconds: a whole number "
                 f"of seconds (0 to turn it off), got {hsts!r}"
             )
-        if not isinstance(values["cookie_secure"], bool):
-            raise ValueError("credentials.yml: livechat.channel.WebsiteChannel: cookie_secure: true or false")
+        for key in ("cookie_secure", "pause_follows_address"):
+            if not isinstance(values[key], bool):
+                raise ValueError(f"credentials.yml: livechat.channel.WebsiteChannel: {key}: true or false")
         return cls(**values)

@@ -101,8 +101,9 @@ class Message:
 
     @property
     def clerk_only(self) -> bool:
-        """A note for the clerk (a redirect hint), never shown to the citizen."""
-        return bool(self.data.get("hint"))
+        """A note for clerks (a redirect hint, a clerk's internal note), never shown to
+        the citizen."""
+        return bool(self.data.get("hint") or self.data.get("note"))
 
     def as_json(self) -> Dict[str, Any]:
         """The frame a widget or console shows (also the history sent on reconnect)."""
@@ -115,7 +116,7 @@ class Message:
             "text": self.text,
             "ts": self.created_at.isoformat(),
         }
-        for key in ("buttons", "attachment", "image", "custom", "hint"):
+        for key in ("buttons", "attachment", "image", "custom", "hint", "note"):
             if self.data.get(key):
                 frame[key] = self.data[key]
         return frame

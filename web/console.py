@@ -26,7 +26,10 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
                                                        "note": "…"}`` (note required for altul)
 ``POST /console/api/conversations/<id>/redirect``      ``{"hint_id": n}``: sends the
                                                        infrastructure redirect of a hint
+``POST /console/api/conversations/<id>/note``          ``{"text": "…"}``: an internal note
+                                                       (clerks and auditors only)
 ``GET  /console/api/forms``                            catalog forms, for the card menu
+``GET  /console/api/forms/<id>/card``                  the sections a reply may start from ("/" picker)
 =====================================================  ===================================
 """
 
@@ -211,6 +214,16 @@ def _set_session_cookie(resp: HTTPResponse, token: str, settings: ChannelSetting
         cookie["secure"] = True
 
 
+# The card sections a clerk inserts into a reply, in the picker's order and words.
+CANNED_SECTIONS = (
+    ("documents", "Acte necesare"),
+    ("fee", "Taxe"),
+    ("deadline", "Termene"),
+    ("submit", "Unde se depune"),
+    ("pickup", "Ridicare"),
+)
+
+
 def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     """Add the console's pages, API and websocket to the channel's blueprint."""
 
@@ -334,6 +347,28 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             ]
         }
 
+    @bp.route("/console/api/forms/<form_id>/card", methods=["GET"])
+    @clerk_api
+    async def form_card(request: Request, clerk: Clerk, form_id: str) -> Any:
+        """The card sections a clerk may insert into a reply (the "/" picker)."""
+        from forms_catalog import load_catalog
+
+        catalog = load_catalog()
+        if form_id not in catalog.forms:
+            raise HandoffError(
+                "unknown_form", f"Formularul „{form_id[:80]}” nu există în catalog.", status=404
+            )
+        sections = catalog.card_sections(form_id)
+        return {
+            "form_id": form_id,
+            "title": catalog.forms[form_id].title,
+            "sections": [
+                {"key": key, "label": label, "text": sections[key]}
+                for key, label in CANNED_SECTIONS
+                if sections.get(key)
+            ],
+        }
+
     @bp.route("/console/api/conversations/<conversation_id>", methods=["GET"])
     @clerk_api
     async def conversation(request: Request, clerk: Clerk, conversation_id: str) -> Any:
@@ -359,6 +394,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
 
     conversation_action("takeover", lambda s, c, cid, body: s.takeover(c, cid))
     conversation_action("message", lambda s, c, cid, body: s.clerk_message(c, cid, body.get("text")))
+    conversation_action("note", lambda s, c, cid, body: s.internal_note(c, cid, body.get("text")))
     conversation_action("card", lambda s, c, cid, body: s.send_card(c, cid, body.get("form_id")))
     conversation_action("pdf", lambda s, c, cid, body: s.send_pdf(c, cid, body.get("form_id")))
     conversation_action("transfer", lambda s, c, cid, body: s.transfer(c, cid, body.get("to")))
@@ -422,6 +458,11 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                     frame = None
                 if isinstance(frame, dict) and frame.get("type") == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
+                elif isinstance(frame, dict) and frame.get("type") == "typing":
+                    try:
+                        await service.clerk_typing(clerk, frame.get("conversation_id"))
+                    except HandoffError as error:
+                        await ws.send(json.dumps(error.frame(), ensure_ascii=False))
                 else:
                     await ws.send(
                         json.dumps({"type": "error", "code": "malformed",

@@ -84,6 +84,9 @@ class Stack:
             "  housekeeping_seconds: 0.5\n"
             + (self.channel_settings or f"  citizen_messages_per_minute: {FLOOD_LIMIT}\n")
             + "  turn_sink: archive.sink.ArchiveTurnSink\n"
+            # Every test client is 127.0.0.1: one test's insult pause must not pause the
+            # next test's new conversations (tests/livechat/test_abuse.py covers it).
+            "  pause_follows_address: false\n"
         )
         (self.folder / "endpoints.yml").write_text(
             "action_endpoint:\n"

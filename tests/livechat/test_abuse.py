@@ -129,6 +129,37 @@ async def test_pause_holds_messages_back_from_the_bot_until_it_ends(site):
         await again.ws.close()
 
 
+async def test_a_new_conversation_from_the_same_address_stays_paused(site):
+    """Wave 2: the pause was tied to the conversation id in the browser's storage;
+    clearing it (or another tab in private mode) started afresh, unpaused."""
+    async with aiohttp.ClientSession() as http:
+        citizen, first = await open_citizen(http, site.ws_base)
+        await citizen.send({"type": "message", "text": PAUSE_TEXT, "client_id": "p"})
+        state = await citizen.next("state")
+        hhmm = state["pause"]["until_local"]
+        await citizen.ws.close()
+
+        # Storage cleared: no conversation id, same client address.
+        fresh, welcome = await open_citizen(http, site.ws_base)
+        assert welcome["conversation_id"] != first["conversation_id"]
+        assert welcome["pause"]["until_local"] == hhmm
+        received = list(site.agent.received)
+        await fresh.send({"type": "message", "text": "acum ce mai ziceți?", "client_id": "n"})
+        await fresh.next("ack", client_id="n")
+        error = await fresh.next("error", code="paused")
+        assert f"suspendată până la ora {hhmm}" in error["message"]
+        assert site.agent.received == received  # the bot was not asked
+        carried = [t for t in turns("paused") if t.conversation_id == welcome["conversation_id"]]
+        assert len(carried) == 1 and carried[0].extra["reason"] == "same_address"
+        await fresh.ws.close()
+
+        # When the pause is over, a new conversation starts unpaused.
+        site.clock.advance(minutes=15, seconds=1)
+        later, welcome = await open_citizen(http, site.ws_base)
+        assert welcome["pause"] is None
+        await later.ws.close()
+
+
 async def test_pause_ends_on_time_even_before_housekeeping(site):
     """The check is against the clock, not against housekeeping having run."""
     cid = site.service.store.create_conversation(site.clock.now).id

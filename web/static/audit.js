@@ -71,6 +71,51 @@
     return (flags || []).map(function (f) { return FLAG_LABELS[f] || f; }).join(", ");
   }
 
+  // A cell that says what it is when the table is shown as cards (on a phone).
+  function cell(row, label, text, cls) {
+    var td = el("td", cls || null, text);
+    td.setAttribute("data-label", label);
+    row.appendChild(td);
+    return td;
+  }
+
+  var ACTIONS = {
+    search: "Căutare", transcript: "Citirea unei conversații", export_csv: "Export CSV",
+    export_json: "Export JSON", export_pdf: "Export PDF", access_log: "Citirea jurnalului"
+  };
+
+  // What an access was about, in words: "conversația …" or the search's criteria.
+  function targetText(target) {
+    var data;
+    try { data = JSON.parse(target || "{}"); } catch (e) { return target || ""; }
+    if (data.conversation_id) return "conversația " + data.conversation_id;
+    var what = data.search || data;
+    var parts = Object.keys(what).filter(function (k) {
+      var v = what[k];
+      return v !== null && v !== "" && !(Array.isArray(v) && !v.length);
+    }).map(function (k) { return k + ": " + (Array.isArray(what[k]) ? what[k].join(", ") : what[k]); });
+    return parts.length ? parts.join(" · ") : "toată arhiva";
+  }
+
+  function accessLog() {
+    request(API + "/access-log?limit=200").then(function (data) {
+      showError("");
+      var body = $("access-log").querySelector("tbody");
+      body.textContent = "";
+      data.entries.forEach(function (entry) {
+        var row = document.createElement("tr");
+        cell(row, "Ora", entry.local_time_text);
+        cell(row, "Utilizator", entry.username);
+        cell(row, "Acțiune", ACTIONS[entry.action] || entry.action);
+        cell(row, "Ce", targetText(entry.target), "text");
+        cell(row, "Rezultate", entry.result_count);
+        body.appendChild(row);
+      });
+      $("access").hidden = false;
+      $("access").scrollIntoView();
+    }).catch(function (error) { if (error.message) showError(error.message); });
+  }
+
   function search() {
     var params = criteria();
     params.set("limit", String(PAGE));
@@ -81,22 +126,21 @@
       body.textContent = "";
       data.turns.forEach(function (turn) {
         var row = document.createElement("tr");
-        row.appendChild(el("td", null, turn.local_time_text));
-        var cell = el("td");
+        cell(row, "Ora", turn.local_time_text);
+        var idCell = cell(row, "Conversație");
         var id = turn.conversation_id;
         var link = el("a", null, id.length > 12 ? id.slice(0, 12) + "…" : id);
         link.href = "#";
         link.title = turn.conversation_id;
         link.addEventListener("click", function (event) { event.preventDefault(); openConversation(turn.conversation_id); });
-        cell.appendChild(link);
-        row.appendChild(cell);
-        row.appendChild(el("td", null, turn.speaker_label));
-        row.appendChild(el("td", null, turn.clerk_name || ""));
-        row.appendChild(el("td", "text", turn.text));
-        row.appendChild(el("td", null, turn.intent || ""));
+        idCell.appendChild(link);
+        cell(row, "Vorbitor", turn.speaker_label);
+        cell(row, "Funcționar", turn.clerk_name || "");
+        cell(row, "Text", turn.text, "text");
+        cell(row, "Intenție", turn.intent || "");
         var marks = flagsText(turn.flags);
         if (turn.redirect_label) marks += (marks ? " · " : "") + turn.redirect_label;
-        row.appendChild(el("td", null, marks));
+        cell(row, "Marcaje", marks);
         body.appendChild(row);
       });
       $("results").hidden = data.turns.length === 0;
@@ -142,6 +186,8 @@
       var role = data.user.role === "admin" ? "administrator" : "auditor";
       $("me").textContent = data.user.display_name + " (" + role + ")";
     }).catch(function () {});
+    $("show-access").addEventListener("click", function (event) { event.preventDefault(); accessLog(); });
+    $("access-refresh").addEventListener("click", accessLog);
     $("search").addEventListener("submit", function (event) { event.preventDefault(); offset = 0; search(); });
     $("prev").addEventListener("click", function () { offset = Math.max(0, offset - PAGE); search(); });
     $("next").addEventListener("click", function () { offset += PAGE; search(); });

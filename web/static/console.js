@@ -151,9 +151,11 @@
   }
 
   function renderMessage(log, msg, convId) {
-    var item = el("div", "msg msg--" + msg.sender);
+    var item = el("div", "msg msg--" + msg.sender + (msg.note ? " msg--note" : ""));
     var head = el("div", "msg-head");
-    head.appendChild(el("span", "msg-who", msg.hint ? "Sugestie pentru dvs." : who(msg)));
+    var label = msg.hint ? "Sugestie pentru dvs." : who(msg);
+    if (msg.note) label = "Notă internă · " + who(msg) + " (cetățeanul nu o vede)";
+    head.appendChild(el("span", "msg-who", label));
     head.appendChild(el("span", "msg-time", time(msg.ts)));
     item.appendChild(head);
     if (msg.text) item.appendChild(el("div", "msg-text", msg.text));
@@ -226,6 +228,46 @@
     });
   }
 
+  // Canned replies: a section of the chosen form's card ("/" in an empty reply, or the
+  // picker) goes into the reply box, where the clerk edits it before sending.
+  function cannedPicker(formSelect, input) {
+    var picker = el("select", "canned");
+    picker.setAttribute("aria-label", "Inserați din fișa formularului");
+    function reset(note) {
+      picker.textContent = "";
+      picker.appendChild(option("", note));
+    }
+    function load() {
+      if (!formSelect.value) { reset("Inserați din fișă… (alegeți un formular)"); return; }
+      reset("Se încarcă fișa…");
+      api("GET", "/forms/" + encodeURIComponent(formSelect.value) + "/card").then(function (card) {
+        reset("Inserați din fișă…");
+        card.sections.forEach(function (section) {
+          var o = option(section.key, section.label + " — " + card.title);
+          o.dataset.text = section.text;
+          picker.appendChild(o);
+        });
+      }).catch(function (error) { reset("Inserați din fișă…"); toast(error.message); });
+    }
+    formSelect.addEventListener("change", load);
+    picker.addEventListener("change", function () {
+      var chosen = picker.options[picker.selectedIndex];
+      if (!chosen || !chosen.dataset.text) return;
+      var text = input.value.replace(/^\/\s*$/, "");
+      input.value = (text ? text.replace(/\s*$/, "") + "\n" : "") + chosen.dataset.text;
+      picker.value = "";
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    });
+    input.addEventListener("input", function () {
+      if (input.value !== "/") return;
+      if (!formSelect.value) { toast("Alegeți întâi un formular, apoi secțiunea fișei."); formSelect.focus(); return; }
+      picker.focus();
+    });
+    load();
+    return picker;
+  }
+
   function openPanel(conv) {
     var existing = panels[conv.id];
     if (existing) { existing.root.remove(); }
@@ -238,6 +280,10 @@
       conv.citizen_online ? "cetățean conectat" : "cetățean deconectat");
     head.appendChild(online);
     if (conv.flag) head.appendChild(el("span", "tag tag--flag", flagText(conv.flag)));
+    var typing = el("span", "typing", "Cetățeanul scrie…");
+    typing.setAttribute("aria-live", "polite");
+    typing.hidden = true;
+    head.appendChild(typing);
     root.appendChild(head);
 
     var log = el("div", "log");
@@ -337,15 +383,31 @@
     input.id = inputId;
     input.rows = 2;
     input.maxLength = 2000;
-    input.placeholder = "Scrieți răspunsul… (Enter trimite, Shift+Enter rând nou)";
+    var replyPlaceholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
+    input.placeholder = replyPlaceholder;
     var send = el("button", "send", "Trimiteți");
     send.type = "submit";
-    form.appendChild(label); form.appendChild(input); form.appendChild(send);
+    // An internal note: kept with the conversation for clerks and auditors, never sent.
+    var noteLabel = el("label", "note-toggle");
+    var noteBox = el("input");
+    noteBox.type = "checkbox";
+    noteLabel.appendChild(noteBox);
+    noteLabel.appendChild(document.createTextNode(" Notă internă"));
+    noteBox.addEventListener("change", function () {
+      form.classList.toggle("reply--note", noteBox.checked);
+      send.textContent = noteBox.checked ? "Salvați nota" : "Trimiteți";
+      input.placeholder = noteBox.checked
+        ? "Notă pentru colegi și auditori; cetățeanul nu o vede."
+        : replyPlaceholder;
+      input.focus();
+    });
+    form.appendChild(label); form.appendChild(input); form.appendChild(noteLabel); form.appendChild(send);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var text = input.value;
       if (!text.trim()) return;
-      act("/conversations/" + encodeURIComponent(conv.id) + "/message", { text: text })
+      var path = noteBox.checked ? "/note" : "/message";
+      act("/conversations/" + encodeURIComponent(conv.id) + path, { text: text })
         .then(function () { input.value = ""; input.focus(); });
     });
     input.addEventListener("keydown", function (event) {
@@ -354,10 +416,22 @@
         form.requestSubmit();
       }
     });
+    tools.insertBefore(cannedPicker(formSelect, input), cardBtn);
     root.appendChild(form);
 
     $("mine").appendChild(root);
-    panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect };
+    // The citizen sees that the clerk is typing a reply (at most every 3 s; not for notes).
+    var typingSent = 0;
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (noteBox.checked || !input.value.trim() || now - typingSent < 3000) return;
+      if (ws && ws.readyState === 1) {
+        typingSent = now;
+        ws.send(JSON.stringify({ type: "typing", conversation_id: conv.id }));
+      }
+    });
+    panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect,
+                        typing: typing };
     $("mine-empty").hidden = true;
     // Other parts of the console (console-filling.js) add their section to the panel.
     document.dispatchEvent(new CustomEvent("console:panel", {
@@ -434,8 +508,17 @@
         }
         closePanel(frame.conversation_id, why);
         break;
+      case "typing":
+        var typingPanel = panels[frame.conversation_id];
+        if (typingPanel) {
+          typingPanel.typing.hidden = false;
+          window.clearTimeout(typingPanel.typingTimer);
+          typingPanel.typingTimer = window.setTimeout(function () { typingPanel.typing.hidden = true; }, 6000);
+        }
+        break;
       case "message":
         var panel = panels[frame.conversation_id];
+        if (panel && frame.message.sender === "citizen") panel.typing.hidden = true;
         if (panel && !panel.seen[frame.message.id]) {
           panel.seen[frame.message.id] = true;
           renderMessage(panel.log, frame.message, frame.conversation_id);

@@ -150,6 +150,12 @@
   actions.appendChild(newBtn);
   panel.appendChild(actions);
 
+  // "… scrie…" while the clerk types (typing frames), gone a few seconds after the last.
+  var typing = el("div", "efw-typing");
+  typing.setAttribute("aria-live", "polite");
+  typing.hidden = true;
+  panel.appendChild(typing);
+
   var form = el("form", "efw-form");
   form.setAttribute("aria-label", "Trimiteți un mesaj");
   var label = el("label", "efw-sr", "Mesajul dumneavoastră");
@@ -220,6 +226,7 @@
   }
 
   function renderMessage(msg) {
+    if (msg.sender === "clerk") typing.hidden = true;
     if (msg.id && state.seen[msg.id]) return null;
     if (msg.id) state.seen[msg.id] = true;
     var item = el("div", "efw-msg efw-msg--" + (msg.sender || "system"));
@@ -401,6 +408,12 @@
       case "queue":
         if (state.convState === "queued") showQueue(frame);
         break;
+      case "typing":
+        typing.textContent = (frame.name || "Funcționarul") + " scrie…";
+        typing.hidden = false;
+        window.clearTimeout(state.typingTimer);
+        state.typingTimer = window.setTimeout(function () { typing.hidden = true; }, 6000);
+        break;
       case "error":
         if (frame.code === "unknown_conversation") {
           writeStorage(localStorage, STORAGE_KEY, null);
@@ -497,6 +510,13 @@
   });
   input.addEventListener("input", function () {
     count.textContent = input.value.length + "/" + MAX_CHARS;
+    // The clerk sees that the citizen is typing (at most every 3 s; nothing of the text).
+    var now = Date.now();
+    if (state.convState === "clerk" && state.ws && state.ready && input.value.trim() &&
+        now - (state.typingSent || 0) > 3000) {
+      state.typingSent = now;
+      state.ws.send(JSON.stringify({ type: "typing" }));
+    }
   });
   humanBtn.addEventListener("click", function () {
     send("Vorbiți cu un funcționar", "/request_human");

@@ -49,6 +49,7 @@ SYSTEM_EVENTS = {
     "filing_registered": "Cerere depusă online și înregistrată (numărul și amprentele SHA-256 în detalii)",
     "filing_assigned": "Cererea depusă a fost repartizată unui funcționar",
     "filing_waiting_citizen": "Departamentul a cerut cetățeanului un document lipsă",
+    "filing_citizen_replied": "Cetățeanul a trimis documentul cerut",
     "filing_resolved": "Cererea depusă a fost soluționată",
     "filing_rejected": "Cererea depusă a fost respinsă",
 }

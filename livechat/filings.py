@@ -14,6 +14,7 @@ import logging
 import os
 import weakref
 from typing import Any, Callable, Dict, Optional, TypeVar
+from urllib.parse import quote
 
 from livechat.filled_forms import filled_forms_of
 from livechat.protocol import FILING_STATUS, LEAVE_MESSAGE
@@ -83,6 +84,9 @@ class FilingDesk:
         data: Dict[str, Any] = {}
         if notice.answer_link:
             data["buttons"] = [{"title": "Descărcați răspunsul (PDF)", "url": notice.answer_link}]
+        if notice.reply_link:
+            url = f"{notice.reply_link}&c={quote(notice.conversation_id)}"
+            data["buttons"] = [{"title": "Trimiteți documentul cerut", "url": url}]
         await self.service.bot_message(
             notice.conversation_id,
             notice.text,

@@ -47,6 +47,9 @@ NO_SEAL = (
 )
 NOTHING_TO_FILE = "Adăugați cererea semnată sau cel puțin un document înainte de a trimite."
 
+NOTHING_TO_REPLY = "Adăugați documentul cerut înainte de a-l trimite."
+NOT_WAITING = "Cererea nu mai așteaptă documente de la dumneavoastră; stadiul ei îl aflați în chat."
+
 # --- status -------------------------------------------------------------------------
 NOT_FOUND = (
     "Nu am găsit o cerere cu acest număr și acest cod de acces. Verificați numărul și codul "
@@ -82,6 +85,11 @@ MAIL_STATUS_BODY = (
     "{details}\nPuteți afla oricând stadiul cererii în chatul de pe site-ul primăriei, cu "
     "numărul de înregistrare și codul de acces de pe dovada de înregistrare.\n\n"
     "Primăria Orașului Măgurele"
+)
+MAIL_REPLY_SUBJECT = "Documentul cerut a sosit: cererea {number}"
+MAIL_REPLY_BODY = (
+    "Solicitantul cererii nr. {number} a trimis documentele cerute: {documents}.\n"
+    "Termenul curge din nou; cererea este în consola e-funcționar, la „Cereri depuse”."
 )
 MAIL_FILED_SUBJECT = "Cererea dumneavoastră a fost înregistrată cu nr. {number}"
 MAIL_FILED_BODY = (

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,6 +24,7 @@ from submissions import copy
 from submissions.attachments import PDF, clean_file
 from submissions.errors import SubmissionError
 from submissions.filings import new_token, token_digest
+from submissions.mail import public_url
 from submissions.records import (
     ASKED_CITIZEN,
     ASSIGNED,
@@ -40,6 +42,7 @@ from submissions.views import Filing, Notice
 logger = logging.getLogger(__name__)
 
 ANSWER_PATH = "/depunere/raspuns/{token}.pdf"
+REPLY_PATH = "/depunere/completare"
 MAX_TEXT = 4000
 
 
@@ -218,7 +221,16 @@ class DepartmentDesk:
             )  # fmt: skip
             status_name = copy.STATUS_NAMES[status]
             link = ANSWER_PATH.format(token=token) if token else None
-            body_details = "\n".join(x for x in (details, link and f"Răspunsul (PDF): {link}") if x)
+            reply = f"{REPLY_PATH}?nr={quote(row.registration_no)}" if status == "waiting_citizen" else None
+            body_details = "\n".join(
+                x
+                for x in (
+                    details,
+                    link and f"Răspunsul (PDF): {public_url(link)}",
+                    reply and f"Trimiteți documentul aici, cu numărul și codul de acces: {public_url(reply)}",
+                )
+                if x
+            )
             queue_mail(
                 conn, now, row.citizen_email,
                 copy.MAIL_STATUS_SUBJECT.format(number=row.registration_no, status=status_name),
@@ -232,7 +244,7 @@ class DepartmentDesk:
         text = f"Cererea dumneavoastră nr. {row.registration_no} este acum: {status_name}."
         if details:
             text += f"\n{details}"
-        return Notice(row.id, row.registration_no, row.conversation_id, text, link)
+        return Notice(row.id, row.registration_no, row.conversation_id, text, link, reply)
 
 
 def _id(value: Any) -> int:

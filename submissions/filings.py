@@ -26,10 +26,10 @@ from submissions.errors import SubmissionError, UnknownFiling
 from submissions.limits import MAX_FILES
 from submissions.numbers import format_number, normalise_number, take_number
 from submissions.receipt import ReceiptData, sealed_receipt
-from submissions.records import REGISTERED, archive_conversation, archive_step, queue_mail
+from submissions.records import CITIZEN_REPLIED, REGISTERED, archive_conversation, archive_step, queue_mail
 from submissions.rows import documents_of, filing_from_row
 from submissions.signed import check_signed_form
-from submissions.tables import DOCUMENT, NEW, RECEIPT, SIGNED_FORM, files, filings
+from submissions.tables import ASSIGNED, DOCUMENT, NEW, RECEIPT, REPLY, SIGNED_FORM, WAITING, files, filings
 from submissions.terms import TIMEZONE, due_date, load_terms
 from submissions.views import Document, Filed, Status
 
@@ -410,6 +410,70 @@ class Submissions:
             filing.registration_no, filing.form_title, filing.status, filing.filed_at, filing.due_on,
             filing.request_text, filing.resolution,
         )  # fmt: skip
+
+    # --- the citizen sends what the department asked for ---------------------------------
+
+    def reply(self, registration_no: str, access_code: str, draft: Optional[str]) -> Status:
+        """Add the draft's documents to a filing waiting for them; the clock runs again
+        (status back to assigned, or new if nobody took it), the department is e-mailed.
+
+        Raises:
+            UnknownFiling: unknown number or wrong code (the same message).
+            SubmissionError: the filing waits for nothing, or there is no document.
+        """
+        canonical = normalise_number(registration_no or "")
+        with db.read_connection(self.engine) as conn:
+            row = (
+                conn.execute(sa.select(filings).where(filings.c.registration_no == canonical)).first()
+                if canonical
+                else None
+            )
+        if not codes.matches(None if row is None else row.access_hash, access_code or ""):
+            raise UnknownFiling()
+        assert row is not None
+        now = self.clock()
+        with db.write_transaction(self.engine) as conn:
+            drafted = (
+                conn.execute(
+                    sa.select(files.c.id, files.c.name, files.c.sha256)
+                    .where(files.c.draft == draft, files.c.submission_id.is_(None))
+                    .order_by(files.c.id)
+                ).all()
+                if draft
+                else []
+            )
+            if not drafted:
+                raise SubmissionError("nothing_to_file", copy.NOTHING_TO_REPLY)
+            back_to = ASSIGNED if row.assigned_to else NEW
+            changed = conn.execute(
+                filings.update()
+                .where(filings.c.id == row.id, filings.c.status == WAITING)
+                .values(status=back_to, waiting_since=None, updated_at=now)
+            ).rowcount
+            if not changed:
+                raise SubmissionError("not_waiting", copy.NOT_WAITING, status=409)
+            conn.execute(
+                files.update()
+                .where(files.c.id.in_([r.id for r in drafted]))
+                .values(submission_id=row.id, draft=None, role=REPLY)
+            )
+            documents = [{"name": r.name, "sha256": r.sha256} for r in drafted]
+            archive_step(
+                conn, now, archive_conversation(row.year, row.number), CITIZEN_REPLIED,
+                f"Cererea nr. {row.registration_no}: solicitantul a trimis {len(drafted)} documente cerute.",
+                {"registration_no": row.registration_no, "documents": documents, "status": back_to},
+                form_id=row.form_id,
+            )  # fmt: skip
+            department = load_catalog().departments.get(row.department)
+            queue_mail(
+                conn, now, department.email if department else None,
+                copy.MAIL_REPLY_SUBJECT.format(number=row.registration_no),
+                copy.MAIL_REPLY_BODY.format(
+                    number=row.registration_no, documents=", ".join(r.name for r in drafted)
+                ),
+                row.id,
+            )  # fmt: skip
+        return self.status(registration_no, access_code)
 
 
 def filing_ids(engine: Engine) -> Sequence[int]:

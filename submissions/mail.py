@@ -8,6 +8,8 @@
 ``SMTP_STARTTLS``   ``true`` (default) or ``false``: upgrade the connection with STARTTLS
 ``SMTP_FROM``       the sender address (default ``e-functionar@primariamagurele.ro``)
 ``SMTP_TIMEOUT``    seconds for each connection (default 20)
+``SITE_URL``        the site's public address, for the links in e-mails (default
+                    ``http://127.0.0.1:5005``, what ``make run`` serves)
 ==================  =====================================================================
 """
 
@@ -20,7 +22,14 @@ from email.utils import formatdate, make_msgid
 from typing import Mapping, Optional
 
 DEFAULT_FROM = "e-functionar@primariamagurele.ro"
+DEFAULT_SITE_URL = "http://127.0.0.1:5005"
 _TRUE, _FALSE = ("1", "true", "yes", "da"), ("0", "false", "no", "nu")
+
+
+def public_url(path: str, environ: Optional[Mapping[str, str]] = None) -> str:
+    """``path`` on the site as a citizen reaches it from an e-mail (``SITE_URL``)."""
+    env = os.environ if environ is None else environ
+    return (env.get("SITE_URL", "").strip() or DEFAULT_SITE_URL).rstrip("/") + path
 
 
 class MailError(Exception):

@@ -19,6 +19,7 @@ from submissions.tables import outbox
 REGISTERED = "filing_registered"
 ASSIGNED = "filing_assigned"
 ASKED_CITIZEN = "filing_waiting_citizen"
+CITIZEN_REPLIED = "filing_citizen_replied"
 RESOLVED = "filing_resolved"
 REJECTED = "filing_rejected"
 CHANNEL = "submissions"

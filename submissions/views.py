@@ -125,3 +125,4 @@ class Notice:
     conversation_id: Optional[str]
     text: str
     answer_link: Optional[str] = None
+    reply_link: Optional[str] = None

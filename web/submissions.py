@@ -40,6 +40,7 @@ from livechat.filings import filings_of
 from submissions.copy import FILE_TOO_LARGE
 from submissions.errors import SubmissionError
 from submissions.limits import MAX_FILE_MB, MAX_FILES, MAX_UPLOAD_BYTES
+from submissions.numbers import normalise_number
 from submissions.tables import ANSWER, RECEIPT
 from submissions.terms import next_working_day
 from web.security import SECURITY_HEADERS, BadBody, json_object, same_origin
@@ -53,6 +54,7 @@ FILES = {
     "submit.css": "text/css; charset=utf-8",
 }
 MESSAGE_MODE = "mesaj"
+REPLY_MODE = "completare"
 MESSAGE_FORM = "petitie"
 _FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]{16,64})\.pdf$")
@@ -84,7 +86,13 @@ def _department(value: Any) -> Any:
     return load_catalog().departments.get(value) if isinstance(value, str) and _FORM_ID.match(value) else None
 
 
-def page(form: Any, message_mode: bool, conversation_id: Optional[str], department: Any = None) -> str:
+def page(
+    form: Any,
+    message_mode: bool,
+    conversation_id: Optional[str],
+    department: Any = None,
+    reply_number: Optional[str] = None,
+) -> str:
     """The filing page; every value put into it is escaped (the form's texts are the
     catalog's; the conversation id is checked to be a plain id)."""
     template = (STATIC_DIR / "submit.html").read_text(encoding="utf-8")
@@ -97,10 +105,14 @@ def page(form: Any, message_mode: bool, conversation_id: Optional[str], departme
         "max_file_mb": MAX_FILE_MB,
         "department": department.id if department else None,
         "department_name": department.name if department else None,
+        "reply_mode": reply_number is not None,
+        "reply_number": reply_number or None,
     }
     title = "Lăsați un mesaj" if message_mode else f"Depuneți online: {form.title}"
     if department is not None and not message_mode:
         title = f"Trimiteți sesizarea: {department.name}"
+    if reply_number is not None:
+        title = "Trimiteți documentul cerut"
     return template.replace("{{title}}", html.escape(title)).replace(
         "{{config}}", html.escape(json.dumps(config, ensure_ascii=False), quote=True)
     )
@@ -147,8 +159,11 @@ def add_routes(bp: Blueprint) -> None:
     @bp.route(f"{PREFIX}/<form_id>", methods=["GET"], name="submission_page")
     async def filing_page(request: Request, form_id: str) -> HTTPResponse:
         message_mode = form_id == MESSAGE_MODE
+        reply_number = (
+            (normalise_number(request.args.get("nr") or "") or "") if form_id == REPLY_MODE else None
+        )
         try:
-            form = _form(MESSAGE_FORM if message_mode else form_id)
+            form = _form(MESSAGE_FORM if message_mode or reply_number is not None else form_id)
         except SubmissionError as error:
             return response.html(
                 f"<!doctype html><meta charset=utf-8><p>{html.escape(error.message)}</p>",
@@ -156,8 +171,12 @@ def add_routes(bp: Blueprint) -> None:
             )  # fmt: skip
         return response.html(
             page(
-                form, message_mode, _conversation(request.args.get("c")), _department(request.args.get("d"))
-            ),
+                form,
+                message_mode,
+                _conversation(request.args.get("c")),
+                _department(request.args.get("d")),
+                reply_number,
+            ),  # fmt: skip
             headers=SECURITY_HEADERS,
         )
 
@@ -271,6 +290,23 @@ def add_routes(bp: Blueprint) -> None:
                 "documents": [d.as_json() for d in filed.documents],
             }
         )
+
+    @bp.route(f"{PREFIX}/completeaza", methods=["POST"], name="submission_reply")
+    async def reply(request: Request) -> HTTPResponse:
+        if not same_origin(request):
+            return _refuse(CROSS_SITE)
+        try:
+            body = json_object(request)
+        except BadBody as bad:
+            return _refuse(SubmissionError(bad.code, bad.message, bad.status))
+        desk = filings_of(request.app.ctx.handoff)
+        draft = body.get("draft") if isinstance(body.get("draft"), str) else None
+        number, code = str(body.get("registration_no") or ""), str(body.get("access_code") or "")
+        try:
+            status = await desk.blocking(desk.submissions.reply, number, code, draft)
+        except SubmissionError as error:
+            return _refuse(error)
+        return _json({"registration_no": status.registration_no, "status": status.status_name})
 
     async def _download(request: Request, name: str, role: str) -> HTTPResponse:
         match = _TOKEN.match(name)

@@ -30,13 +30,13 @@ def running(tmp_path_factory, seal_env):  # noqa: F811
     yield from filing_assistant(tmp_path_factory.mktemp("filing"), seal_env)
 
 
-def _wait_for_mail(inbox, subject_part: str, seconds: float = 60):
+async def _wait_for_mail(inbox, subject_part: str, seconds: float = 60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for message in inbox.messages:
             if subject_part in str(message["Subject"]):
                 return message
-        time.sleep(0.5)
+        await asyncio.sleep(0.5)
     raise AssertionError(
         f"no e-mail with {subject_part!r}; got {[str(m['Subject']) for m in inbox.messages]}"
     )
@@ -55,7 +55,7 @@ async def _upload(http, base, name, data, draft=None, requirement=None):
     return await resp.json()
 
 
-def test_file_answer_and_follow_a_request_through_the_real_assistant(running, seal_env):  # noqa: F811
+async def test_file_answer_and_follow_a_request_through_the_real_assistant(running, seal_env):  # noqa: F811
     assistant, inbox = running
     engine = db.make_engine(assistant.database_url)
     try:
@@ -81,7 +81,7 @@ def test_file_answer_and_follow_a_request_through_the_real_assistant(running, se
             told = await citizen.next("message", sender="bot", timeout=30)
             assert f"înregistrată cu nr. {number}" in told["text"]
             receipt = await (await http.get(base + told["buttons"][0]["url"])).read()
-            assert verify_seal(receipt, seal_env).ok
+            assert (await asyncio.to_thread(verify_seal, receipt, seal_env)).ok
             text = PdfReader(io.BytesIO(receipt)).pages[0].extract_text()
             assert number in text and code in text and "buletin.jpg" in text and "extras-cf.pdf" in text
 
@@ -119,8 +119,8 @@ def test_file_answer_and_follow_a_request_through_the_real_assistant(running, se
             assert refused["text"].startswith("Nu am găsit o cerere cu acest număr și acest cod de acces.")
             await citizen.ws.close()
 
-    asyncio.run(scenario())
-    mail = _wait_for_mail(inbox, "soluționată")
+    await scenario()
+    mail = await _wait_for_mail(inbox, "soluționată")
     assert mail["To"] == "ana.popescu@exemplu.ro"
     assert "Certificatul de urbanism a fost emis" in mail.get_content()
-    assert _wait_for_mail(inbox, "Cerere nouă")["To"] == "urbanism@primariamagurele.ro"
+    assert (await _wait_for_mail(inbox, "Cerere nouă"))["To"] == "urbanism@primariamagurele.ro"

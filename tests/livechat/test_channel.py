@@ -159,7 +159,9 @@ async def test_request_outside_hours_gives_hours_and_email(site, schedule_file):
         assert "registratura@primariamagurele.ro" in reply["text"]
         assert reply["buttons"] == [
             {"title": "Scrieți un e-mail: registratura@primariamagurele.ro",
-             "url": "mailto:registratura@primariamagurele.ro"}
+             "url": "mailto:registratura@primariamagurele.ro"},
+            # Issue 14: the question can be left as a message, answered the next working day.
+            {"title": "Lăsați un mesaj", "url": f"/depunere/mesaj?c={welcome['conversation_id']}"},
         ]  # fmt: skip
         await citizen.ws.close()
     assert site.service.store.conversation(welcome["conversation_id"]).state == "bot"

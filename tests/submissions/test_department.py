@@ -155,3 +155,31 @@ def test_the_purge_removes_closed_filings_with_their_documents_and_keeps_open_on
         purged.extra["filings_deleted"] == 1 and purged.extra["filing_files_deleted"] == 3
     )  # photo, receipt, draft
     assert archive.verify().ok
+
+
+def test_the_citizen_sends_the_missing_document_and_the_clock_runs_again(
+    desk, people, filed, subs, archive, engine
+):
+    clerk = people["urbanism"]
+    desk.assign(clerk, filed.filing_id)
+    notice = desk.ask_citizen(clerk, filed.filing_id, "extrasul de carte funciară actualizat")
+    assert notice.reply_link == "/depunere/completare?nr=1/02.03.2026"
+    assert "http://127.0.0.1:5005/depunere/completare?nr=1/02.03.2026" in _mails(engine)[-1].body
+
+    draft, _ = subs.add_document(None, "extras-nou.pdf", pdf_bytes("Extras CF"))
+    with pytest.raises(SubmissionError) as wrong:
+        subs.reply("1/02.03.2026", "AAAA-BBBB-CCCC", draft)
+    assert wrong.value.code == "not_found"
+    status = subs.reply("1/02.03.2026", filed.access_code, draft)
+    assert status.status == "assigned"
+    assert [d.role for d in desk.filing(clerk, filed.filing_id).documents] == ["document", "reply"]
+    turn = archive.conversation("cerere-2026-1")[-1]
+    assert turn.event == "filing_citizen_replied" and turn.extra["documents"][0]["name"] == "extras-nou.pdf"
+    last = _mails(engine)[-1]
+    assert last.to_address == "urbanism@primariamagurele.ro" and "extras-nou.pdf" in last.body
+
+    again, _ = subs.add_document(None, "inca-unul.pdf", pdf_bytes())
+    with pytest.raises(SubmissionError) as refused:
+        subs.reply("1/02.03.2026", filed.access_code, again)
+    assert refused.value.code == "not_waiting" and refused.value.status == 409
+    assert len(subs.draft_documents(again)) == 1  # nothing moved

@@ -198,3 +198,54 @@ async def test_a_works_complaint_goes_to_the_works_department_as_a_petition(env)
         assert resp.status == 200, filed
         assert _rows(env, "SELECT department, form_id FROM submissions") == [("drumuri", "petitie")]
         assert _rows(env, "SELECT to_address FROM outbox ORDER BY id")[0] == ("drumuri@primariamagurele.ro",)
+
+
+async def test_the_department_asks_for_a_document_and_the_citizen_sends_it_from_the_chat(env):
+    async with running_site(ARCHIVED) as site, aiohttp.ClientSession() as http:
+        site.service.store.create_clerk("ana.rp", "Ana Registratură", PASSWORD, department="registratura")
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        resp = await http.post(
+            f"{site.base}/depunere/trimite",
+            json={"form_id": "petitie", "name": "Ion Pop", "email": "ion@exemplu.ro",
+                  "message": "Cer copia procesului-verbal.", "conversation_id": welcome["conversation_id"]},
+        )  # fmt: skip
+        filed = await resp.json()
+        await citizen.next("message", sender="bot")
+        clerk = await login(site.base, "ana.rp")
+        (item,) = (await (await clerk.get(f"{site.base}/console/api/cereri")).json())["filings"]
+        resp = await clerk.post(
+            f"{site.base}/console/api/cereri/{item['id']}/solicitare",
+            json={"text": "o copie a actului de identitate"},
+        )
+        assert resp.status == 200
+        asked = await citizen.next("message", sender="bot")
+        assert "Vă rugăm să ne trimiteți: o copie a actului de identitate" in asked["text"]
+        (button,) = asked["buttons"]
+        assert button["title"] == "Trimiteți documentul cerut"
+        page = await http.get(site.base + button["url"])
+        assert page.status == 200 and "Trimiteți documentul cerut" in await page.text()
+
+        _, doc = await _upload(http, site.base, "buletin.jpg", jpeg(), form_id="petitie")
+        resp = await http.post(
+            f"{site.base}/depunere/completeaza",
+            json={
+                "draft": doc["draft"],
+                "registration_no": filed["registration_no"],
+                "access_code": "ZZZZ-ZZZZ-ZZZZ",
+            },
+        )
+        assert resp.status == 404 and (await resp.json())["message"].startswith("Nu am găsit o cerere")
+        resp = await http.post(
+            f"{site.base}/depunere/completeaza",
+            json={
+                "draft": doc["draft"],
+                "registration_no": filed["registration_no"],
+                "access_code": filed["access_code"],
+            },
+        )
+        assert (
+            resp.status == 200 and (await resp.json())["status"] == "înregistrată, în așteptarea repartizării"
+        )
+        detail = await (await clerk.get(f"{site.base}/console/api/cereri/{item['id']}")).json()
+        assert [d["role"] for d in detail["documents"]] == ["reply"]
+        await clerk.close()

@@ -88,7 +88,7 @@
       link.href = API + "/" + f.id + "/documente/" + d.id;
       li.appendChild(link);
       li.appendChild(document.createTextNode(" (" + Math.max(1, Math.round(d.size / 1024)) + " KB" +
-        (d.role === "signed_form" ? ", cererea semnată de solicitant" : d.role === "answer" ? ", răspunsul trimis" : "") + ")"));
+        (d.role === "signed_form" ? ", cererea semnată de solicitant" : d.role === "answer" ? ", răspunsul trimis" : d.role === "reply" ? ", trimis de solicitant la cererea departamentului" : "") + ")"));
       if (d.signature_verdict) li.appendChild(el("span", "verdict " + d.signature_verdict, "Semnătura: " + d.signature_message));
       li.appendChild(el("span", "sha", "SHA-256 " + d.sha256));
       docs.appendChild(li);

@@ -92,7 +92,35 @@
     });
   }
 
+  function sendReply() {
+    showError("");
+    var button = document.getElementById("send");
+    button.disabled = true;
+    fetch("/depunere/completeaza", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        draft: state.draft, registration_no: document.getElementById("reply-number").value,
+        access_code: document.getElementById("reply-code").value
+      })
+    }).then(readAnswer).then(function (answer) {
+      button.disabled = false;
+      if (!answer.ok) { showError(answer.body.message); return; }
+      var done = document.getElementById("done");
+      done.textContent = "";
+      done.appendChild(el("h2", null, "Documentul a fost trimis"));
+      done.appendChild(el("p", null, "Cererea nr. " + answer.body.registration_no + " este acum: " +
+        answer.body.status + ". Vă anunțăm în chat și pe e-mail când se schimbă stadiul."));
+      button.hidden = true;
+      done.hidden = false;
+      done.scrollIntoView({ block: "start" });
+    }, function () {
+      button.disabled = false;
+      showError("Documentul nu a putut fi trimis. Verificați conexiunea și încercați din nou.");
+    });
+  }
+
   function submit() {
+    if (config.reply_mode) { sendReply(); return; }
     showError("");
     var button = document.getElementById("send");
     button.disabled = true;
@@ -133,7 +161,17 @@
   document.getElementById("limits").textContent =
     "PDF, JPEG sau PNG, cel mult " + config.max_file_mb + " MB fiecare și " + config.max_files +
     " documente. Fotografiile se trimit fără locația și datele telefonului.";
-  if (config.message_mode) {
+  if (config.reply_mode) {
+    document.getElementById("lead").textContent =
+      "Departamentul v-a cerut un document pentru cererea dumneavoastră. Scrieți numărul și codul de acces de pe dovada de înregistrare, adăugați documentul și trimiteți-l.";
+    document.getElementById("reply-section").hidden = false;
+    document.getElementById("reply-number").value = config.reply_number || "";
+    document.getElementById("contact-section").hidden = true;
+    document.getElementById("checklist").hidden = true;
+    document.getElementById("signed-file").parentNode.hidden = true;
+    document.getElementById("documents-title").textContent = "Documentul cerut";
+    document.getElementById("send").textContent = "Trimiteți documentul";
+  } else if (config.message_mode) {
     document.getElementById("lead").textContent =
       "Scrieți întrebarea și cum vă putem contacta. Mesajul se înregistrează cu un număr și primiți răspuns în ziua lucrătoare următoare. Puteți atașa și o fotografie.";
     document.getElementById("documents-title").textContent = "Fotografii sau documente (opțional)";

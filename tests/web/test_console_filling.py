@@ -15,14 +15,14 @@ pytestmark = pytest.mark.integration
 def test_the_clerk_completes_the_citizens_form_from_the_console(browser, stack, stack_store):  # noqa: F811
     from playwright.sync_api import expect
 
-    add_clerk(stack_store, "dana", "Dana Marin")
+    add_clerk(stack_store, "dana.filling", "Dana Marin")
     citizen_context = browser.new_context(**PHONE)
     clerk_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ro-RO")
     citizen = citizen_context.new_page()
     clerk = clerk_context.new_page()
     try:
         clerk.goto(f"{stack.base}/console/")
-        clerk.get_by_label("Utilizator").fill("dana")
+        clerk.get_by_label("Utilizator").fill("dana.filling")
         clerk.get_by_label("Parolă").fill(PASSWORD)
         clerk.get_by_role("button", name="Intră în consolă").click()
         expect(clerk.locator("#conn")).to_have_text("Conectat", timeout=20_000)

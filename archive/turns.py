@@ -40,6 +40,7 @@ SYSTEM_EVENTS = {
     "flagged": "Conversație marcată pentru verificare",
     "purged": "Turele mai vechi decât perioada de păstrare au fost șterse",
     "form_filled": "Cererea a fost completată în chat și sigilată (amprenta SHA-256 în detalii)",
+    "rating": "Cetățeanul a evaluat conversația (nota de la 1 la 5, în detalii)",
 }
 
 #: Flags added automatically from a turn's event or intent (see README, "Flags").

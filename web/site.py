@@ -10,6 +10,7 @@
 ``/formulare/<id>``                the form filled and signed online (web/forms.py)
 ``/console/…``                     clerk console (web/console.py)
 ``/console/audit/…``               auditors' archive view (web/audit.py)
+``/console/audit/admin/…``         admins' dashboard, review, facts (web/admin.py)
 =================================  ===================================================
 """
 
@@ -26,7 +27,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console, forms
+from web import admin, audit, console, forms
 from web.security import SECURITY_HEADERS, add_headers, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -86,6 +87,7 @@ class WebsiteChannel(channel.WebsiteChannel):
 
         console.add_routes(bp, self.settings)
         audit.add_routes(bp, self.settings)
+        admin.add_routes(bp, self.settings)
         forms.add_routes(bp, self.settings)
         return bp
 

@@ -140,7 +140,7 @@ def _message_columns() -> List[Any]:
 def candidates(conn: Connection, period: Period, low_confidence: float = LOW_CONFIDENCE) -> List[Candidate]:
     """The period's citizen messages the bot could not answer well, newest first."""
     start, end = period.bounds()
-    citizen = sa.and_(turns.c.speaker == "citizen", turns.c.event == "message")
+    citizen = turns.c.speaker == "citizen"  # a citizen turn is always a message (archive/turns.py)
     in_period = sa.and_(turns.c.at >= start, turns.c.at < end)
     found: Dict[int, Candidate] = {}
     weak = sa.select(*_message_columns()).where(

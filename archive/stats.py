@@ -62,6 +62,9 @@ LENGTH_BUCKETS: Tuple[Tuple[str, int, Optional[int]], ...] = (
     ("6–10", 6, 10),
     ("peste 10", 11, None),
 )
+#: The bot's and clerks' messages that carry a redirect. Written as a literal (not a bound
+#: parameter) so that both databases use the partial index of migration 0006 on it.
+REDIRECT_TURN = sa.text("""speaker IN ('bot', 'clerk') AND extra LIKE '%"redirect"%'""")
 HANDOFF_REASONS = {
     "closed": "În afara programului",
     "no_clerk": "Niciun funcționar activ",
@@ -139,14 +142,17 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 
 def _hour(conn: Connection, column: Any) -> Any:
-    """The UTC hour of ``column`` as text ``AAAA-LL-ZZ HH``, in this database's SQL."""
+    """The UTC hour of ``column``, in this database's SQL: text ``AAAA-LL-ZZ HH`` on
+    SQLite, a truncated timestamp on PostgreSQL."""
     if conn.dialect.name == "sqlite":
         return sa.func.strftime("%Y-%m-%d %H", column)
-    return sa.func.to_char(sa.func.date_trunc("hour", column), "YYYY-MM-DD HH24")
+    return sa.func.date_trunc("hour", column)
 
 
-def _hour_day(text: str) -> dt.date:
-    return local_day(dt.datetime.strptime(text, "%Y-%m-%d %H"))
+def _hour_day(hour: Any) -> dt.date:
+    if isinstance(hour, dt.datetime):
+        return local_day(hour)
+    return local_day(dt.datetime.strptime(hour, "%Y-%m-%d %H"))
 
 
 def _in(column: Any, period: Period) -> Any:
@@ -172,17 +178,12 @@ def conversations_per_day(conn: Connection, period: Period) -> Table:
     start, _ = period.bounds()
     hour = _hour(conn, conversations.c.first_at)
     where = (_in(conversations.c.first_at, period), _not_reserved(conversations.c.conversation_id))
-    taken = (
-        sa.select(turns.c.conversation_id)
-        .where(turns.c.event == "taken_over", turns.c.at >= start)
-        .distinct()
-        .subquery()
-    )
+    # IN (subquery), not a join: SQLite then builds an index of the subquery's ids.
+    taken = sa.select(turns.c.conversation_id).where(turns.c.event == "taken_over", turns.c.at >= start)
     all_query = sa.select(hour, sa.func.count()).where(*where).group_by(hour)
     taken_query = (
         sa.select(hour, sa.func.count())
-        .select_from(conversations.join(taken, taken.c.conversation_id == conversations.c.conversation_id))
-        .where(*where)
+        .where(*where, conversations.c.conversation_id.in_(taken.scalar_subquery()))
         .group_by(hour)
     )
     bot: Counter = Counter()
@@ -291,7 +292,7 @@ def conversation_length(conn: Connection, period: Period) -> Table:
     """Conversations by how many messages the citizen wrote in the period."""
     per_conversation = (
         sa.select(sa.func.count().label("n"))
-        .where(turns.c.speaker == "citizen", turns.c.event == "message", _in(turns.c.at, period))
+        .where(turns.c.speaker == "citizen", _in(turns.c.at, period))  # a citizen turn is a message
         .group_by(turns.c.conversation_id)
         .subquery()
     )
@@ -346,11 +347,7 @@ def _percent(part: int, whole: int) -> Optional[float]:
 
 def redirects(conn: Connection, period: Period) -> Table:
     """Messages that sent the citizen to another department, per department."""
-    query = sa.select(turns.c.extra).where(
-        turns.c.speaker.in_(("bot", "clerk")),
-        turns.c.extra.like('%"redirect"%'),
-        _in(turns.c.at, period),
-    )
+    query = sa.select(turns.c.extra).where(REDIRECT_TURN, _in(turns.c.at, period))
     counts: Counter = Counter()
     for (extra,) in conn.execute(query):
         redirect = _extra(extra).get("redirect")

@@ -9,8 +9,11 @@ admin dashboard's queries need (issue 17).
 - ``review_labels``: the intent (and optional form) an admin gave a citizen message of
   the archive, named by the turn's ``seq``; the text is read from the archive at export,
   so a purged turn leaves nothing to export.
-- ``ix_archive_turns_event_at`` and ``ix_archive_conversations_first_at``: the dashboard
-  filters turns by event within a date range and conversations by their start.
+- indexes for the admin dashboard (bench/dashboard_speed.py measures them on a year):
+  ``ix_archive_turns_event_at`` (turns by event in a date range),
+  ``ix_archive_turns_speaker_at`` (covers the per-day counts of citizen messages),
+  ``ix_archive_turns_redirect`` (partial: the messages carrying a redirect) and
+  ``ix_archive_conversations_first_at`` (conversations by their start).
 
 Revision ID: 0006_ratings_and_reviews
 Revises: 0003_one_account_table (0004 and 0005 are being written in parallel; the lead
@@ -51,11 +54,25 @@ def upgrade() -> None:
         sa.Column("labelled_at", sa.DateTime, nullable=False),
     )  # fmt: skip
     op.create_index("ix_archive_turns_event_at", "archive_turns", ["event", "at"])
+    # Covers every per-day count of citizen messages (no table lookups on a year of turns).
+    op.create_index(
+        "ix_archive_turns_speaker_at", "archive_turns",
+        ["speaker", "at", "intent", "confidence", "conversation_id", "form_ids"],
+    )  # fmt: skip
+    # Only the messages that sent a citizen to another department (archive/stats.py
+    # REDIRECT_TURN, the same text, so that the planner proves the index applies).
+    redirect = sa.text("""speaker IN ('bot', 'clerk') AND extra LIKE '%"redirect"%'""")
+    op.create_index(
+        "ix_archive_turns_redirect", "archive_turns", ["speaker", "at"],
+        sqlite_where=redirect, postgresql_where=redirect,
+    )  # fmt: skip
     op.create_index("ix_archive_conversations_first_at", "archive_conversations", ["first_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_archive_conversations_first_at", "archive_conversations")
+    op.drop_index("ix_archive_turns_redirect", "archive_turns")
+    op.drop_index("ix_archive_turns_speaker_at", "archive_turns")
     op.drop_index("ix_archive_turns_event_at", "archive_turns")
     op.drop_table("review_labels")
     op.drop_table("handoff_ratings")

@@ -26,7 +26,9 @@ async def test_a_story_with_the_real_assistant_ends_with_a_rating(stack):
         citizen, welcome = await open_citizen(http, stack.ws_base)
         cid = welcome["conversation_id"]
         assert welcome["rating"] == {"done": False, "idle_seconds": 120}
-        await citizen.send({"type": "message", "text": "cat costa certificatul de urbanism?", "client_id": "q1"})
+        await citizen.send(
+            {"type": "message", "text": "cat costa certificatul de urbanism?", "client_id": "q1"}
+        )
         answer = await citizen.next("message", sender="bot", timeout=60)
         assert answer["text"]
         await citizen.send({"type": "message", "text": "multumesc, la revedere", "client_id": "q2"})

@@ -56,7 +56,9 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
     from playwright.sync_api import expect
 
     want = expected(admin_site.db_url)
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ro-RO", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="ro-RO", accept_downloads=True
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -74,7 +76,10 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
         assert len(bars(page, "conversations", "Doar asistentul")) == 30
         handoff = {k: int(v) for k, v in values("handoff").items()}
         assert handoff["Trecute în coadă"] == want["queued"]
-        assert handoff["În afara programului"] == want["closed"] and handoff["Niciun funcționar activ"] == want["no_clerk"]
+        assert (
+            handoff["În afara programului"] == want["closed"]
+            and handoff["Niciun funcționar activ"] == want["no_clerk"]
+        )
         summary = page.locator("#figura-queue_wait .facts-line")
         expect(summary).to_contain_text(f"mediană {str(want['median']).replace('.', ',')} min")
         expect(summary).to_contain_text(f"p90 {str(want['p90']).replace('.', ',')} min")
@@ -86,7 +91,8 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
         )
         assert {k: int(v) for k, v in values("redirects").items()} == dict(want["departments"])
         forms_table = page.eval_on_selector_all(
-            "table[data-figure=forms] tbody tr", "rows => rows.map(r => [r.cells[1].dataset.value, r.cells[2].dataset.value])"
+            "table[data-figure=forms] tbody tr",
+            "rows => rows.map(r => [r.cells[1].dataset.value, r.cells[2].dataset.value])",
         )
         assert {code: int(n) for code, n in forms_table} == dict(want["forms"])
         assert {k: int(v) for k, v in values("forms").items()} == {
@@ -94,7 +100,8 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
                 "table[data-figure=forms] tbody tr", "rows => rows.map(r => [r.cells[0].dataset.value, r.cells[2].dataset.value])"))
         }  # fmt: skip
         counts = page.eval_on_selector_all(
-            "table[data-figure=ratings] tbody tr", "rows => rows.map(r => [r.cells[1].dataset.value, r.cells[2].dataset.value])"
+            "table[data-figure=ratings] tbody tr",
+            "rows => rows.map(r => [r.cells[1].dataset.value, r.cells[2].dataset.value])",
         )
         assert {who or None: int(n) for who, n in counts} == {w: len(s) for w, s in want["ratings"].items()}
         low = page.locator("table[data-figure=low_ratings] tbody tr")

@@ -4,6 +4,7 @@ generated conversations (bench/dashboard_data.py) and an admin and an auditor ac
 and the figures counted from that file with plain SQL, to check the page against."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
@@ -12,7 +13,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -38,6 +39,12 @@ class AdminSite:
     until: dt.date
     stop: Any = None
     thread: Optional[threading.Thread] = None
+    loop: Any = None
+    service: Any = None
+
+    def run(self, coroutine: Any) -> Any:
+        """Run ``coroutine`` on the site's event loop (e.g. a clerk's action on the service)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
 
 
 def prepare(folder: Path) -> str:
@@ -62,9 +69,12 @@ def prepare(folder: Path) -> str:
 
 def start(url: str) -> AdminSite:
     """Run the site in a thread until ``site.stop`` is set."""
-    from tests.livechat.conftest import running_site
+    from tests.livechat.conftest import ALWAYS_OPEN, running_site
 
     os.environ["DATABASE_URL"] = url
+    schedule = Path(url.removeprefix("sqlite:///")).with_name("schedule.yml")
+    schedule.write_text(ALWAYS_OPEN)  # clerks work at any hour of the test
+    os.environ["HANDOFF_SCHEDULE"] = str(schedule)
     ready = threading.Event()
     holder: Dict[str, Any] = {}
 
@@ -75,7 +85,7 @@ def start(url: str) -> AdminSite:
         async def main() -> None:
             stop = asyncio.Event()
             async with running_site({"housekeeping_seconds": 5, "session_ttl_minutes": 30}) as site:
-                holder.update(base=site.base, stop=stop, loop=loop)
+                holder.update(base=site.base, stop=stop, loop=loop, service=site.service)
                 ready.set()
                 await stop.wait()
 
@@ -86,11 +96,32 @@ def start(url: str) -> AdminSite:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    if not ready.wait(60):
+    if not ready.wait(180):  # a loaded 2-core machine: importing Rasa alone takes a while
         raise RuntimeError("the admin test site did not start")
-    site = AdminSite(holder["base"], url, last_day() - dt.timedelta(days=DAYS - 1), last_day(), thread=thread)
+    site = AdminSite(
+        holder["base"], url, last_day() - dt.timedelta(days=DAYS - 1), last_day(), thread=thread,
+        loop=holder["loop"], service=holder["service"],
+    )  # fmt: skip
     site.stop = lambda: holder["loop"].call_soon_threadsafe(holder["stop"].set)
     return site
+
+
+@contextlib.contextmanager
+def running(folder: Path) -> Iterator[AdminSite]:
+    """A prepared and started site; the environment it set is put back afterwards."""
+    saved = {name: os.environ.get(name) for name in ("DATABASE_URL", "HANDOFF_SCHEDULE")}
+    site = start(prepare(folder))
+    try:
+        yield site
+    finally:
+        site.stop()
+        if site.thread is not None:
+            site.thread.join(30)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # -- what the page must show, counted with plain SQL ------------------------------------

@@ -10,24 +10,15 @@ import requests
 import yaml
 
 from tests.livechat.conftest import PASSWORD
-from tests.web.admin_site import expected, prepare, start
+from tests.web.admin_site import expected, running
 
 API = "/console/audit/admin/api"
 
 
 @pytest.fixture(scope="module")
 def admin_site(tmp_path_factory):
-    import os
-
-    before = os.environ.get("DATABASE_URL")
-    site = start(prepare(tmp_path_factory.mktemp("admin")))
-    yield site
-    site.stop()
-    site.thread.join(30)
-    if before is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = before
+    with running(tmp_path_factory.mktemp("admin")) as site:
+        yield site
 
 
 def login(site, username="dana.admin"):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.livechat.conftest import PASSWORD
-from tests.web.admin_site import expected, prepare, start
+from tests.web.admin_site import expected, running
 from tests.web.test_browser import ARTIFACTS, PHONE, browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
@@ -21,15 +21,8 @@ SHOTS = Path(os.environ.get("ADMIN_SHOTS", "/work/shots"))
 
 @pytest.fixture(scope="module")
 def admin_site(tmp_path_factory):
-    before = os.environ.get("DATABASE_URL")
-    site = start(prepare(tmp_path_factory.mktemp("admin-browser")))
-    yield site
-    site.stop()
-    site.thread.join(30)
-    if before is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = before
+    with running(tmp_path_factory.mktemp("admin-browser")) as site:
+        yield site
 
 
 def shot(page, name: str) -> None:

@@ -2,7 +2,6 @@
 a phone: after the bot's last answer (a page that asks after 2 idle seconds) and after a
 clerk closed the conversation; the rating reaches the database, "Nu acum" skips it."""
 
-
 import pytest
 import sqlalchemy as sa
 

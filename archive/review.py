@@ -13,8 +13,9 @@ thousand messages: each text is folded (lower case, no diacritics: the archive's
 and put in the first group whose first message shares at least :data:`GROUP_JACCARD` of
 its words with it (Jaccard: shared words / all words of the two); texts that fold the
 same are one entry with a count. Groups are formed most frequent text first, over at
-most :data:`MAX_GROUPED` distinct texts (the most recent), so the page stays fast on a
-year of data.
+most :data:`MAX_GROUPED` distinct texts (the most recent), and from the newest
+:data:`MAX_CANDIDATES` weak messages and :data:`MAX_REQUESTS` requests for a person of
+the period, so the page stays fast on a year of data.
 
 A label names the intent (one of the domain's) and optionally the catalog form of one
 message (``review_labels``). :func:`export_yaml` writes the labelled messages as Rasa
@@ -46,6 +47,10 @@ LOW_CONFIDENCE = 0.5
 GROUP_JACCARD = 0.5
 HELDOUT_JACCARD = 0.8
 MAX_GROUPED = 3000
+#: At most this many of the period's newest weak messages, and of its newest requests for
+#: a person, are looked at: a year of data stays a request of a few seconds.
+MAX_CANDIDATES = 20_000
+MAX_REQUESTS = 5_000
 REQUEST_HUMAN = "request_human"
 REASONS = {
     "fallback": "neînțeles",
@@ -143,21 +148,27 @@ def candidates(conn: Connection, period: Period, low_confidence: float = LOW_CON
     citizen = turns.c.speaker == "citizen"  # a citizen turn is always a message (archive/turns.py)
     in_period = sa.and_(turns.c.at >= start, turns.c.at < end)
     found: Dict[int, Candidate] = {}
-    weak = sa.select(*_message_columns()).where(
-        citizen,
-        in_period,
-        sa.or_(
-            turns.c.intent.in_(FALLBACK_INTENTS),
-            sa.and_(turns.c.confidence < low_confidence, turns.c.intent != REQUEST_HUMAN),
-        ),
+    weak = (
+        sa.select(*_message_columns())
+        .where(
+            citizen,
+            in_period,
+            sa.or_(
+                turns.c.intent.in_(FALLBACK_INTENTS),
+                sa.and_(turns.c.confidence < low_confidence, turns.c.intent != REQUEST_HUMAN),
+            ),
+        )
+        .order_by(turns.c.at.desc())
+        .limit(MAX_CANDIDATES)
     )
     for seq, cid, at, text, intent, confidence in conn.execute(weak):
         reason = "fallback" if intent in FALLBACK_INTENTS else "low_confidence"
         found[seq] = Candidate(seq, cid, at, text, intent, confidence, reason)
     asked = (
         sa.select(turns.c.conversation_id)
-        .where(turns.c.intent == REQUEST_HUMAN, in_period)
-        .distinct()
+        .where(citizen, turns.c.intent == REQUEST_HUMAN, in_period)
+        .order_by(turns.c.at.desc())
+        .limit(MAX_REQUESTS)
         .scalar_subquery()
     )
     query = (

@@ -34,6 +34,7 @@ What each figure is:
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 from collections import Counter, defaultdict
@@ -145,14 +146,20 @@ def _hour(conn: Connection, column: Any) -> Any:
     """The UTC hour of ``column``, in this database's SQL: text ``AAAA-LL-ZZ HH`` on
     SQLite, a truncated timestamp on PostgreSQL."""
     if conn.dialect.name == "sqlite":
-        return sa.func.strftime("%Y-%m-%d %H", column)
+        # SQLAlchemy stores "AAAA-LL-ZZ HH:MM:SS.ffffff": the first 13 characters are the
+        # hour, and cutting them is several times cheaper than strftime on every row.
+        return sa.func.substr(column, 1, 13)
     return sa.func.date_trunc("hour", column)
 
 
+@functools.lru_cache(maxsize=32_768)
 def _hour_day(hour: Any) -> dt.date:
+    """The local day of a UTC hour of :func:`_hour` (cached: a year has 8,784 hours, and
+    every figure asks for the same ones)."""
     if isinstance(hour, dt.datetime):
         return local_day(hour)
-    return local_day(dt.datetime.strptime(hour, "%Y-%m-%d %H"))
+    # "AAAA-LL-ZZ HH" by slicing: strptime took most of a year's query time.
+    return local_day(dt.datetime(int(hour[0:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13])))
 
 
 def _in(column: Any, period: Period) -> Any:

@@ -11,7 +11,8 @@ It is composed of one part per concern, each a module a newcomer can read in one
 sitting: :mod:`livechat.core` (shared state and helpers), :mod:`livechat.views`,
 :mod:`livechat.bot`, :mod:`livechat.citizens`, :mod:`livechat.clerks`,
 :mod:`livechat.clerk_filling` (the form a clerk completes for the citizen),
-:mod:`livechat.housekeeping`, :mod:`livechat.ratings` (the citizen's rating of a finished conversation); the Romanian texts are :mod:`livechat.copy`, the refusals
+:mod:`livechat.housekeeping`, :mod:`livechat.ratings` (the citizen's rating of a
+finished conversation); the Romanian texts are :mod:`livechat.copy`, the refusals
 :mod:`livechat.errors`.
 """
 

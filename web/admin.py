@@ -155,11 +155,20 @@ def figures(engine: Any, period: stats.Period) -> List[stats.Table]:
         ]
 
 
-def _csv(table: stats.Table) -> bytes:
+def _cell(value: Any) -> Any:
+    """A CSV cell; text a spreadsheet would run as a formula is quoted with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
+
+
+def csv_bytes(table: stats.Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.columns)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
+    writer.writerows([_cell(cell) for cell in row] for row in table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM: spreadsheets read ș, ț right
 
 
@@ -286,7 +295,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
         if key not in tables:
             raise AdminHTTPError("unknown_figure", "Graficul cerut nu există.", 404)
         name = f"{key}-{period.since.isoformat()}-{period.until.isoformat()}.csv"
-        return _attachment(_csv(tables[key]), name, "text/csv; charset=utf-8")
+        return _attachment(csv_bytes(tables[key]), name, "text/csv; charset=utf-8")
 
     @bp.route(f"{PREFIX}/api/review", methods=["GET"])
     @admin_api

@@ -142,3 +142,12 @@ def test_the_facts_report_puts_the_most_asked_forms_first(admin_site):
     assert asked == sorted(asked, reverse=True)
     top = facts["facts"][0]
     assert top["asked"] == max(want.values()) and top["status"] == "neconfirmat"
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_is_quoted():
+    from archive.stats import Table
+    from web.admin import csv_bytes
+
+    table = Table("t", "T", ("Text", "Număr"), [('=HYPERLINK("x")', -3), ("Ștefan", None)])
+    rows = list(csv.reader(io.StringIO(csv_bytes(table).decode("utf-8-sig"))))
+    assert rows == [["Text", "Număr"], ['\'=HYPERLINK("x")', "-3"], ["Ștefan", ""]]

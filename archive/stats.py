@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from archive.errors import InvalidQuery
-from archive.models import Conversation, Turn
+from archive.models import REDIRECT_WHERE, Conversation, Turn
 from archive.turns import LOCAL_TZ, RESERVED_PREFIX
 
 turns = Turn.__table__
@@ -65,7 +65,7 @@ LENGTH_BUCKETS: Tuple[Tuple[str, int, Optional[int]], ...] = (
 )
 #: The bot's and clerks' messages that carry a redirect. Written as a literal (not a bound
 #: parameter) so that both databases use the partial index of migration 0006 on it.
-REDIRECT_TURN = sa.text("""speaker IN ('bot', 'clerk') AND extra LIKE '%"redirect"%'""")
+REDIRECT_TURN = sa.text(REDIRECT_WHERE)
 HANDOFF_REASONS = {
     "closed": "În afara programului",
     "no_clerk": "Niciun funcționar activ",

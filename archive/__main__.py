@@ -12,6 +12,7 @@ The database is ``$DATABASE_URL``, else var/efunctionar.db (storage/README.md).
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
@@ -61,12 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("clerk", "auditor", "admin"))
     add.add_argument("--name", help="name shown in transcripts (default: the username)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    ensure = user_commands.add_parser(
+        "ensure-admin", help="create an admin account (password asked) unless an active admin exists"
+    )
+    ensure.add_argument("username")
+    ensure.add_argument("--name", help="name shown in transcripts (default: the username)")
+    ensure.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     user_commands.add_parser("list", help="list accounts")
     passwd = user_commands.add_parser("passwd", help="set a new password (asked)")
     passwd.add_argument("username")
     passwd.add_argument("--password-stdin", action="store_true")
     disable = user_commands.add_parser("disable", help="disable an account")
     disable.add_argument("username")
+    commands.add_parser(
+        "form-asks",
+        help="JSON: how many citizen messages named each catalog form (for forms_catalog facts-report)",
+    )
     return parser
 
 
@@ -126,6 +137,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 0
             if args.command == "users":
                 return _users(archive, args)
+            if args.command == "form-asks":
+                from archive.stats import form_mentions
+
+                with archive.engine.connect() as conn:
+                    print(json.dumps(dict(form_mentions(conn).most_common()), indent=1))
+                return 0
     except ArchiveError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -162,6 +179,13 @@ def _users(archive: Archive, args: argparse.Namespace) -> int:
     if args.users_command == "add":
         user = users.create(args.username, _password(args.password_stdin), args.role, display_name=args.name)
         print(f"Created {user.role} {user.username} ({user.display_name})")
+    elif args.users_command == "ensure-admin":
+        admins = [user for user in users.list(role="admin") if user.active]
+        if admins:
+            print(f"An active admin exists already ({admins[0].username}); nothing created")
+            return 0
+        user = users.create(args.username, _password(args.password_stdin), "admin", display_name=args.name)
+        print(f"Created admin {user.username} ({user.display_name})")
     elif args.users_command == "list":
         for user in users.list():
             state = "" if user.active else "  (disabled)"

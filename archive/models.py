@@ -18,6 +18,11 @@ Base: Any = declarative_base()  # Any: mypy sees no SQLAlchemy plugin here
 # BIGINT on PostgreSQL; SQLite only autoincrements an INTEGER primary key.
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+#: The bot's and clerks' messages that sent a citizen to another department: the condition
+#: of a partial index, written once so that the queries (archive/stats.py) repeat it
+#: exactly and the planner can prove the index applies.
+REDIRECT_WHERE = """speaker IN ('bot', 'clerk') AND extra LIKE '%"redirect"%'"""
+
 #: prev_hash of the first turn ever written.
 GENESIS_HASH = "0" * 64
 
@@ -60,7 +65,16 @@ class Turn(Base):
     __table_args__ = (
         sa.UniqueConstraint("conversation_id", "turn_no", name="uq_archive_turns_conv_turn"),
         sa.UniqueConstraint("conversation_id", "source_key", name="uq_archive_turns_conv_source"),
-    )
+        # The admin dashboard's (migration 0006, archive/stats.py).
+        sa.Index("ix_archive_turns_event_at", "event", "at"),
+        sa.Index(
+            "ix_archive_turns_speaker_at", "speaker", "at", "intent", "confidence", "conversation_id", "form_ids"
+        ),
+        sa.Index(
+            "ix_archive_turns_redirect", "speaker", "at",
+            sqlite_where=sa.text(REDIRECT_WHERE), postgresql_where=sa.text(REDIRECT_WHERE),
+        ),
+    )  # fmt: skip
 
 
 class ChainHead(Base):
@@ -86,6 +100,8 @@ class Conversation(Base):
     first_seq = sa.Column(BigInt, nullable=False)
     last_turn_no = sa.Column(sa.Integer, nullable=False)
     last_seq = sa.Column(BigInt, nullable=False)
+
+    __table_args__ = (sa.Index("ix_archive_conversations_first_at", "first_at", "conversation_id"),)
 
 
 class Purge(Base):

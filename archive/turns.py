@@ -52,6 +52,7 @@ SYSTEM_EVENTS = {
     "filing_citizen_replied": "Cetățeanul a trimis documentul cerut",
     "filing_resolved": "Cererea depusă a fost soluționată",
     "filing_rejected": "Cererea depusă a fost respinsă",
+    "rating": "Cetățeanul a evaluat conversația (nota de la 1 la 5, în detalii)",
 }
 
 #: Flags added automatically from a turn's event or intent (see README, "Flags").

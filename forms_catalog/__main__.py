@@ -174,6 +174,32 @@ def _seal_dev(args: argparse.Namespace) -> int:
     return 0
 
 
+def _facts_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from forms_catalog import load_catalog
+    from forms_catalog.facts import facts_report, report_text
+
+    asked: Dict[str, int] = {}
+    if args.asked is not None:
+        raw = sys.stdin.read() if str(args.asked) == "-" else args.asked.read_text(encoding="utf-8")
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            print(f"--asked: not JSON: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not isinstance(data, dict) or not all(isinstance(v, int) for v in data.values()):
+            print("--asked: expected a JSON object form id -> count", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        asked = {str(k): int(v) for k, v in data.items()}
+    else:
+        print(
+            "(no --asked counts: forms in catalog order; see `python -m archive form-asks`)", file=sys.stderr
+        )
+    sys.stdout.write(report_text(facts_report(load_catalog(args.root), asked, dt.date.today())))
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from forms_catalog.nlu import NLU_PATH
 
@@ -231,6 +257,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     dev.add_argument("--out", type=Path, default=DEV_PKI_DIR, help=f"default: {DEV_PKI_DIR}")
     dev.add_argument("--force", action="store_true", help="replace an existing test seal")
     dev.set_defaults(run=_seal_dev)
+
+    facts = commands.add_parser(
+        "facts-report", help="unconfirmed and stale card facts, the most-asked forms first"
+    )
+    facts.add_argument(
+        "--asked",
+        type=Path,
+        default=None,
+        metavar="COUNTS.json",
+        help="JSON form id -> times asked ('-' for stdin: python -m archive form-asks | …)",
+    )
+    facts.set_defaults(run=_facts_report)
 
     args = parser.parse_args(argv)
     try:

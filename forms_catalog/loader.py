@@ -12,6 +12,7 @@ raised one by one, so ``python -m forms_catalog check`` can list them all; each 
 file and the field.
 """
 
+import datetime as dt
 import functools
 import json
 from pathlib import Path
@@ -158,8 +159,16 @@ def _check_text(path: Path, data: Any, problems: _Problems, skip: Sequence[str] 
             )
 
 
+def _confirmed_on(data: Dict[str, Any]) -> dt.date:
+    value = data["confirmed_on"]  # AAAA-LL-ZZ: YAML reads it as a date, or a quoted string
+    if isinstance(value, dt.datetime):
+        raise ValueError("a time, not a day")
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def _fact(data: Dict[str, Any]) -> Fact:
-    return Fact(data["text"], data["source"], data["unverified"])
+    confirmed_on = _confirmed_on(data) if "confirmed_on" in data else None
+    return Fact(data["text"], data["source"], data["unverified"], data.get("confirmed_by"), confirmed_on)
 
 
 def _field(data: Dict[str, Any]) -> Field:
@@ -309,13 +318,31 @@ def _load_form(
             fact = data
             for part in fact_parts:
                 fact = fact[part]
-            if not fact["unverified"] and not any(s in text for s in VERIFIED_SOURCES):
+            confirmed = "confirmed_on" in fact
+            if confirmed and fact["unverified"]:
+                problems.add(
+                    path,
+                    fact_parts + ["unverified"],
+                    "a fact with confirmed_by/confirmed_on is confirmed: set unverified: false",
+                )
+            elif not fact["unverified"] and not confirmed and not any(s in text for s in VERIFIED_SOURCES):
                 problems.add(
                     path,
                     fact_parts + ["unverified"],
                     "a fact marked unverified: false must cite "
-                    f"{' or '.join(VERIFIED_SOURCES)} in its source",
+                    f"{' or '.join(VERIFIED_SOURCES)} in its source, or say who confirmed it "
+                    "(confirmed_by, confirmed_on)",
                 )
+            if confirmed:
+                try:
+                    on = _confirmed_on(fact)
+                except (TypeError, ValueError):
+                    problems.add(
+                        path, fact_parts + ["confirmed_on"], "confirmed_on must be a date AAAA-LL-ZZ"
+                    )
+                else:
+                    if on > dt.date.today():
+                        problems.add(path, fact_parts + ["confirmed_on"], "confirmed_on is in the future")
     layout: List[Placed] = []
     for parts, item in _layout_items(data["fields"], ["fields"]):
         if "use" in item:

@@ -3,6 +3,7 @@
 Everything here is immutable and built by :mod:`forms_catalog.loader`; nothing reads files.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -82,15 +83,34 @@ class Fact(str):
 
     source: str
     unverified: bool
+    #: who at the city hall confirmed the fact, and on which day (issue 17); a confirmed
+    #: fact is never unverified (forms_catalog check refuses both)
+    confirmed_by: Optional[str]
+    confirmed_on: Optional[dt.date]
 
-    def __new__(cls, text: str, source: str, unverified: bool) -> "Fact":
+    def __new__(
+        cls,
+        text: str,
+        source: str,
+        unverified: bool,
+        confirmed_by: Optional[str] = None,
+        confirmed_on: Optional[dt.date] = None,
+    ) -> "Fact":
         fact = super().__new__(cls, text)
         fact.source = source
         fact.unverified = unverified
+        fact.confirmed_by = confirmed_by
+        fact.confirmed_on = confirmed_on
         return fact
 
-    def __getnewargs__(self) -> Tuple[str, str, bool]:  # type: ignore[override]  # pickling, copying
-        return (str(self), self.source, self.unverified)
+    def __getnewargs__(  # type: ignore[override]  # pickling, copying
+        self,
+    ) -> Tuple[str, str, bool, Optional[str], Optional[dt.date]]:
+        return (str(self), self.source, self.unverified, self.confirmed_by, self.confirmed_on)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_by is not None and self.confirmed_on is not None
 
     @property
     def text(self) -> str:

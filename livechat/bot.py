@@ -324,16 +324,28 @@ class BotSide(ConsoleViews):
         except ScheduleError:
             # A broken schedule file must not leave the citizen without an answer.
             logger.exception("handoff: cannot read the schedule; offering the e-mail route")
-            text = schedule_broken_text(email)
+            text, reason = schedule_broken_text(email), "schedule_error"
         else:
             active = len(self.store.active_clerks(now, clerk_grace()))
             decision = decide_for(now, schedule, active, conversation.state)
             if decision.queue:
                 return await self.enqueue(conversation_id, form_id, intent)
-            text = unavailable_text(decision, email)
+            text, reason = unavailable_text(decision, email), decision.outcome
+        await self._unavailable_record(conversation_id, reason)
         buttons = [_link(mail_button(email)), filings.leave_message_button(conversation_id)]
         await self.bot_message(conversation_id, text, {"buttons": buttons})
         return False
+
+    async def _unavailable_record(self, conversation_id: str, reason: str) -> None:
+        """Archive why a request for a person was not queued (``closed``: outside hours,
+        ``no_clerk``, ``already_queued``, ``with_clerk``, ``schedule_error``) as a system
+        turn the admin dashboard counts; the citizen reads the bot's answer that follows."""
+        try:
+            await self.sink.record(
+                Turn(conversation_id, SYSTEM, "", event=archive.HANDOFF_UNAVAILABLE, extra={"reason": reason})
+            )
+        except ArchiveError as error:  # the answer itself is still sent (and archived)
+            logger.error("handoff: archiving why %s was not queued failed: %s", conversation_id, error)
 
     async def enqueue(
         self, conversation_id: str, form_id: Optional[str] = None, intent: Optional[str] = None

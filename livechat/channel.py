@@ -213,6 +213,7 @@ async def citizen_session(service: HandoffService, ws: Any, address: Optional[st
                         await ws.close(code=TRY_AGAIN_LATER)
                         return
                     conversation_id = welcome["conversation_id"]
+                    welcome["rating"] = service.rating_info(conversation_id)
                     await ws.send(_frame(welcome))
                 elif conversation_id is None:
                     raise HandoffError(
@@ -227,6 +228,10 @@ async def citizen_session(service: HandoffService, ws: Any, address: Optional[st
                     )
                 elif kind == "typing":
                     await service.citizen_typing(conversation_id)
+                elif kind == "rating":
+                    await ws.send(
+                        _frame(await service.rate(conversation_id, frame.get("score"), frame.get("comment")))
+                    )
                 elif kind == "leave_queue":
                     await service.leave_queue(conversation_id)
                 else:

@@ -108,3 +108,20 @@ def parse_json(raw: Union[str, bytes], *, max_bytes: int) -> Any:
     if _depth(value) > MAX_JSON_DEPTH:
         raise Refused("malformed", "Mesajul are prea multe niveluri de date încuibărite; nu a fost trimis.")
     return value
+
+
+#: The satisfaction scale the widget offers (issue 17), and the comment's limit.
+RATING_MIN, RATING_MAX = 1, 5
+MAX_RATING_COMMENT_CHARS = 500
+
+
+def check_rating(score: Any, comment: Any) -> "tuple[int, Optional[str]]":
+    """A citizen's rating: a whole number 1–5 and an optional comment, or :class:`Refused`."""
+    if isinstance(score, bool) or not isinstance(score, int) or not RATING_MIN <= score <= RATING_MAX:
+        raise Refused(
+            "bad_rating",
+            f"Alegeți o notă întreagă de la {RATING_MIN} la {RATING_MAX}; evaluarea nu a fost înregistrată.",
+        )
+    if comment is None or (isinstance(comment, str) and not _visible(comment)):
+        return score, None
+    return score, check_text(comment, limit=MAX_RATING_COMMENT_CHARS)

@@ -11,14 +11,16 @@ It is composed of one part per concern, each a module a newcomer can read in one
 sitting: :mod:`livechat.core` (shared state and helpers), :mod:`livechat.views`,
 :mod:`livechat.bot`, :mod:`livechat.citizens`, :mod:`livechat.clerks`,
 :mod:`livechat.clerk_filling` (the form a clerk completes for the citizen),
-:mod:`livechat.housekeeping`; the Romanian texts are :mod:`livechat.copy`, the refusals
+:mod:`livechat.housekeeping`, :mod:`livechat.ratings` (the citizen's rating of a
+finished conversation); the Romanian texts are :mod:`livechat.copy`, the refusals
 :mod:`livechat.errors`.
 """
 
 from livechat.citizens import CitizenSide
 from livechat.clerk_filling import ClerkFilling
 from livechat.housekeeping import Housekeeping
+from livechat.ratings import Ratings
 
 
-class HandoffService(Housekeeping, CitizenSide, ClerkFilling):
+class HandoffService(Housekeeping, CitizenSide, ClerkFilling, Ratings):
     """The live chat of one Rasa server."""

@@ -13,6 +13,7 @@
 ``/console/audit/…``               auditors' archive view (web/audit.py)
 ``/depunere/…``                    filing a request online (web/submissions.py)
 ``/console/cereri/…``              the department queues (web/department.py)
+``/console/audit/admin/…``         admins' dashboard, review, facts (web/admin.py)
 =================================  ===================================================
 """
 
@@ -29,7 +30,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import audit, console, csrf, department, errors, forms, submissions
+from web import admin, audit, console, csrf, department, errors, forms, submissions
 from web.security import SECURITY_HEADERS, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -100,6 +101,7 @@ class WebsiteChannel(channel.WebsiteChannel):
 
         console.add_routes(bp, self.settings)
         audit.add_routes(bp, self.settings)
+        admin.add_routes(bp, self.settings)
         forms.add_routes(bp, self.settings)
         submissions.add_routes(bp)
         department.add_routes(bp)

@@ -189,6 +189,9 @@
     $("show-access").addEventListener("click", function (event) { event.preventDefault(); accessLog(); });
     $("access-refresh").addEventListener("click", accessLog);
     $("search").addEventListener("submit", function (event) { event.preventDefault(); offset = 0; search(); });
+    // A link of the admin dashboard (a low-rated conversation) opens its transcript.
+    var linked = /^#conversatie=(.+)$/.exec(window.location.hash);
+    if (linked) openConversation(decodeURIComponent(linked[1]));
     $("prev").addEventListener("click", function () { offset = Math.max(0, offset - PAGE); search(); });
     $("next").addEventListener("click", function () { offset += PAGE; search(); });
     $("export-csv").addEventListener("click", function () { download(API + "/export/csv?" + criteria().toString()); });

@@ -3,7 +3,8 @@
  *
  * Embed with one tag (plain JavaScript, no build step):
  *   <script src="https://SERVER/webhooks/website/static/widget.js" defer></script>
- * Optional attributes: data-open="true" (open on load).
+ * Optional attributes: data-open="true" (open on load), data-rating-idle-seconds="N"
+ * (ask for a rating N seconds after the bot's last answer instead of the server's value).
  *
  * Talks JSON over the websocket /webhooks/website/ws of the same server (see
  * livechat/README.md). The conversation id is kept in localStorage, so a reload or a lost
@@ -35,7 +36,10 @@
     unread: 0,
     everOpened: false,
     noteAfterWelcome: null,
+    rating: { done: true, idleSeconds: 120 },
+    ratingTimer: null,
   };
+  var RATED_KEY = "efunctionar.rated.";
 
   function readStorage(store, key) {
     try { return store.getItem(key); } catch (e) { return null; }
@@ -139,6 +143,61 @@
   leaveBtn.type = "button";
   queueBar.appendChild(leaveBtn);
   panel.appendChild(queueBar);
+
+  // The satisfaction question (livechat/ratings.py says when it is asked).
+  var rateBox = el("form", "efw-rate");
+  rateBox.hidden = true;
+  rateBox.setAttribute("aria-label", "Evaluați conversația");
+  var rateLegend = el("p", "efw-rate-q", "Cât de mulțumit sunteți de ajutorul primit în această conversație?");
+  rateLegend.id = "efw-rate-q";
+  rateBox.appendChild(rateLegend);
+  var rateScale = el("div", "efw-rate-scale");
+  rateScale.setAttribute("role", "radiogroup");
+  rateScale.setAttribute("aria-labelledby", "efw-rate-q");
+  var RATE_LABELS = ["deloc mulțumit", "puțin mulțumit", "mulțumit", "foarte mulțumit", "pe deplin mulțumit"];
+  var rateChoice = 0;
+  var rateButtons = [];
+  RATE_LABELS.forEach(function (text, i) {
+    var b = el("button", "efw-rate-n", String(i + 1));
+    b.type = "button";
+    b.setAttribute("role", "radio");
+    b.setAttribute("aria-checked", "false");
+    b.setAttribute("aria-label", (i + 1) + " din 5 – " + text);
+    b.title = (i + 1) + " – " + text;
+    b.addEventListener("click", function () {
+      rateChoice = i + 1;
+      rateButtons.forEach(function (other, j) { other.setAttribute("aria-checked", j === i ? "true" : "false"); });
+      rateSend.disabled = false;
+    });
+    rateButtons.push(b);
+    rateScale.appendChild(b);
+  });
+  rateBox.appendChild(rateScale);
+  var rateHint = el("p", "efw-rate-hint", "1 = deloc mulțumit, 5 = pe deplin mulțumit");
+  rateBox.appendChild(rateHint);
+  var rateLabel = el("label", "efw-sr", "Comentariu (opțional)");
+  rateLabel.htmlFor = "efw-rate-comment";
+  rateBox.appendChild(rateLabel);
+  var rateComment = el("textarea", "efw-rate-comment");
+  rateComment.id = "efw-rate-comment";
+  rateComment.rows = 2;
+  rateComment.maxLength = 500;
+  rateComment.placeholder = "Comentariu (opțional)";
+  rateBox.appendChild(rateComment);
+  var rateError = el("p", "efw-rate-error");
+  rateError.setAttribute("role", "alert");
+  rateError.hidden = true;
+  rateBox.appendChild(rateError);
+  var rateRow = el("div", "efw-rate-row");
+  var rateSend = el("button", "efw-rate-send", "Trimiteți evaluarea");
+  rateSend.type = "submit";
+  rateSend.disabled = true;
+  rateRow.appendChild(rateSend);
+  var rateSkip = el("button", "efw-rate-skip", "Nu acum");
+  rateSkip.type = "button";
+  rateRow.appendChild(rateSkip);
+  rateBox.appendChild(rateRow);
+  panel.appendChild(rateBox);
 
   var actions = el("div", "efw-actions");
   var humanBtn = el("button", "efw-human", "Vorbiți cu un funcționar");
@@ -330,6 +389,48 @@
     showQueue(frame.state === "queued" ? frame.queue : null);
   }
 
+  // -- rating ---------------------------------------------------------------------------
+
+  function ratingDone() {
+    return state.rating.done || readStorage(localStorage, RATED_KEY + state.conversationId) === "1";
+  }
+
+  function showRating() {
+    clearTimeout(state.ratingTimer);
+    if (!state.conversationId || ratingDone() || !rateBox.hidden) return;
+    rateChoice = 0;
+    rateButtons.forEach(function (b) { b.setAttribute("aria-checked", "false"); });
+    rateSend.disabled = true;
+    rateComment.value = "";
+    rateError.hidden = true;
+    rateBox.hidden = false;
+    scrollDown();
+  }
+
+  function hideRating(remember) {
+    rateBox.hidden = true;
+    if (remember && state.conversationId) writeStorage(localStorage, RATED_KEY + state.conversationId, "1");
+  }
+
+  // The bot answered: ask after a quiet while, unless the citizen writes again first.
+  function armRating() {
+    clearTimeout(state.ratingTimer);
+    if (ratingDone() || state.convState !== "bot") return;
+    state.ratingTimer = window.setTimeout(function () {
+      if (state.convState === "bot" && state.pending.length === 0) showRating();
+    }, state.rating.idleSeconds * 1000);
+  }
+
+  rateBox.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!rateChoice || !state.ws || !state.ready) return;
+    var frame = { type: "rating", score: rateChoice, client_id: "rating" };
+    if (rateComment.value.trim()) frame.comment = rateComment.value;
+    rateSend.disabled = true;
+    state.ws.send(JSON.stringify(frame));
+  });
+  rateSkip.addEventListener("click", function () { hideRating(true); input.focus(); });
+
   // -- connection -----------------------------------------------------------------------
 
   function connect() {
@@ -385,7 +486,13 @@
           systemNote(state.noteAfterWelcome);
           state.noteAfterWelcome = null;
         }
+        var idle = parseInt((script && script.dataset.ratingIdleSeconds) || "", 10);
+        state.rating = {
+          done: !!(frame.rating && frame.rating.done),
+          idleSeconds: idle > 0 ? idle : ((frame.rating && frame.rating.idle_seconds) || 120),
+        };
         applyState(frame);
+        if (frame.state === "closed") showRating();
         var toSend = state.pending.slice();
         state.pending = [];
         toSend.forEach(function (p) { transmit(p); });
@@ -401,9 +508,17 @@
         break;
       case "message":
         renderMessage(frame);
+        if (frame.sender === "bot") armRating();
         break;
       case "state":
         applyState(frame);
+        if (frame.state === "closed") showRating();
+        else if (frame.state !== "bot") { clearTimeout(state.ratingTimer); rateBox.hidden = true; }
+        break;
+      case "rated":
+        state.rating.done = true;
+        hideRating(true);
+        systemNote(frame.message);
         break;
       case "queue":
         if (state.convState === "queued") showQueue(frame);
@@ -415,7 +530,10 @@
         state.typingTimer = window.setTimeout(function () { typing.hidden = true; }, 6000);
         break;
       case "error":
-        if (frame.code === "unknown_conversation") {
+        if (frame.client_id === "rating") {
+          if (frame.code === "already_rated") { state.rating.done = true; hideRating(true); systemNote(frame.message); }
+          else { rateError.textContent = frame.message; rateError.hidden = false; rateSend.disabled = !rateChoice; }
+        } else if (frame.code === "unknown_conversation") {
           writeStorage(localStorage, STORAGE_KEY, null);
           state.conversationId = null;
           // Shown after the new conversation's welcome, which clears the log.
@@ -462,6 +580,7 @@
       return;
     }
     counter += 1;
+    clearTimeout(state.ratingTimer);
     transmit({ clientId: "c" + Date.now().toString(36) + counter, text: text, payload: payload || null });
     connect();
   }

@@ -49,6 +49,7 @@ async def test_a_login_form_without_the_right_token_is_refused_and_logs_nobody_i
             ("no token", good, {}),
             ("empty token", {**good, "csrf_token": ""}, {}),
             ("wrong token", {**good, "csrf_token": token[:-2] + "xx"}, {}),
+            ("non-ascii token", {**good, "csrf_token": "ș" * 43}, {}),
             ("token of no cookie", {**good, "csrf_token": token}, {"Cookie": ""}),
         ]
         for what, form, headers in attempts:

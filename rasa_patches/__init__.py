@@ -28,6 +28,12 @@ leaving Rasa as it is.
    ``retrieve`` into "no such conversation": for the archive, silent data loss. A store
    whose class says ``refuses_failsafe = True`` (``archive.tracker_store``) is handed to
    the ``Agent`` as is; every other store keeps Rasa's behaviour.
+5. ``rasa.utils.log_utils.configure_structlog`` renders every exception logged through
+   structlog with the local variables of each frame (``dict_tracebacks`` when the output
+   is not a terminal — systemd, Docker —, rich tracebacks on one): the database
+   password in ``psycopg2.connect``'s ``dsn`` reached the server log when PostgreSQL
+   refused a running server. The renderers in structlog's processor list (the list every
+   logger already made holds) are replaced by the same ones without locals.
 """
 
 import gc
@@ -130,8 +136,28 @@ def install() -> bool:
         Agent._create_tracker_store = staticmethod(
             _unwrapped_when_refused(Agent.__dict__["_create_tracker_store"].__func__)
         )
+        _logged_exceptions_without_locals()
         _installed = True
         return True
+
+
+def _logged_exceptions_without_locals() -> None:
+    """Replace, in place, the exception renderers of Rasa's structlog set-up by ones that
+    print the frames but not their local variables."""
+    import structlog
+    from structlog.dev import ConsoleRenderer, plain_traceback
+    from structlog.processors import ExceptionRenderer
+    from structlog.tracebacks import ExceptionDictTransformer
+
+    processors = structlog.get_config()["processors"]
+    if not isinstance(processors, list):
+        logger.warning("rasa_patches: structlog's processors are not a list; exception locals may be logged")
+        return
+    for n, processor in enumerate(processors):
+        if processor is structlog.processors.dict_tracebacks:
+            processors[n] = ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        elif isinstance(processor, ConsoleRenderer):
+            processor._exception_formatter = plain_traceback
 
 
 def _unwrapped_when_refused(create: Callable[..., Any]) -> Callable[..., Any]:

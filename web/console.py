@@ -411,7 +411,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 try:
                     # Binary, oversize or deeply nested frames are refused, never parsed
                     # by a recursion that closes the socket (wave 1).
-                    frame = parse_json(raw) if isinstance(raw, str) else None
+                    frame = parse_json(raw.encode()) if isinstance(raw, str) else None
                     code, message = "malformed", "Folosiți API-ul consolei pentru acțiuni."
                 except BadBody as bad:
                     frame, code, message = None, bad.code, bad.message

@@ -57,7 +57,7 @@ from livechat.store import Clerk
 from livechat.tables import CLERK, QUEUED, utcnow
 from storage import passwords
 from web import csrf, errors
-from web.security import SECURITY_HEADERS, BadBody, json_object, same_origin
+from web.security import SECURITY_HEADERS, BadBody, json_object, parse_json, same_origin
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -453,9 +453,12 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                 if raw is None:
                     continue
                 try:
-                    frame = json.loads(raw)
-                except ValueError:
-                    frame = None
+                    # Binary, oversize or deeply nested frames are refused, never parsed
+                    # by a recursion that closes the socket (wave 1).
+                    frame = parse_json(raw.encode()) if isinstance(raw, str) else None
+                    code, message = "malformed", "Folosiți API-ul consolei pentru acțiuni."
+                except BadBody as bad:
+                    frame, code, message = None, bad.code, bad.message
                 if isinstance(frame, dict) and frame.get("type") == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
                 elif isinstance(frame, dict) and frame.get("type") == "typing":
@@ -464,10 +467,7 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
                     except HandoffError as error:
                         await ws.send(json.dumps(error.frame(), ensure_ascii=False))
                 else:
-                    await ws.send(
-                        json.dumps({"type": "error", "code": "malformed",
-                                    "message": "Folosiți API-ul consolei pentru acțiuni."})
-                    )  # fmt: skip
+                    await ws.send(json.dumps({"type": "error", "code": code, "message": message}))
         except ConnectionClosed:
             pass
         finally:

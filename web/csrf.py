@@ -104,7 +104,8 @@ class CsrfTokens:
             return False
         # Sanic logs and drops a body it cannot parse as a form: no token, refused.
         sent = request.form.get(FIELD)
-        return isinstance(sent, str) and hmac.compare_digest(sent, self._sign(nonce))
+        # As bytes: compare_digest raises on a str that is not ASCII (a hostile token).
+        return isinstance(sent, str) and hmac.compare_digest(sent.encode(), self._sign(nonce).encode())
 
 
 def tokens(request: Request) -> CsrfTokens:

@@ -321,6 +321,23 @@ def console_cases() -> List[Case]:
         ("presence-half", "presence", b'{"presence": ', "application/json", 400),
         ("presence-nan", "presence", b'{"presence": NaN}', "application/json", 400),
     ]  # fmt: skip
+    # Form posts to the login and logout forms without their CSRF token (web/csrf.py).
+    forms = [
+        ("login-no-token", "/console/login", b"username=ostil.clerk&password=parola-de-test-1"),
+        ("login-token-non-ascii", "/console/login",
+         "username=a&password=b&csrf_token=ș".encode()),
+        ("login-token-huge", "/console/login", b"username=a&password=b&csrf_token=" + b"x" * 5000),
+        ("login-invalid-utf8", "/console/login", b"username=\xff&password=\xfe"),
+        ("login-sql", "/console/login", b"username=%27+OR+1%3D1+--&password=x"),
+        ("logout-no-token", "/console/logout", b""),
+        ("logout-token-wrong", "/console/logout", b"csrf_token=" + b"A" * 43),
+        ("audit-login-no-token", "/console/audit/login", b"username=ostil.audit&password=parola-de-test-1"),
+        ("audit-logout-no-token", "/console/audit/logout", b""),
+    ]  # fmt: skip
+    for name, url, body in forms:
+        cases.append(Case(f"console/form/{name}", "console", 403,
+                          {"method": "POST", "url": url, "body": body,
+                           "content_type": "application/x-www-form-urlencoded"}))  # fmt: skip
     for name, path, body, content_type, status in raw:
         cases.append(Case(f"console/body/{name}", "console", status,
                           {"method": "POST", "path": path, "body": body, "content_type": content_type}))  # fmt: skip

@@ -215,10 +215,10 @@ async def run_rest(stack: Any, http: aiohttp.ClientSession, cases: List[Case], r
 
 
 async def _console_request(http: aiohttp.ClientSession, base: str, case: Case, held: str) -> Tuple[int, Any]:
-    path = case.data["path"].replace("{held}", held)
+    path = case.data.get("path", "").replace("{held}", held)
     for n, cid in enumerate(PATH_IDS):
         path = path.replace(f"{{id:{n}}}", quote(cid, safe=""))
-    url = f"{base}/console/api/{path}"
+    url = f"{base}{case.data['url']}" if "url" in case.data else f"{base}/console/api/{path}"
     if "body" in case.data:
         resp = await http.post(
             url, data=case.data["body"], headers={"Content-Type": case.data["content_type"]}

@@ -49,6 +49,7 @@ async def test_a_login_form_without_the_right_token_is_refused_and_logs_nobody_i
             ("no token", good, {}),
             ("empty token", {**good, "csrf_token": ""}, {}),
             ("wrong token", {**good, "csrf_token": token[:-2] + "xx"}, {}),
+            ("non-ascii token", {**good, "csrf_token": "ș" * 43}, {}),
             ("token of no cookie", {**good, "csrf_token": token}, {"Cookie": ""}),
         ]
         for what, form, headers in attempts:
@@ -140,12 +141,12 @@ def test_in_a_real_browser_the_forms_work_and_a_tampered_token_is_refused(browse
         page.get_by_label("Utilizator").fill("radu.csrf")
         page.get_by_label("Parolă").fill(PASSWORD)
         page.evaluate("document.querySelector('input[name=csrf_token]').value = 'x'.repeat(43)")
-        page.get_by_role("button", name="Intră în consolă").click()
+        page.get_by_role("button", name="Intrați în consolă").click()
         expect(page.get_by_role("alert")).to_contain_text("Reîncărcați pagina")
         assert page.url == f"{stack.base}/console/login"
         page.get_by_label("Utilizator").fill("radu.csrf")
         page.get_by_label("Parolă").fill(PASSWORD)
-        page.get_by_role("button", name="Intră în consolă").click()
+        page.get_by_role("button", name="Intrați în consolă").click()
         expect(page.locator("#conn")).to_have_text("Conectat", timeout=20_000)
         page.get_by_role("button", name="Ieșire").click()
         expect(page).to_have_url(f"{stack.base}/console/login")

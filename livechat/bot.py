@@ -54,6 +54,14 @@ def _link(button: Dict[str, str]) -> Dict[str, str]:
     return {"title": button["title"], "url": button["url"]}
 
 
+def typed_text(text: str) -> str:
+    """What the bot reads of a message the citizen typed: Rasa takes a text that starts
+    with "/" as a command ("/restart", '/ask_procedure{"form": …}'), so the slashes a
+    person typed are dropped; only a button's payload reaches Rasa as an intent. The
+    transcript and the archive keep what was typed."""
+    return text.lstrip("/").lstrip() or text
+
+
 class BotSide(ConsoleViews):
     """Between a conversation and Rasa."""
 
@@ -122,6 +130,8 @@ class BotSide(ConsoleViews):
     def _bot_task(self, message: Message, text: str) -> None:
         """Hand ``message`` to the bot in a task of its own (the citizen has their ack)."""
         self._in_flight.add(message.id)
+        if not (message.data or {}).get("payload"):
+            text = typed_text(text)
         self._spawn(self._to_bot(message.conversation_id, text, message.message_id or "", message.id))
 
     async def _to_bot(

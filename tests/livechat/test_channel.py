@@ -1,5 +1,7 @@
 """The website channel in a real Sanic server: pages, PDFs, the citizen websocket, bad input."""
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -270,3 +272,30 @@ async def test_malformed_archive_metadata_changes_neither_message_nor_archive(re
     assert second_turn.flags == () and second_turn.extra == {}
     warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert "'<b>'" in warned and "'buttons'" in warned and "'topic'" in warned and "not an object" in warned
+
+
+async def test_a_typed_slash_command_reaches_the_bot_as_words_not_as_an_intent(site):
+    """Found by the hostile corpus (issue 16): a citizen typing "/restart" or
+    '/ask_procedure{"form": …}' made Rasa run that intent; only buttons send intents."""
+    async with aiohttp.ClientSession() as http:
+        citizen, welcome = await open_citizen(http, site.ws_base)
+        await citizen.send({"type": "message", "text": "/restart", "client_id": "typed"})
+        await citizen.next("ack", client_id="typed")
+        await citizen.send(
+            {
+                "type": "message",
+                "text": "Vorbiți cu un funcționar",
+                "payload": "/request_human",
+                "client_id": "b",
+            }
+        )
+        await citizen.next("ack", client_id="b")
+        await citizen.ws.close()
+    deadline = asyncio.get_running_loop().time() + 10
+    while len(site.agent.received) < 2 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    assert site.agent.received[:2] == ["restart", "/request_human"]
+    typed = [
+        m.text for m in site.service.store.transcript(welcome["conversation_id"]) if m.sender == "citizen"
+    ]
+    assert typed[0] == "/restart"  # the transcript keeps what was typed

@@ -6,11 +6,15 @@ to 1,706 ms.
 """
 
 import asyncio
+import json
 import time
+from pathlib import Path
 
 import aiohttp
 
 from tests.livechat.conftest import add_clerk, open_citizen
+
+RESULTS = Path(__file__).resolve().parents[2] / "var" / "results" / "login_flood.json"
 
 CLIENTS = 6
 FLOOD_SECONDS = 3.0
@@ -60,4 +64,10 @@ async def test_wrong_logins_run_off_the_event_loop(site):
     # Off the loop, a ping is answered while the passwords are checked; on the loop it
     # waits behind every login queued before it.
     median = rtts[len(rtts) // 2]
+    p99 = rtts[min(len(rtts) - 1, int(0.99 * len(rtts)))]
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps({"pings": len(rtts), "p50_ms": 1000 * median, "p99_ms": 1000 * p99, "max_ms": 1000 * rtts[-1],
+                    "logins_statuses": sorted(statuses), "clients": CLIENTS, "seconds": FLOOD_SECONDS})
+    )  # fmt: skip
     assert median < 0.05 and rtts[-1] < 0.5, (median, rtts[-1])

@@ -66,7 +66,7 @@ async def test_pause_holds_messages_back_from_the_bot_until_it_ends(site):
         citizen, welcome = await open_citizen(http, site.ws_base)
         cid = welcome["conversation_id"]
         assert welcome["pause"] is None
-        await citizen.send({"type": "message", "text": PAUSE_TEXT, "client_id": "p"})
+        await citizen.send({"type": "message", "text": PAUSE_TEXT, "payload": PAUSE_TEXT, "client_id": "p"})
         await citizen.next("message", sender="bot", text="Conversația este suspendată.")
         until = site.clock.now + dt.timedelta(minutes=15)
         hhmm = local_time(until)
@@ -134,7 +134,7 @@ async def test_a_new_conversation_from_the_same_address_stays_paused(site):
     clearing it (or another tab in private mode) started afresh, unpaused."""
     async with aiohttp.ClientSession() as http:
         citizen, first = await open_citizen(http, site.ws_base)
-        await citizen.send({"type": "message", "text": PAUSE_TEXT, "client_id": "p"})
+        await citizen.send({"type": "message", "text": PAUSE_TEXT, "payload": PAUSE_TEXT, "client_id": "p"})
         state = await citizen.next("state")
         hhmm = state["pause"]["until_local"]
         await citizen.ws.close()

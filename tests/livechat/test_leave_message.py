@@ -14,7 +14,9 @@ async def test_a_queued_citizen_is_told_when_the_last_clerk_leaves(site):
     assert resp.status == 200
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
-        await citizen.send({"type": "message", "text": "/request_human", "client_id": "h1"})
+        await citizen.send(
+            {"type": "message", "text": "/request_human", "payload": "/request_human", "client_id": "h1"}
+        )
         await citizen.next("state", state="queued")
 
         resp = await clerk.post(f"{site.base}/console/api/presence", json={"presence": "indisponibil"})
@@ -35,7 +37,9 @@ async def test_outside_hours_a_request_for_a_person_offers_to_leave_a_message(si
     set_schedule(schedule_file, closed_now_schedule()[0])
     async with aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
-        await citizen.send({"type": "message", "text": "/request_human", "client_id": "h1"})
+        await citizen.send(
+            {"type": "message", "text": "/request_human", "payload": "/request_human", "client_id": "h1"}
+        )
         answer = await citizen.next("message", sender="bot")
         titles = [b["title"] for b in answer["buttons"]]
         assert "Lăsați un mesaj" in titles

@@ -35,7 +35,7 @@ def log_in(page, site) -> None:
     page.goto(f"{site.base}/console/audit/login")
     page.get_by_label("Utilizator").fill("dana.admin")
     page.get_by_label("Parolă").fill(PASSWORD)
-    page.get_by_role("button", name="Intră în arhivă").click()
+    page.get_by_role("button", name="Intrați în arhivă").click()
     page.wait_for_url("**/console/audit/")
     page.goto(f"{site.base}/console/audit/admin/?since={site.since}&until={site.until}")
 

@@ -41,7 +41,7 @@ def open_chat(page, site, idle=None):
             f" if (s) s.dataset.ratingIdleSeconds = '{idle}'; }}).observe(document, {{childList: true, subtree: true}});"
         )
     page.goto(f"{site.base}/demo")
-    page.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+    page.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
     from playwright.sync_api import expect
 
     expect(page.locator(".efw-conn")).to_have_text("Conectat", timeout=20_000)

@@ -55,7 +55,7 @@ def test_a_phone_files_with_two_attachments_and_reads_the_departments_answer(bro
     try:
         chat = phone.new_page()
         chat.goto(f"{base}/demo")
-        chat.get_by_role("button", name="Deschide chatul cu Primăria Orașului Măgurele").click()
+        chat.get_by_role("button", name="Deschideți chatul cu Primăria Orașului Măgurele").click()
         expect(chat.locator(".efw-conn")).to_have_text("Conectat", timeout=30_000)
         chat.get_by_label("Mesajul dumneavoastră").fill("unde depun cererea pentru certificatul de urbanism?")
         chat.keyboard.press("Enter")
@@ -106,7 +106,7 @@ def test_a_phone_files_with_two_attachments_and_reads_the_departments_answer(bro
         console.goto(f"{base}/console/cereri/")
         console.get_by_label("Utilizator").fill("ion.urbanism")
         console.get_by_label("Parolă").fill(PASSWORD)
-        console.get_by_role("button", name="Intră în consolă").click()
+        console.get_by_role("button", name="Intrați în consolă").click()
         console.goto(f"{base}/console/cereri/")
         item = console.locator("#filings li").first
         expect(item).to_contain_text(f"Nr. {number}")

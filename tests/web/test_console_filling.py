@@ -42,7 +42,7 @@ def test_the_clerk_completes_the_citizens_form_from_the_console(browser, stack, 
         citizen.locator(".efw-human").click()
         expect(citizen.locator(".efw-queue-text")).to_contain_text("primul la rând", timeout=60_000)
 
-        clerk.get_by_role("button", name="Preia conversația").click()
+        clerk.get_by_role("button", name="Preluați conversația").click()
         section = clerk.locator(".panel .filling")
         expect(section.locator("summary")).to_contain_text("Petiție (1/13)", timeout=20_000)
         expect(section.get_by_label("Nume și prenume *")).to_have_value("Ioana Țăranu")

@@ -17,6 +17,7 @@ Run from anywhere: `.venv/bin/python tests/nlu/provenance/real_corpus_split.py`.
 
 import collections
 import datetime
+import re
 from pathlib import Path
 
 import yaml
@@ -53,6 +54,10 @@ def body_of(lines):
     return lines[i:]
 
 
+def undated(line):
+    return re.sub(r"generated [0-9-]+ [0-9:]+ UTC", "generated <date>", line)
+
+
 def header(split, ms, now, retired):
     nsrc = len({m["source"] for m in ms})
     first = (
@@ -69,6 +74,8 @@ def header(split, ms, now, retired):
             "batch %d: %d from %d sites" % (b, per_batch[b], len(sites[b])) for b in sorted(per_batch)
         )
         note = "; retired sites skipped: %s" % ", ".join(sorted(retired)) if retired else ""
+        if 3 in per_batch:
+            note += "; batch 3 collected and labelled by an author who never saw data/"
         lines.append(
             "# Messages real people wrote to/about Romanian city halls, each with its page URL in real_corpus.yml (%s%s)."
             % (parts, note)
@@ -108,13 +115,28 @@ def main():
             body += ["- intent: " + intent, "  examples: |"] + ["    - " + e for e in exs]
         path = output_path(split, batch)
         old = path.read_text(encoding="utf-8").splitlines() if path.exists() else None
-        if old is not None and body_of(old) == body:
+        retired_sites = sorted(retired.values()) if split == "eval" else []
+        lines = header(name, ms, now, retired_sites) + body
+        # The eval file's header describes the set, so a changed description rewrites it too;
+        # a train file is rewritten only when its examples change (its header may be hand-written).
+        same = old is not None and body_of(old) == body
+        if same and split == "eval":
+            same = [undated(x) for x in old[: len(old) - len(body)]] == [
+                undated(x) for x in lines[:HEADER_LINES]
+            ]
+        if same:
             state = "unchanged, not rewritten"
         else:
-            retired_sites = sorted(retired.values()) if split == "eval" else []
-            path.write_text("\n".join(header(name, ms, now, retired_sites) + body) + "\n", encoding="utf-8")
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             state = "written"
-        print(name, len(ms), dict(collections.Counter(m["intent"] for m in ms)), "->", path.relative_to(ROOT), state)
+        print(
+            name,
+            len(ms),
+            dict(collections.Counter(m["intent"] for m in ms)),
+            "->",
+            path.relative_to(ROOT),
+            state,
+        )
 
 
 if __name__ == "__main__":

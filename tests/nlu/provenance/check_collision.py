@@ -2,12 +2,13 @@
 example of the project (equal after folding, or token Jaccard >= 0.8) — and nothing more:
 it never prints the training text, so a blind author can use it without seeing data/.
 
-Usage: /work/main/.venv/bin/python /work/blind/check/check_collision.py < candidates.txt
+Usage: .venv/bin/python tests/nlu/provenance/check_collision.py < candidates.txt
 """
 
 import sys
+from pathlib import Path
 
-sys.path.insert(0, "/work/main")
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from tests.nlu.quality_gate import Case, near_copies, training_examples  # noqa: E402
 
 examples = training_examples()

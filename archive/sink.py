@@ -13,11 +13,12 @@ archiving the message a second time.
 """
 
 import logging
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional, Sequence
 
 from archive.archive import Archive
-from archive.errors import ArchiveError
-from archive.turns import MESSAGE, StoredTurn, TurnIn
+from archive.errors import ArchiveError, ArchiveUnavailable
+from archive.turns import MESSAGE, StoredTurn, TurnIn, clean
+from storage.group_commit import GroupCommit, Outcome, each_alone
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,23 @@ class ArchiveTurnSink:
 
     def __init__(self, archive: Optional[Archive] = None, url: Optional[str] = None) -> None:
         self.archive = archive if archive is not None else Archive(url)
+        # The turns of many conversations arrive together: one transaction (one pass
+        # over the chain head, one commit) for those queued while the last was written.
+        self._group_commit: GroupCommit[TurnIn, StoredTurn] = GroupCommit(
+            self._append,
+            stopped=lambda: ArchiveUnavailable("the server stopped during the write; send again"),
+        )
+
+    def _append(self, turns: Sequence[TurnIn]) -> List["Outcome[StoredTurn]"]:
+        return each_alone(turns, self.archive.append_many)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "ArchiveTurnSink":
         return cls()
 
     async def record(self, turn: Any) -> StoredTurn:
-        """Archive ``turn`` (any object with the fields of ``TurnIn``); committed on return.
+        """Archive ``turn`` (any object with the fields of ``TurnIn``); committed on return,
+        in one transaction with the turns of other conversations written at the same time.
 
         Raises:
             livechat.archive.ArchiveError: when the turn is malformed or the database
@@ -60,7 +71,8 @@ class ArchiveTurnSink:
                 source_key=getattr(turn, "source_key", None),
                 extra=dict(extra) if extra else None,
             )
-            return await self.archive.append_async(turn_in)
+            clean(turn_in)  # a malformed turn fails here, not the batch it would join
+            return await self._group_commit.submit(turn_in)
         except ArchiveError as error:
             logger.error(
                 "Turn of conversation %r not archived: %s",

@@ -20,7 +20,6 @@ Two things differ from Rasa's own ``SQLTrackerStore``:
   and which it leaves to a channel that archives its own turns (livechat/).
 """
 
-import asyncio
 import contextlib
 import itertools
 import json
@@ -52,6 +51,7 @@ from archive.turns import (
     clean,
 )
 from storage import db
+from storage.group_commit import GroupCommit, each_alone
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,12 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         # Fail at start, with the reason, rather than at the first citizen message.
         self.archive.head()
         self.archive_turns = _truthy(archive_turns)
-        self._group_commit = _GroupCommit(self)
+        # Saves of several conversations that arrive together go in one transaction;
+        # when it fails, each is tried again alone (storage/group_commit.py).
+        self._group_commit: GroupCommit[DialogueStateTracker, None] = GroupCommit(
+            lambda trackers: each_alone(trackers, self._save_batch),
+            stopped=lambda: ArchiveUnavailable("the server stopped during the save; send again"),
+        )
         logger.debug("ArchiveTrackerStore on %r", self.archive.url)
 
     # --- units of work -----------------------------------------------------------
@@ -163,7 +168,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 channel (this store is not wrapped in ``FailSafeTrackerStore``).
         """
         await self.stream_events(tracker)
-        await self._group_commit.save(tracker)
+        await self._group_commit.submit(tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         # Only the query goes to the database worker (on PostgreSQL a thread); the rows
@@ -202,6 +207,10 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         _remember_stored(tracker, len(events))
         return tracker
+
+    def _save_batch(self, trackers: Sequence[DialogueStateTracker]) -> List[None]:
+        self._save_many(trackers)
+        return [None] * len(trackers)
 
     def _save_many(self, trackers: Sequence[DialogueStateTracker]) -> None:
         """Stores the new events and turns of ``trackers`` in one transaction."""
@@ -317,74 +326,6 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 source_key=f"{STORE_KEY_PREFIX}{event.message_id}" if event.message_id else None,
             )
         ]
-
-
-class _GroupCommit:
-    """Saves of several conversations that arrive together, in one transaction.
-
-    ``save`` queues the tracker and, unless a flush is under way, starts one as a task.
-    The flush runs the queued saves in a worker thread (``db.run_in_worker``), on
-    SQLite as on PostgreSQL, and the saves that arrive meanwhile make up the next
-    flush. One transaction means one ``BEGIN``, one pass over the chain head and one
-    commit (one fsync) for all of them. When the shared transaction fails, each save is
-    tried again alone, so one conversation's bad turn never costs another its save.
-    """
-
-    def __init__(self, store: "ArchiveTrackerStore") -> None:
-        self.store = store
-        self.pending: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
-        # The flush under way, if any (kept: the loop holds tasks weakly).
-        self.task: Optional["asyncio.Task[None]"] = None
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        loop = asyncio.get_running_loop()
-        future: "asyncio.Future[None]" = loop.create_future()
-        self.pending.append((tracker, future))
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self._flush())
-        await future
-
-    async def _flush(self) -> None:
-        jobs: List[Tuple[DialogueStateTracker, "asyncio.Future[None]"]] = []
-        try:
-            while self.pending:
-                jobs, self.pending = self.pending, []
-                errors = await db.run_in_worker(self._run, jobs)
-                for (_, future), error in zip(jobs, errors):
-                    _settle(future, error)
-                jobs = []
-        finally:
-            # Only when the server stops mid-flush: no waiting save is left hanging.
-            for _, future in jobs + self.pending:
-                _settle(future, ArchiveUnavailable("the server stopped during the save; send again"))
-            self.pending = []
-
-    def _run(self, jobs: Sequence[Tuple[DialogueStateTracker, Any]]) -> List[Optional[BaseException]]:
-        """Saves the jobs' trackers together; the error of each (None when saved)."""
-        trackers = [tracker for tracker, _ in jobs]
-        try:
-            self.store._save_many(trackers)
-            return [None] * len(jobs)
-        except Exception as error:  # noqa: BLE001 - handed to the waiting saves
-            if len(jobs) == 1:
-                return [error]
-        errors: List[Optional[BaseException]] = []
-        for tracker in trackers:
-            try:
-                self.store._save_many([tracker])
-                errors.append(None)
-            except Exception as alone:  # noqa: BLE001
-                errors.append(alone)
-        return errors
-
-
-def _settle(future: "asyncio.Future[None]", error: Optional[BaseException]) -> None:
-    if future.done():  # the waiting handler was cancelled
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
 
 
 #: Attribute on a tracker this store loaded or saved: how many of its events are stored.

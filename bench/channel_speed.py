@@ -16,6 +16,10 @@ each request (the bot's whole answer). Website: the time to the acknowledgement,
 bot's first reply. Prints a table and writes bench/out/channel_speed.json.
 
 Usage: .venv/bin/python bench/channel_speed.py [--conversations 100] [--messages 10]
+       [--drives rest-a,website-a,rest-2,website-2] [--profile DIR]
+``--profile DIR`` records where instance A spends its time during each drive with py-spy
+(``PY_SPY``, default ``py-spy`` on PATH; a maintainer's tool, not a dependency) into
+DIR/<drive>.txt, collapsed stacks.
 Only 127.0.0.1 is contacted; every loop is bounded in count and time.
 """
 
@@ -24,7 +28,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -138,11 +145,46 @@ async def website_drive(ws_base: str, texts: List[List[str]]) -> Dict[str, float
     return summary(len(replies), elapsed, ack=acks, reply=replies)
 
 
+DRIVES = {
+    "rest-a": "rest, one instance",
+    "website-a": "website, one instance",
+    "rest-2": "rest, two instances (nginx)",
+    "website-2": "website, two instances (nginx)",
+}
+
+
+def run_drive(cluster: Cluster, key: str, texts: List[List[str]]) -> Dict[str, float]:
+    if key == "rest-a":
+        return asyncio.run(rest_drive(cluster.direct("a"), texts))
+    if key == "website-a":
+        return asyncio.run(website_drive(cluster.direct_ws("a"), texts))
+    if key == "rest-2":
+        return asyncio.run(rest_drive(cluster.base, texts))
+    return asyncio.run(website_drive(cluster.ws_base, texts))
+
+
+def profiler(pid: int, out: Path) -> "subprocess.Popen[bytes]":
+    """py-spy recording ``pid`` until stopped (SIGINT), as collapsed stacks in ``out``."""
+    spy = shutil.which(os.environ.get("PY_SPY", "py-spy"))
+    if spy is None:
+        raise SystemExit("--profile needs py-spy (set PY_SPY to its path)")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(out), "--rate", "200"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--drives", default=",".join(DRIVES), help="which drives, in order")
+    parser.add_argument("--profile", type=Path, help="py-spy instance A into this folder")
     args = parser.parse_args()
+    drives = [d.strip() for d in args.drives.split(",") if d.strip()]
+    unknown = [d for d in drives if d not in DRIVES]
+    if unknown:
+        parser.error(f"unknown drives {unknown}; known: {', '.join(DRIVES)}")
     reason = missing_reason()
     if reason:
         print(reason, file=sys.stderr)
@@ -157,12 +199,21 @@ def main() -> int:
         cluster = Cluster(Path(folder), extra_channel_settings=UNLIMITED, rest=True)
         try:
             cluster.start()
-            results = {
-                "rest, one instance": asyncio.run(rest_drive(cluster.direct("a"), texts)),
-                "website, one instance": asyncio.run(website_drive(cluster.direct_ws("a"), texts)),
-                "rest, two instances (nginx)": asyncio.run(rest_drive(cluster.base, texts)),
-                "website, two instances (nginx)": asyncio.run(website_drive(cluster.ws_base, texts)),
-            }
+            results = {}
+            for key in drives:
+                spy = None
+                if args.profile:
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt")
+                try:
+                    results[DRIVES[key]] = run_drive(cluster, key, texts)
+                except Exception:
+                    print(cluster.tail(), file=sys.stderr)  # why: the instances' last lines
+                    raise
+                finally:
+                    if spy is not None:
+                        spy.send_signal(2)
+                        spy.wait(timeout=60)
         finally:
             cluster.stop()
     (OUT / "channel_speed.json").write_text(json.dumps(results, indent=2))

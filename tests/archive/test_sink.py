@@ -6,6 +6,7 @@ from typing import Any, Dict, Optional, Sequence
 import pytest
 
 from archive import Archive, ArchiveUnavailable, InvalidTurn
+from archive.errors import UnknownConversation
 from archive.sink import ArchiveTurnSink
 
 
@@ -80,3 +81,31 @@ def test_built_from_channel_settings_on_the_one_database_setting(db_url, monkeyp
 def test_satisfies_the_channels_protocol():
     archive_module = pytest.importorskip("livechat.archive", reason="livechat/ not present")
     assert isinstance(ArchiveTurnSink(Archive("sqlite:///var/unused.db")), archive_module.TurnSink)
+
+
+async def test_turns_written_together_share_a_commit_and_a_bad_one_fails_alone(archive):
+    """Thirty conversations' turns at once (as a busy website channel hands them over):
+    each write returns its own stored turn once committed, far fewer commits than turns,
+    the chain verifies, and the malformed turn among them fails alone."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    sink = ArchiveTurnSink(archive)
+    await sink.record(ChannelTurn("warm", "citizen", "bună ziua"))  # the engine is open
+    commits = []
+    event.listen(archive.engine, "commit", lambda conn: commits.append(1))
+    turns = [ChannelTurn(f"c{n}", "citizen", f"mesajul {n}", source_key=f"m{n}") for n in range(30)]
+    bad = ChannelTurn("c-bad", "nobody", "vorbitor necunoscut")
+    outcomes = await asyncio.gather(
+        *(sink.record(t) for t in turns[:15] + [bad] + turns[15:]), return_exceptions=True
+    )
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(failed) == 1 and isinstance(failed[0], _expected_error() or InvalidTurn)
+    stored = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert [(s.conversation_id, s.text) for s in stored] == [(t.conversation_id, t.text) for t in turns]
+    assert len(commits) < len(turns) // 3, commits
+    assert [t.text for t in archive.conversation("c7")] == ["mesajul 7"]
+    with pytest.raises(UnknownConversation):
+        archive.conversation("c-bad")
+    assert archive.verify().ok

@@ -39,7 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from archive import review, stats
+from archive import daily, review, stats
 from archive.errors import ArchiveError, InvalidQuery, UnknownUser, db_errors
 from archive.models import AccessRecord
 from archive.turns import LOCAL_TZ
@@ -138,6 +138,7 @@ def _names(engine: Any, usernames: Set[str]) -> Dict[str, str]:
 def figures(engine: Any, period: stats.Period) -> List[stats.Table]:
     """Every figure of the dashboard for ``period``."""
     titles = {form.id: form.title for form in load_catalog().forms.values()}
+    daily.refresh(engine)  # counts the turns written since the last load (archive/daily.py)
     with engine.connect() as conn:
         names = AccountStore.display_names(conn, stats.rated_clerks(conn, period))
         return [

@@ -12,7 +12,8 @@ citizens' messages (the review) is recorded in ``archive_access_log``.
 =====================================================  ====================================
 ``GET  /console/audit/admin/``                          the page (admin.html)
 ``GET  /console/audit/admin/static/<file>``             admin.js, admin.css
-``GET  /console/audit/admin/api/dashboard?since&until``  every figure (archive/stats.py)
+``GET  /console/audit/admin/api/dashboard?since&until``  every figure (archive/stats.py,
+                                                        submissions/stats.py)
 ``GET  /console/audit/admin/api/csv/<figure>?…``         one figure as CSV
 ``GET  /console/audit/admin/api/review?since&until``     unanswered questions, grouped
 ``POST /console/audit/admin/api/review/label``           ``{"seq", "intent", "form_id"}``
@@ -49,6 +50,7 @@ from livechat.settings import ChannelSettings
 from storage import db
 from storage.accounts import ADMIN, AccountStore
 from storage.types import utcnow
+from submissions.stats import filings_per_form
 from web import audit, csrf
 from web.console import SECURITY_HEADERS, STATIC_DIR
 from web.security import BadBody, json_object
@@ -149,10 +151,9 @@ def figures(engine: Any, period: stats.Period) -> List[stats.Table]:
             stats.fallback_rate(conn, period),
             stats.redirects(conn, period),
             stats.forms_asked(conn, period, titles),
+            filings_per_form(conn, period, titles),
             stats.ratings(conn, period, names),
             stats.low_ratings(conn, period, names),
-            # ISSUE 14 — filings per form and their status: the submissions/ package is
-            # being built; its figure goes here (a stats.Table "submissions") once merged.
         ]
 
 
@@ -287,7 +288,6 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             "since": period.since.isoformat(),
             "until": period.until.isoformat(),
             "figures": [t.as_json() for t in tables],
-            "submissions": None,  # ISSUE 14: filings per form, once submissions/ is merged
         }
 
     @bp.route(f"{PREFIX}/api/csv/<key>", methods=["GET"])

@@ -65,8 +65,6 @@ ADMIN_FILES = {
 FORBIDDEN = "Doar administratorii au acces la tabloul de bord."
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_DIR = ROOT / "domain"
-#: The held-out sets of the NLU gate: the review's export never copies them into data/.
-HELDOUT_DIR = ROOT / "tests" / "nlu"
 MAX_GROUPS = 60
 
 
@@ -84,20 +82,6 @@ def domain_intents(folder: Path = DOMAIN_DIR) -> Set[str]:
         for item in data.get("intents", []) or []:
             found.add(next(iter(item)) if isinstance(item, dict) else str(item))
     return found
-
-
-def heldout_texts(folder: Path = HELDOUT_DIR) -> List[str]:
-    """Every message of the held-out sets (``- text`` lines of ``tests/nlu/*.yml``)."""
-    texts: List[str] = []
-    for path in sorted(folder.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu", []) or []:
-            examples = block.get("examples", "") if isinstance(block, dict) else ""
-            if isinstance(examples, str):
-                texts.extend(
-                    line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")
-                )
-    return texts
 
 
 def _json(data: Any, status: int = 200) -> HTTPResponse:
@@ -216,7 +200,7 @@ def _label(engine: Any, body: Dict[str, Any], username: str) -> Dict[str, Any]:
 
 def _export(engine: Any) -> review.Export:
     with engine.connect() as conn:
-        return review.export_yaml(conn, heldout_texts())
+        return review.export_yaml(conn, review.heldout_texts())
 
 
 def _facts(engine: Any) -> Dict[str, Any]:

@@ -392,7 +392,7 @@
   function exportReview() {
     download(API + "/review/export", "reviewed.yml", function (headers) {
       $("review-status").textContent = "Fișierul reviewed.yml a fost descărcat: " + (headers.get("X-Exported") || "0") +
-        " mesaje exportate; " + (headers.get("X-Near-Heldout") || "0") + " lăsate deoparte pentru că seamănă cu mesaje din seturile de test. Copiați-l în data/nlu/reviewed.yml.";
+        " mesaje exportate; " + (headers.get("X-Near-Heldout") || "0") + " lăsate deoparte pentru că seamănă cu mesaje din seturile de test. Pe server, comanda „python -m archive review export” îl adaugă la data/nlu/reviewed.yml.";
     });
   }
 

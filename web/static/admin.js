@@ -85,9 +85,10 @@
     }
     return out;
   }
+  // "since=…&until=…", or null (and the error shown) when a date is wrong: nothing is asked.
   function periodQuery() {
-    var p = period() || {};
-    return "since=" + encodeURIComponent(p.since || "") + "&until=" + encodeURIComponent(p.until || "");
+    var p = period();
+    return p ? "since=" + encodeURIComponent(p.since) + "&until=" + encodeURIComponent(p.until) : null;
   }
 
   // -- charts ---------------------------------------------------------------------------
@@ -296,7 +297,10 @@
     var csv = el("button", null, "Exportați CSV");
     csv.type = "button";
     csv.dataset.csv = fig.key;
-    csv.addEventListener("click", function () { download(API + "/csv/" + fig.key + "?" + periodQuery(), fig.key + ".csv"); });
+    csv.addEventListener("click", function () {
+      var query = periodQuery();
+      if (query) download(API + "/csv/" + fig.key + "?" + query, fig.key + ".csv");
+    });
     actions.appendChild(csv);
     section.appendChild(actions);
     return section;
@@ -304,11 +308,12 @@
 
   function loadDashboard() {
     showError("");
-    if (!period()) return;
+    var query = periodQuery();
+    if (!query) return;
     var box = $("cifre");
     box.textContent = "";
     box.appendChild(el("p", "summary", "Se încarcă…"));
-    request(API + "/dashboard?" + periodQuery()).then(function (data) {
+    request(API + "/dashboard?" + query).then(function (data) {
       box.textContent = "";
       data.figures.forEach(function (fig) { box.appendChild(figureSection(fig)); });
       box.dataset.loaded = data.since + "/" + data.until;
@@ -370,8 +375,10 @@
   }
 
   function loadReview() {
+    var query = periodQuery();
+    if (!query) { $("review-status").textContent = ""; return; }
     $("review-status").textContent = "Se încarcă…";
-    request(API + "/review?" + periodQuery()).then(function (data) {
+    request(API + "/review?" + query).then(function (data) {
       reviewData = data;
       var box = $("review-groups");
       box.textContent = "";

@@ -6,6 +6,9 @@
     head                         print the chain head (and witness it) to record elsewhere
     purge --older-than DAYS      retention purge (default: $ARCHIVE_RETENTION_DAYS)
     users add|list|passwd|disable   clerk, auditor and admin accounts
+    form-asks                    JSON: citizen messages naming each catalog form
+    review export [--out FILE]   the review's labelled messages as Rasa NLU data
+                                 (default data/nlu/reviewed.yml), merged with FILE
 
 The database is ``$DATABASE_URL``, else var/efunctionar.db (storage/README.md).
 """
@@ -16,6 +19,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from archive import witness
@@ -78,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
         "form-asks",
         help="JSON: how many citizen messages named each catalog form (for forms_catalog facts-report)",
     )
+    review = commands.add_parser("review", help="the review of the questions the bot could not answer")
+    review_commands = review.add_subparsers(dest="review_command", required=True)
+    export = review_commands.add_parser(
+        "export",
+        help="write the labelled messages (personal data masked, none near a held-out message) as "
+        "Rasa NLU data, merged with the file already there",
+    )
+    export.add_argument("--out", type=Path, default=Path("data/nlu/reviewed.yml"), metavar="FILE",
+                        help="the training-data file (default: data/nlu/reviewed.yml)")  # fmt: skip
     return parser
 
 
@@ -137,6 +150,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 0
             if args.command == "users":
                 return _users(archive, args)
+            if args.command == "review":
+                return _review_export(archive, args.out)
             if args.command == "form-asks":
                 from archive.stats import form_mentions
 
@@ -147,6 +162,36 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _review_export(archive: Archive, out: Path) -> int:
+    """Write the review's export to ``out``, merged with what ``out`` holds; nothing is
+    written when ``out`` is in the held-out sets or is not Rasa NLU data."""
+    from archive import review
+
+    target = out.resolve()
+    if target.is_relative_to(review.HELDOUT_DIR.resolve()):
+        print(f"error: {out} is in the held-out sets ({review.HELDOUT_DIR}); training data goes in data/nlu/",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if target.suffix not in (".yml", ".yaml"):
+        print(f"error: {out}: Rasa reads training data from .yml files", file=sys.stderr)
+        return 2
+    existing: List[review.Example] = []
+    if target.exists():
+        existing = review.parse_reviewed(target.read_text(encoding="utf-8"), str(out))
+    elif not target.parent.is_dir():
+        print(f"error: no folder {target.parent}", file=sys.stderr)
+        return 2
+    with archive.engine.connect() as conn:
+        export = review.export_yaml(conn, review.heldout_texts(), existing)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(export.text, encoding="utf-8")
+    os.replace(temporary, target)  # a reader never sees half a file
+    print(f"Wrote {export.exported} examples to {out} ({export.kept} kept from the file, "
+          f"{export.relabelled} relabelled, {export.near_heldout} left out as equal or near to a "
+          f"held-out message)")  # fmt: skip
+    return 0
 
 
 def _verify(archive: Archive, url: "db.URL") -> int:

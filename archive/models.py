@@ -151,3 +151,27 @@ class AccessRecord(Base):
     #: conversation id, or the JSON of the search parameters
     target = sa.Column(sa.Text, nullable=False)
     result_count = sa.Column(sa.Integer, nullable=False)
+
+
+class StatsDay(Base):
+    """The admin dashboard's counts per Europe/Bucharest day (archive/daily.py)."""
+
+    __tablename__ = "archive_stats_days"
+
+    metric = sa.Column(sa.String(40), primary_key=True)
+    day = sa.Column(sa.Date, primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    value = sa.Column(sa.BigInteger, nullable=False)
+
+
+class StatsState(Base):
+    """The one row saying how far ``archive_stats_days`` has counted the chain."""
+
+    __tablename__ = "archive_stats_state"
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    #: every turn with seq <= through_seq (and conversation with first_seq <=) is counted
+    through_seq = sa.Column(BigInt, nullable=False)
+    #: the newest archive_purges.id when counted: a newer purge makes the counts rebuilt
+    purge_id = sa.Column(sa.Integer, nullable=False)
+    refreshed_at = sa.Column(sa.DateTime, nullable=True)

@@ -6,15 +6,18 @@ so that the dashboard and the audit view tell the same story. Each query returns
 :class:`Table` (a title, column names, rows) that the page draws as a chart and offers as
 CSV.
 
-Days are Europe/Bucharest days. The database groups turns by UTC hour (the one
-expression that differs between SQLite and PostgreSQL, :func:`_hour`) and Python puts
-each hour in its local day: Bucharest's offset is always a whole number of hours, so this
-is exact across the changes to and from summer time, and a year is at most 8,784 groups.
+Days are Europe/Bucharest days. Most figures add up the daily pre-aggregate of
+``archive/daily.py`` (call :func:`archive.daily.refresh` first: it counts the turns written
+since the last call), so that a year is a few thousand small rows; the queue wait (its
+median and p90 need every wait) and the list of low ratings read the turns themselves.
+Turns are put in their local day by their UTC hour (:func:`archive.daily.hour_of`):
+Bucharest's offset is always a whole number of hours, so this is exact across the changes
+to and from summer time.
 
 What each figure is:
 
 - conversations per day: by the day of their first turn; "cu funcționar" when a clerk
-  took them over (a ``taken_over`` turn), else "doar asistentul".
+  took them over (a ``taken_over`` turn, at any time), else "doar asistentul".
 - requests for a person: ``queued`` turns, and ``handoff_unavailable`` turns by their
   ``reason`` (``closed``: outside hours; ``no_clerk``; ``closing_time``: the hours ended
   while queued; others).
@@ -22,7 +25,8 @@ What each figure is:
   (``left_queue`` or ``handoff_unavailable`` first: left without a clerk); mean, median
   and p90 by the nearest-rank method (the smallest wait with at least 90% of waits at
   or below it).
-- conversation length: citizen messages per conversation, in buckets.
+- conversation length: the conversations that started in the period, by how many
+  messages the citizen wrote in them, in buckets.
 - fallback rate: citizen messages whose intent is ``nlu_fallback`` or ``out_of_scope``,
   of all citizen messages with an intent.
 - redirects per department: bot and clerk messages carrying a ``redirect`` (the refusal
@@ -34,7 +38,6 @@ What each figure is:
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import math
 from collections import Counter, defaultdict
@@ -43,18 +46,17 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from archive import daily
+from archive.daily import FALLBACK_INTENTS, RATING_EVENT, local_day
 from archive.errors import InvalidQuery
-from archive.models import REDIRECT_WHERE, Conversation, Turn
-from archive.turns import LOCAL_TZ, RESERVED_PREFIX
+from archive.models import Turn
+from archive.turns import LOCAL_TZ
 
 turns = Turn.__table__
-conversations = Conversation.__table__
+__all__ = ["FALLBACK_INTENTS", "RATING_EVENT", "local_day"]  # also read from here (archive/review.py)
 
 #: Longest date range the dashboard accepts (three years and a day of leap year).
 MAX_DAYS = 1100
-#: Intents that mean the bot did not know what to answer.
-FALLBACK_INTENTS = ("nlu_fallback", "out_of_scope")
-RATING_EVENT = "rating"
 LOW_SCORE = 2
 LENGTH_BUCKETS: Tuple[Tuple[str, int, Optional[int]], ...] = (
     ("1", 1, 1),
@@ -63,9 +65,6 @@ LENGTH_BUCKETS: Tuple[Tuple[str, int, Optional[int]], ...] = (
     ("6–10", 6, 10),
     ("peste 10", 11, None),
 )
-#: The bot's and clerks' messages that carry a redirect. Written as a literal (not a bound
-#: parameter) so that both databases use the partial index of migration 0006 on it.
-REDIRECT_TURN = sa.text(REDIRECT_WHERE)
 HANDOFF_REASONS = {
     "closed": "În afara programului",
     "no_clerk": "Niciun funcționar activ",
@@ -137,39 +136,9 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def local_day(moment: dt.datetime) -> dt.date:
-    """The Europe/Bucharest day of a naive UTC time of the archive."""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).date()
-
-
-def _hour(conn: Connection, column: Any) -> Any:
-    """The UTC hour of ``column``, in this database's SQL: text ``AAAA-LL-ZZ HH`` on
-    SQLite, a truncated timestamp on PostgreSQL."""
-    if conn.dialect.name == "sqlite":
-        # SQLAlchemy stores "AAAA-LL-ZZ HH:MM:SS.ffffff": the first 13 characters are the
-        # hour, and cutting them is several times cheaper than strftime on every row.
-        return sa.func.substr(column, 1, 13)
-    return sa.func.date_trunc("hour", column)
-
-
-@functools.lru_cache(maxsize=32_768)
-def _hour_day(hour: Any) -> dt.date:
-    """The local day of a UTC hour of :func:`_hour` (cached: a year has 8,784 hours, and
-    every figure asks for the same ones)."""
-    if isinstance(hour, dt.datetime):
-        return local_day(hour)
-    # "AAAA-LL-ZZ HH" by slicing: strptime took most of a year's query time.
-    return local_day(dt.datetime(int(hour[0:4]), int(hour[5:7]), int(hour[8:10]), int(hour[11:13])))
-
-
 def _in(column: Any, period: Period) -> Any:
     start, end = period.bounds()
     return sa.and_(column >= start, column < end)
-
-
-def _not_reserved(column: Any) -> Any:
-    # "_" is a LIKE wildcard: compare the first character instead.
-    return sa.func.substr(column, 1, 1) != RESERVED_PREFIX
 
 
 def _extra(text: Optional[str]) -> Dict[str, Any]:
@@ -180,27 +149,25 @@ def _extra(text: Optional[str]) -> Dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _per_day(conn: Connection, metric: str, period: Period) -> Counter:
+    counts: Counter = Counter()
+    for day, _key, value in daily.values(conn, metric, period.since, period.until):
+        counts[day] += value
+    return counts
+
+
+def _per_key(conn: Connection, metric: str, period: Period) -> Counter:
+    counts: Counter = Counter()
+    for _day, key, value in daily.values(conn, metric, period.since, period.until):
+        counts[key] += value
+    return counts
+
+
 def conversations_per_day(conn: Connection, period: Period) -> Table:
     """Conversations by the local day they started, bot only or with a clerk."""
-    start, _ = period.bounds()
-    hour = _hour(conn, conversations.c.first_at)
-    where = (_in(conversations.c.first_at, period), _not_reserved(conversations.c.conversation_id))
-    # IN (subquery), not a join: SQLite then builds an index of the subquery's ids.
-    taken = sa.select(turns.c.conversation_id).where(turns.c.event == "taken_over", turns.c.at >= start)
-    all_query = sa.select(hour, sa.func.count()).where(*where).group_by(hour)
-    taken_query = (
-        sa.select(hour, sa.func.count())
-        .where(*where, conversations.c.conversation_id.in_(taken.scalar_subquery()))
-        .group_by(hour)
-    )
-    bot: Counter = Counter()
-    clerk: Counter = Counter()
-    for hour_text, total in conn.execute(all_query):
-        bot[_hour_day(hour_text)] += int(total)
-    for hour_text, with_clerk in conn.execute(taken_query):
-        day = _hour_day(hour_text)
-        clerk[day] += int(with_clerk)
-        bot[day] -= int(with_clerk)
+    started = _per_day(conn, "conversations", period)
+    clerk = _per_day(conn, "taken", period)
+    bot = Counter({day: started[day] - clerk[day] for day in started})
     rows = [(d.isoformat(), bot[d], clerk[d], bot[d] + clerk[d]) for d in period.days()]
     total_bot, total_clerk = sum(bot.values()), sum(clerk.values())
     return Table(
@@ -215,14 +182,9 @@ def conversations_per_day(conn: Connection, period: Period) -> Table:
 def handoff_requests(conn: Connection, period: Period) -> Table:
     """Requests for a person: queued, or not, and why."""
     counts: Counter = Counter()
-    queued = conn.execute(
-        sa.select(sa.func.count()).where(turns.c.event == "queued", _in(turns.c.at, period))
-    ).scalar_one()
-    counts[QUEUED_LABEL] = int(queued)
-    query = sa.select(turns.c.extra).where(turns.c.event == "handoff_unavailable", _in(turns.c.at, period))
-    for (extra,) in conn.execute(query):
-        reason = str(_extra(extra).get("reason"))
-        counts[HANDOFF_REASONS.get(reason, OTHER_REASON)] += 1
+    counts[QUEUED_LABEL] = sum(_per_day(conn, "queued", period).values())
+    for reason, count in _per_key(conn, "unavailable", period).items():
+        counts[HANDOFF_REASONS.get(reason, OTHER_REASON)] += count
     labels = [QUEUED_LABEL, *HANDOFF_REASONS.values(), OTHER_REASON]
     rows = [(label, counts[label]) for label in labels]
     outside = counts[HANDOFF_REASONS["closed"]] + counts[HANDOFF_REASONS["no_clerk"]]
@@ -296,15 +258,8 @@ def _round(value: Optional[float]) -> Optional[float]:
 
 
 def conversation_length(conn: Connection, period: Period) -> Table:
-    """Conversations by how many messages the citizen wrote in the period."""
-    per_conversation = (
-        sa.select(sa.func.count().label("n"))
-        .where(turns.c.speaker == "citizen", _in(turns.c.at, period))  # a citizen turn is a message
-        .group_by(turns.c.conversation_id)
-        .subquery()
-    )
-    query = sa.select(per_conversation.c.n, sa.func.count()).group_by(per_conversation.c.n)
-    sizes = {int(n): int(count) for n, count in conn.execute(query)}
+    """The conversations started in the period by how many messages the citizen wrote."""
+    sizes = {int(n): count for n, count in _per_key(conn, "length", period).items() if count}
     rows = []
     for label, low, high in LENGTH_BUCKETS:
         rows.append((label, sum(c for n, c in sizes.items() if n >= low and (high is None or n <= high))))
@@ -321,19 +276,8 @@ def conversation_length(conn: Connection, period: Period) -> Table:
 
 def fallback_rate(conn: Connection, period: Period) -> Table:
     """Per day: citizen messages with an intent, those the bot did not know, the rate."""
-    hour = _hour(conn, turns.c.at)
-    fell_back = sa.case((turns.c.intent.in_(FALLBACK_INTENTS), 1), else_=0)
-    query = (
-        sa.select(hour, sa.func.count(), sa.func.sum(fell_back))
-        .where(turns.c.speaker == "citizen", turns.c.intent.isnot(None), _in(turns.c.at, period))
-        .group_by(hour)
-    )
-    classified: Counter = Counter()
-    fallback: Counter = Counter()
-    for hour_text, total, fell in conn.execute(query):
-        day = _hour_day(hour_text)
-        classified[day] += int(total)
-        fallback[day] += int(fell or 0)
+    classified = _per_day(conn, "classified", period)
+    fallback = _per_day(conn, "fallback", period)
     rows = [
         (d.isoformat(), classified[d], fallback[d], _percent(fallback[d], classified[d]))
         for d in period.days()
@@ -354,13 +298,8 @@ def _percent(part: int, whole: int) -> Optional[float]:
 
 def redirects(conn: Connection, period: Period) -> Table:
     """Messages that sent the citizen to another department, per department."""
-    query = sa.select(turns.c.extra).where(REDIRECT_TURN, _in(turns.c.at, period))
-    counts: Counter = Counter()
-    for (extra,) in conn.execute(query):
-        redirect = _extra(extra).get("redirect")
-        if isinstance(redirect, dict):
-            counts[str(redirect.get("department") or redirect.get("topic") or "necunoscut")] += 1
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    counts = _per_key(conn, "redirect", period)
+    rows = sorted(((k, v) for k, v in counts.items() if v), key=lambda item: (-item[1], item[0]))
     return Table(
         "redirects",
         "Redirecționări în afara competenței, pe departament",
@@ -371,14 +310,16 @@ def redirects(conn: Connection, period: Period) -> Table:
 
 
 def form_mentions(conn: Connection, period: Optional[Period] = None) -> Counter:
-    """How many citizen messages named each catalog form (the whole archive without a period)."""
+    """How many citizen messages named each catalog form: in ``period`` from the daily
+    counts; without one, the whole archive from its turns (the facts report, which runs
+    no refresh)."""
+    if period is not None:
+        return Counter({k: v for k, v in _per_key(conn, "form", period).items() if v})
     query = (
         sa.select(turns.c.form_ids, sa.func.count())
         .where(turns.c.speaker == "citizen", turns.c.form_ids != "[]")
         .group_by(turns.c.form_ids)
     )
-    if period is not None:
-        query = query.where(_in(turns.c.at, period))
     counts: Counter = Counter()
     for form_ids, count in conn.execute(query):
         try:
@@ -415,45 +356,57 @@ class Rating:
     text: str
 
 
-def _ratings(conn: Connection, period: Period, low_only: bool = False) -> Iterable[Rating]:
+def _low_ratings(conn: Connection, period: Period, limit: int) -> Iterable[Rating]:
+    """The newest ``limit`` ratings of 1 or 2, newest first."""
     query = (
         sa.select(turns.c.conversation_id, turns.c.at, turns.c.clerk_id, turns.c.extra, turns.c.text)
-        .where(turns.c.event == RATING_EVENT, _in(turns.c.at, period))
-        .order_by(turns.c.at)
+        .where(turns.c.event == RATING_EVENT, _in(turns.c.at, period), turns.c.flags.like("%,rating_low,%"))
+        .order_by(turns.c.at.desc())
     )
-    if low_only:
-        query = query.where(turns.c.flags.like("%,rating_low,%"))
+    found = 0
     for conversation_id, at, clerk_id, extra, text in conn.execute(query):
         score = _extra(extra).get("score")
-        if isinstance(score, int) and 1 <= score <= 5:
+        if isinstance(score, int) and 1 <= score <= LOW_SCORE:
             yield Rating(conversation_id, at, score, clerk_id, text)
+            found += 1
+            if found >= limit:
+                return
+
+
+def _scores(conn: Connection, period: Period) -> Dict[Optional[str], Counter]:
+    """score counts per clerk (None: the bot), from the daily counts."""
+    scores: Dict[Optional[str], Counter] = defaultdict(Counter)
+    for key, count in _per_key(conn, "rating", period).items():
+        score, _, clerk_id = key.partition(":")
+        if count:
+            scores[clerk_id or None][int(score)] += count
+    return scores
 
 
 def ratings(conn: Connection, period: Period, names: Dict[str, str]) -> Table:
     """Ratings for the bot and per clerk (``names``: username -> display name)."""
-    scores: Dict[Optional[str], List[int]] = defaultdict(list)
-    for rating in _ratings(conn, period):
-        scores[rating.clerk_id].append(rating.score)
+    scores = _scores(conn, period)
     rows = []
     for clerk_id in sorted(scores, key=lambda c: (c is not None, names.get(c or "", c or ""))):
-        values = scores[clerk_id]
+        counts = scores[clerk_id]
+        n = sum(counts.values())
         who = "Asistentul virtual" if clerk_id is None else names.get(clerk_id, clerk_id)
         rows.append(
-            (who, clerk_id or "", len(values), round(sum(values) / len(values), 2),
-             *(values.count(score) for score in range(1, 6)))
+            (who, clerk_id or "", n, round(sum(s * c for s, c in counts.items()) / n, 2),
+             *(counts[score] for score in range(1, 6)))
         )  # fmt: skip
     return Table(
         "ratings",
         "Evaluările cetățenilor",
         ("Evaluat", "Utilizator", "Evaluări", "Media", "1", "2", "3", "4", "5"),
         rows,
-        {"evaluari": sum(len(v) for v in scores.values())},
+        {"evaluari": sum(sum(c.values()) for c in scores.values())},
     )
 
 
 def low_ratings(conn: Connection, period: Period, names: Dict[str, str], limit: int = 200) -> Table:
     """The conversations rated 1 or 2, newest first, with the rating's text."""
-    found = sorted(_ratings(conn, period, low_only=True), key=lambda r: r.at, reverse=True)
+    total = sum(c for counts in _scores(conn, period).values() for s, c in counts.items() if s <= LOW_SCORE)
     rows = [
         (
             r.at.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
@@ -462,17 +415,17 @@ def low_ratings(conn: Connection, period: Period, names: Dict[str, str], limit: 
             "Asistentul virtual" if r.clerk_id is None else names.get(r.clerk_id, r.clerk_id),
             r.text,
         )
-        for r in found[:limit]
+        for r in _low_ratings(conn, period, limit)
     ]
     return Table(
         "low_ratings",
         "Conversații evaluate slab (1–2)",
         ("Ora", "Conversația", "Nota", "Evaluat", "Evaluarea"),
         rows,
-        {"total": len(found)},
+        {"total": total},
     )
 
 
 def rated_clerks(conn: Connection, period: Period) -> Set[str]:
     """Usernames of the clerks rated in the period (for their display names)."""
-    return {r.clerk_id for r in _ratings(conn, period) if r.clerk_id}
+    return {clerk_id for clerk_id in _scores(conn, period) if clerk_id}

@@ -18,7 +18,10 @@ Each conversation (seeded, so a seed gives the same data every time):
 - 15% ask for a person: queued then taken over after a wait (the clerk answers and
   closes), or leave the queue, or are told that nobody is available (outside hours, no
   clerk);
-- 25% end with a rating 1–5, attributed to the clerk who answered, else to the bot.
+- 25% end with a rating 1–5, attributed to the clerk who answered, else to the bot;
+- 8% end with a request filed online (a row of ``submissions``, issue 14) for one of the
+  forms, in one of the five statuses (drawn from a random generator of its own, so that
+  the conversations stay those of earlier versions of this file for the same seed).
 """
 
 import argparse
@@ -64,6 +67,17 @@ FALLBACK_TEXTS = (
 WORKS_TEXTS = ("cand se asfalteaza strada mea?", "nu avem apa de ieri", "nu merge iluminatul pe strada")
 SMALL_TALK = (("greet", "buna ziua"), ("thank", "multumesc"), ("goodbye", "la revedere"))
 PLACEHOLDER_HASH = "f" * 64
+FILING_SHARE = 0.08
+FILING_STATUSES = (
+    "new",
+    "assigned",
+    "assigned",
+    "waiting_citizen",
+    "resolved",
+    "resolved",
+    "resolved",
+    "rejected",
+)
 
 
 @dataclass
@@ -72,6 +86,7 @@ class Generated:
 
     conversations: List[str] = field(default_factory=list)
     turns: int = 0
+    filings: int = 0
 
 
 @dataclass
@@ -174,18 +189,28 @@ def conversation(rng: random.Random, number: int, start: dt.datetime) -> List[Di
 
 
 def generate(
-    url: str, count: int, last_day: dt.date, days: int = 365, seed: int = 17, batch: int = 5000
+    url: str,
+    count: int,
+    last_day: dt.date,
+    days: int = 365,
+    seed: int = 17,
+    batch: int = 5000,
+    first_number: int = 0,
 ) -> Generated:
-    """Write ``count`` conversations spread over the ``days`` ending on ``last_day``."""
+    """Write ``count`` conversations spread over the ``days`` ending on ``last_day``
+    (ids ``gen-<first_number>`` onwards: a second call adds to the first's)."""
     rng = random.Random(seed)
+    filing_rng = random.Random(seed + 1)
     first_day = last_day - dt.timedelta(days=days - 1)
     engine = db.make_engine(url)
     done = Generated()
     seq = _next_seq(engine)
     pending: List[Dict[str, Any]] = []
     convs: List[Dict[str, Any]] = []
+    filed: List[Dict[str, Any]] = []
+    numbers: Dict[int, int] = _last_numbers(engine)
     try:
-        for number in range(count):
+        for number in range(first_number, first_number + count):
             rows = conversation(rng, number, _start(rng, first_day, days))
             for row in rows:
                 row["seq"] = seq
@@ -198,13 +223,41 @@ def generate(
             )  # fmt: skip
             pending.extend(rows)
             done.conversations.append(rows[0]["conversation_id"])
+            if filing_rng.random() < FILING_SHARE:
+                filed.append(_filing(filing_rng, rows[-1], numbers))
             if len(pending) >= batch:
-                done.turns += _write(engine, pending, convs)
-                pending, convs = [], []
-        done.turns += _write(engine, pending, convs)
+                done.turns += _write(engine, pending, convs, filed)
+                done.filings += len(filed)
+                pending, convs, filed = [], [], []
+        done.turns += _write(engine, pending, convs, filed)
+        done.filings += len(filed)
     finally:
         engine.dispose()
     return done
+
+
+def _filing(rng: random.Random, last_turn: Dict[str, Any], numbers: Dict[int, int]) -> Dict[str, Any]:
+    """A request filed at the end of the conversation of ``last_turn``."""
+    filed_at = last_turn["at"] + dt.timedelta(minutes=1)
+    day = filed_at.replace(tzinfo=dt.timezone.utc).astimezone(LOCAL_TZ).date()
+    numbers[day.year] = number = numbers.get(day.year, 0) + 1
+    status = rng.choice(FILING_STATUSES)
+    return {
+        "year": day.year, "number": number, "registration_no": f"{number}/{day:%d.%m.%Y}",
+        "form_id": rng.choice(FORMS), "department": "registratura",
+        "conversation_id": last_turn["conversation_id"], "citizen_name": "Cetățean generat",
+        "access_hash": PLACEHOLDER_HASH, "status": status, "filed_at": filed_at,
+        "due_on": day + dt.timedelta(days=30), "term_days": 30, "term_basis": "OG 27/2002, art. 8",
+        "updated_at": filed_at,
+    }  # fmt: skip
+
+
+def _last_numbers(engine: Any) -> Dict[int, int]:
+    with engine.connect() as conn:
+        return {
+            int(y): int(n)
+            for y, n in conn.exec_driver_sql("SELECT year, max(number) FROM submissions GROUP BY year")
+        }
 
 
 def _next_seq(engine: Any) -> int:
@@ -215,6 +268,10 @@ def _next_seq(engine: Any) -> int:
 TURN_COLUMNS = (
     "seq", "conversation_id", "turn_no", "conv_prev_seq", "at", "speaker", "event", "clerk_id",
     "text", "intent", "confidence", "form_ids", "channel", "flags", "extra", "search_text",
+)  # fmt: skip
+FILING_COLUMNS = (
+    "year", "number", "registration_no", "form_id", "department", "conversation_id", "citizen_name",
+    "access_hash", "status", "filed_at", "due_on", "term_days", "term_basis", "updated_at",
 )  # fmt: skip
 CONVERSATION_COLUMNS = (
     "conversation_id",
@@ -227,11 +284,18 @@ CONVERSATION_COLUMNS = (
 )
 
 
-def _write(engine: Any, turns: Sequence[Dict[str, Any]], convs: Sequence[Dict[str, Any]]) -> int:
+def _write(
+    engine: Any,
+    turns: Sequence[Dict[str, Any]],
+    convs: Sequence[Dict[str, Any]],
+    filed: Sequence[Dict[str, Any]],
+) -> int:
     if not turns:
         return 0
     turn_rows = [tuple(t[c] for c in TURN_COLUMNS) + ("0" * 64, PLACEHOLDER_HASH) for t in turns]
     conv_rows = [tuple(c[k] for k in CONVERSATION_COLUMNS) for c in convs]
+    filing_rows = [tuple(f[k] for k in FILING_COLUMNS) for f in filed]
+    filing_sql = f"INSERT INTO submissions ({', '.join(FILING_COLUMNS)}) VALUES"
     columns = ", ".join(TURN_COLUMNS) + ", prev_hash, hash"
     raw = engine.raw_connection()
     try:
@@ -248,6 +312,8 @@ def _write(engine: Any, turns: Sequence[Dict[str, Any]], convs: Sequence[Dict[st
                 conv_rows,
                 page_size=2000,
             )
+            if filing_rows:
+                execute_values(cursor, f"{filing_sql} %s", filing_rows, page_size=2000)
         else:
             cursor.execute("BEGIN")  # the project's SQLite connections are in autocommit
             marks = ", ".join("?" * (len(TURN_COLUMNS) + 2))
@@ -257,6 +323,7 @@ def _write(engine: Any, turns: Sequence[Dict[str, Any]], convs: Sequence[Dict[st
                 f"VALUES ({', '.join('?' * len(CONVERSATION_COLUMNS))})",
                 conv_rows,
             )
+            cursor.executemany(f"{filing_sql} ({', '.join('?' * len(FILING_COLUMNS))})", filing_rows)
         raw.commit()
     finally:
         raw.close()
@@ -273,7 +340,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     db.upgrade(args.url)
     done = generate(args.url, args.conversations, args.last_day, args.days, args.seed)
-    print(f"{len(done.conversations)} conversations, {done.turns} turns written")
+    print(f"{len(done.conversations)} conversations, {done.turns} turns, {done.filings} filings written")
     return 0
 
 

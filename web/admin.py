@@ -12,7 +12,8 @@ citizens' messages (the review) is recorded in ``archive_access_log``.
 =====================================================  ====================================
 ``GET  /console/audit/admin/``                          the page (admin.html)
 ``GET  /console/audit/admin/static/<file>``             admin.js, admin.css
-``GET  /console/audit/admin/api/dashboard?since&until``  every figure (archive/stats.py)
+``GET  /console/audit/admin/api/dashboard?since&until``  every figure (archive/stats.py,
+                                                        submissions/stats.py)
 ``GET  /console/audit/admin/api/csv/<figure>?…``         one figure as CSV
 ``GET  /console/audit/admin/api/review?since&until``     unanswered questions, grouped
 ``POST /console/audit/admin/api/review/label``           ``{"seq", "intent", "form_id"}``
@@ -39,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from archive import review, stats
+from archive import daily, review, stats
 from archive.errors import ArchiveError, InvalidQuery, UnknownUser, db_errors
 from archive.models import AccessRecord
 from archive.turns import LOCAL_TZ
@@ -49,6 +50,7 @@ from livechat.settings import ChannelSettings
 from storage import db
 from storage.accounts import ADMIN, AccountStore
 from storage.types import utcnow
+from submissions.stats import filings_per_form
 from web import audit, csrf
 from web.console import SECURITY_HEADERS, STATIC_DIR
 from web.security import BadBody, json_object
@@ -63,8 +65,6 @@ ADMIN_FILES = {
 FORBIDDEN = "Doar administratorii au acces la tabloul de bord."
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_DIR = ROOT / "domain"
-#: The held-out sets of the NLU gate: the review's export never copies them into data/.
-HELDOUT_DIR = ROOT / "tests" / "nlu"
 MAX_GROUPS = 60
 
 
@@ -82,20 +82,6 @@ def domain_intents(folder: Path = DOMAIN_DIR) -> Set[str]:
         for item in data.get("intents", []) or []:
             found.add(next(iter(item)) if isinstance(item, dict) else str(item))
     return found
-
-
-def heldout_texts(folder: Path = HELDOUT_DIR) -> List[str]:
-    """Every message of the held-out sets (``- text`` lines of ``tests/nlu/*.yml``)."""
-    texts: List[str] = []
-    for path in sorted(folder.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu", []) or []:
-            examples = block.get("examples", "") if isinstance(block, dict) else ""
-            if isinstance(examples, str):
-                texts.extend(
-                    line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")
-                )
-    return texts
 
 
 def _json(data: Any, status: int = 200) -> HTTPResponse:
@@ -138,6 +124,7 @@ def _names(engine: Any, usernames: Set[str]) -> Dict[str, str]:
 def figures(engine: Any, period: stats.Period) -> List[stats.Table]:
     """Every figure of the dashboard for ``period``."""
     titles = {form.id: form.title for form in load_catalog().forms.values()}
+    daily.refresh(engine)  # counts the turns written since the last load (archive/daily.py)
     with engine.connect() as conn:
         names = AccountStore.display_names(conn, stats.rated_clerks(conn, period))
         return [
@@ -148,10 +135,9 @@ def figures(engine: Any, period: stats.Period) -> List[stats.Table]:
             stats.fallback_rate(conn, period),
             stats.redirects(conn, period),
             stats.forms_asked(conn, period, titles),
+            filings_per_form(conn, period, titles),
             stats.ratings(conn, period, names),
             stats.low_ratings(conn, period, names),
-            # ISSUE 14 — filings per form and their status: the submissions/ package is
-            # being built; its figure goes here (a stats.Table "submissions") once merged.
         ]
 
 
@@ -214,7 +200,7 @@ def _label(engine: Any, body: Dict[str, Any], username: str) -> Dict[str, Any]:
 
 def _export(engine: Any) -> review.Export:
     with engine.connect() as conn:
-        return review.export_yaml(conn, heldout_texts())
+        return review.export_yaml(conn, review.heldout_texts())
 
 
 def _facts(engine: Any) -> Dict[str, Any]:
@@ -286,7 +272,6 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
             "since": period.since.isoformat(),
             "until": period.until.isoformat(),
             "figures": [t.as_json() for t in tables],
-            "submissions": None,  # ISSUE 14: filings per form, once submissions/ is merged
         }
 
     @bp.route(f"{PREFIX}/api/csv/<key>", methods=["GET"])

@@ -141,6 +141,9 @@ def _empty_pg(url: str) -> None:
             for table in ARCHIVE_TABLES:
                 cur.execute(f"DELETE FROM {table}")
             cur.execute("UPDATE archive_head SET seq = 0, hash = %s, at = NULL", (GENESIS_HASH,))
+            # The dashboard's daily counts (archive/daily.py) start again from nothing.
+            cur.execute("DELETE FROM archive_stats_days")
+            cur.execute("UPDATE archive_stats_state SET through_seq = 0, purge_id = 0")
     finally:
         conn.close()
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from archive import stats
+from archive import daily, stats
 from archive.errors import InvalidQuery
 from storage import db
 from tests.archive.dashboard_fixtures import (
@@ -28,6 +28,7 @@ PERIOD = stats.Period(LAST_DAY - dt.timedelta(days=DAYS - 1), LAST_DAY)
 def run(url, query, *args):
     engine = db.make_engine(url)
     try:
+        daily.refresh(engine)
         with engine.connect() as conn:
             return query(conn, PERIOD, *args)
     finally:
@@ -76,6 +77,7 @@ def test_the_days_are_bucharest_days_across_the_change_of_time(tmp_path):
 def run_on(url, query, period):
     engine = db.make_engine(url)
     try:
+        daily.refresh(engine)
         with engine.connect() as conn:
             return query(conn, period)
     finally:

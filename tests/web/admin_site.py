@@ -194,7 +194,14 @@ def expected(url: str) -> Dict[str, Any]:
             "SELECT conversation_id FROM archive_turns WHERE event = 'rating' AND flags LIKE '%rating_low%'",
         )
     )
+    first = last_day() - dt.timedelta(days=DAYS - 1)
+    filings = Counter(
+        (form_id, status)
+        for form_id, status, filed_at in _rows(url, "SELECT form_id, status, filed_at FROM submissions")
+        if first.isoformat() <= _day(filed_at) <= last_day().isoformat()
+    )
     return {
+        "filings": filings,
         "bot": bot, "clerk": clerk, "queued": queued, "closed": reasons["closed"], "no_clerk": reasons["no_clerk"],
         "median": round(waits[math.ceil(len(waits) / 2) - 1], 1), "p90": round(waits[math.ceil(0.9 * len(waits)) - 1], 1),
         "taken": len(waits), "sizes": sizes, "fallback": fallback, "classified": classified,

@@ -98,7 +98,13 @@ def test_each_csv_holds_the_figures_counted_with_sql(admin_site):
     assert summaries["queue_wait"]["mediana_minute"] == want["median"]
     assert summaries["queue_wait"]["p90_minute"] == want["p90"]
     assert summaries["fallback"]["neintelese"] == want["fallback"]
-    assert dashboard["submissions"] is None  # issue 14's figure is not built here
+    header, *filed = get("submissions")
+    assert header == ["Formular", "Cod", "Nerepartizate", "În lucru", "Așteaptă un document", "Soluționate",
+                      "Respinse", "Total"]  # fmt: skip
+    statuses = ("new", "assigned", "waiting_citizen", "resolved", "rejected")
+    got = {(row[1], s): int(row[2 + i]) for row in filed for i, s in enumerate(statuses) if int(row[2 + i])}
+    assert got == dict(want["filings"]) and len(want["filings"]) > 5
+    assert summaries["submissions"]["total"] == sum(want["filings"].values())
 
 
 def test_a_label_is_checked_the_origin_too_and_the_export_is_training_data(admin_site):

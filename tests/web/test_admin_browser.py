@@ -1,9 +1,11 @@
 """The admin dashboard in a real browser (Playwright, Debian's chromium) at 1366×768 and
 390×844: log in as admin, open the dashboard on a month of generated data, check every
 chart's numbers against counts made with plain SQL, label a message and export the review
-file. Screenshots go to /work/shots/admin-*.png (``ADMIN_SHOTS`` to change) and
+file; type the period day first. Screenshots go to /work/shots/admin-*.png (``ADMIN_SHOTS``
+and ``ADMIN_SHOTS_PREFIX`` to change) and
 var/artifacts/web/."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from tests.web.test_browser import ARTIFACTS, PHONE, browser  # noqa: F401  (fix
 pytestmark = pytest.mark.integration
 
 SHOTS = Path(os.environ.get("ADMIN_SHOTS", "/work/shots"))
+PREFIX = os.environ.get("ADMIN_SHOTS_PREFIX", "admin")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def admin_site(tmp_path_factory):
 def shot(page, name: str) -> None:
     for folder in (SHOTS, ARTIFACTS):
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=name.endswith("-full"))
+        page.screenshot(path=str(folder / f"{PREFIX}-{name}.png"), full_page=name.endswith("-full"))
 
 
 def log_in(page, site) -> None:
@@ -45,6 +48,11 @@ def bars(page, key: str, series: str = None) -> dict:
     return page.eval_on_selector_all(selector, "els => els.map(e => [e.dataset.label, e.dataset.value])")
 
 
+def ro(day) -> str:
+    """A day as the city hall writes it (zz.ll.aaaa), made here with strftime, not by the page."""
+    return day.strftime("%d.%m.%Y")
+
+
 def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(browser, admin_site):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -58,7 +66,10 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
     try:
         log_in(page, admin_site)
         expect(page.locator("#figura-conversations svg")).to_be_visible(timeout=20_000)
-        shot(page, "admin-dashboard-1366")
+        # The period in the city hall's order, whatever the browser's own date format.
+        expect(page.get_by_role("textbox", name="De la")).to_have_value(ro(admin_site.since))
+        expect(page.get_by_role("textbox", name="Până la")).to_have_value(ro(admin_site.until))
+        shot(page, "dashboard-1366")
 
         def values(key, series=None):
             return {label: value for label, value in bars(page, key, series)}
@@ -92,6 +103,28 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
             t: n for t, n in ((r[0], int(r[1])) for r in page.eval_on_selector_all(
                 "table[data-figure=forms] tbody tr", "rows => rows.map(r => [r.cells[0].dataset.value, r.cells[2].dataset.value])"))
         }  # fmt: skip
+        filed = {}
+        for form_title, series, value in page.eval_on_selector_all(
+            "#figura-submissions svg rect",
+            "els => els.map(e => [e.dataset.label, e.dataset.series, e.dataset.value])",
+        ):
+            filed[(form_title, series)] = int(value)
+        codes = dict(page.eval_on_selector_all(
+            "table[data-figure=submissions] tbody tr", "rows => rows.map(r => [r.cells[0].dataset.value, r.cells[1].dataset.value])"
+        ))  # fmt: skip
+        names = {"new": "Nerepartizate", "assigned": "În lucru", "waiting_citizen": "Așteaptă un document",
+                 "resolved": "Soluționate", "rejected": "Respinse"}  # fmt: skip
+        assert {(codes[t], st): n for (t, st), n in filed.items() if n} == {
+            (form, names[status]): n for (form, status), n in want["filings"].items()
+        }
+        expect(page.locator("#figura-submissions .facts-line")).to_contain_text(
+            f"{sum(want['filings'].values())} cereri depuse"
+        )
+        page.locator("#figura-submissions").scroll_into_view_if_needed()
+        page.locator("#figura-submissions").screenshot(path=str(SHOTS / f"{PREFIX}-submissions-1366.png"))
+        # Days in the tables are written zz.ll.aaaa too (the CSV keeps AAAA-LL-ZZ).
+        first_day = page.locator("table[data-figure=conversations] tbody tr").first.locator("td").first
+        assert first_day.text_content() == ro(admin_site.since)
         counts = page.eval_on_selector_all(
             "table[data-figure=ratings] tbody tr",
             "rows => rows.map(r => [r.cells[1].dataset.value, r.cells[2].dataset.value])",
@@ -116,7 +149,7 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
         expect(page.locator("#review-status")).to_have_text("Mesajul a fost etichetat.")
         expect(message.locator(".labelled")).to_have_text("Etichetat: ask_procedure · certificat_fiscal")
         page.locator("#revizuire").scroll_into_view_if_needed()
-        shot(page, "admin-review-1366")
+        shot(page, "review-1366")
         with page.expect_download() as download_info:
             page.get_by_role("button", name="Exportați fișierul de antrenare (reviewed.yml)").click()
         download = download_info.value
@@ -131,12 +164,12 @@ def test_the_dashboard_shows_what_the_archive_holds_and_exports_the_review(brows
         top = max(want["forms"].values())
         assert page.locator("#facts tbody tr").first.locator("td").nth(1).inner_text() == str(top)
         page.locator("#fapte").scroll_into_view_if_needed()
-        shot(page, "admin-facts-1366")
+        shot(page, "facts-1366")
 
         first_link.click()
         page.wait_for_url("**/console/audit/#conversatie=*")
         expect(page.locator("#lines li").last).to_contain_text("Evaluarea cetățeanului", timeout=20_000)
-        shot(page, "admin-low-rated-transcript-1366")
+        shot(page, "low-rated-transcript-1366")
         assert errors == []
     finally:
         context.close()
@@ -154,10 +187,54 @@ def test_the_dashboard_on_a_phone(browser, admin_site):  # noqa: F811
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["viewport"]["width"], f"the page is {width}px wide on a 390px phone"
         assert chart.bounding_box()["width"] <= PHONE["viewport"]["width"]
-        shot(page, "admin-dashboard-390")
+        shot(page, "dashboard-390")
         page.get_by_role("button", name="Afișați întrebările").click()
         expect(page.locator("#review-status")).to_contain_text("grupuri", timeout=20_000)
         page.locator("#revizuire").scroll_into_view_if_needed()
-        shot(page, "admin-review-390")
+        shot(page, "review-390")
+    finally:
+        context.close()
+
+
+def test_the_period_is_typed_day_first_and_a_wrong_date_is_refused(browser, admin_site):  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ro-RO")
+    page = context.new_page()
+    try:
+        log_in(page, admin_site)
+        box = page.locator("#cifre")
+        expect(box).to_have_attribute("data-loaded", f"{admin_site.since}/{admin_site.until}", timeout=20_000)
+        # 31.02 does not exist, and 11/01/2026 is the order the city hall does not read.
+        page.get_by_role("textbox", name="De la").fill("31.02.2026")
+        page.get_by_role("textbox", name="Până la").fill("11/01/2026")
+        page.get_by_role("button", name="Afișați", exact=True).click()
+        expect(page.locator("#error")).to_have_text(
+            "„De la” și „Până la” trebuie să fie date în forma zz.ll.aaaa, de exemplu 01.11.2026."
+        )
+        expect(page.get_by_role("textbox", name="De la")).to_have_attribute("aria-invalid", "true")
+        assert (
+            box.get_attribute("data-loaded") == f"{admin_site.since}/{admin_site.until}"
+        )  # nothing reloaded
+        asked = []
+        page.on("request", lambda r: asked.append(r.url) if "/admin/api/" in r.url else None)
+        page.locator("#figura-handoff").get_by_role("button", name="Exportați CSV").click()
+        page.get_by_role("button", name="Afișați întrebările").click()
+        page.wait_for_timeout(500)  # a request would have left by now
+        assert asked == []  # neither the CSV nor the review is asked for with a wrong date
+        shot(page, "date-refused-1366")
+        # A week typed day first: the page asks the server for exactly that week.
+        week = [admin_site.until - dt.timedelta(days=6), admin_site.until]
+        page.get_by_role("textbox", name="De la").fill(ro(week[0]))
+        page.get_by_role("textbox", name="Până la").fill(
+            f"{week[1].day}.{week[1].month}.{week[1].year}"
+        )  # 1.12.2026 too
+        with page.expect_response(lambda r: "/api/dashboard" in r.url) as answer:
+            page.get_by_role("button", name="Afișați", exact=True).click()
+        assert f"since={week[0]}&until={week[1]}" in answer.value.url and answer.value.status == 200
+        expect(box).to_have_attribute("data-loaded", f"{week[0]}/{week[1]}")
+        expect(page.locator("#error")).to_be_hidden()
+        assert len(bars(page, "conversations", "Doar asistentul")) == 7
+        shot(page, "period-week-1366")
     finally:
         context.close()

@@ -22,6 +22,25 @@
   function showError(message) { var box = $("error"); box.textContent = message; box.hidden = !message; }
   function number(value) { return value === null || value === undefined ? "—" : String(value).replace(".", ","); }
 
+  // -- dates: the city hall reads zz.ll.aaaa; the API and the CSVs speak AAAA-LL-ZZ ----------
+
+  var ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})(.*)$/;
+  // "2026-11-01" -> "01.11.2026", "2026-11-01 14:05" -> "01.11.2026 14:05"; other text unchanged.
+  function roDate(value) {
+    var m = ISO_DAY.exec(String(value));
+    return m ? m[3] + "." + m[2] + "." + m[1] + m[4] : value;
+  }
+  // "1.11.2026" or "01.11.2026" -> "2026-11-01"; null when it is not a day of the calendar.
+  function isoFromRo(text) {
+    var m = /^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$/.exec(text || "");
+    if (!m) return null;
+    var day = Number(m[1]), month = Number(m[2]), year = Number(m[3]);
+    var d = new Date(Date.UTC(year, month - 1, day));
+    if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+    return m[3] + "-" + String(month).padStart(2, "0") + "-" + String(day).padStart(2, "0");
+  }
+  function roFromIso(iso) { return ISO_DAY.test(iso || "") ? roDate(iso) : ""; }
+
   function request(url, options) {
     return fetch(url, Object.assign({ credentials: "same-origin" }, options || {})).then(function (resp) {
       if (resp.status === 401) { window.location.href = "/console/audit/login"; throw new Error(""); }
@@ -51,9 +70,25 @@
     }).catch(function (error) { if (error.message) showError(error.message); });
   }
 
+  // The period as the API wants it, or null after saying in the page which date is wrong.
+  function period() {
+    var form = $("period"), out = {}, wrong = [];
+    [["since", "De la"], ["until", "Până la"]].forEach(function (f) {
+      var iso = isoFromRo(form[f[0]].value);
+      form[f[0]].setAttribute("aria-invalid", iso ? "false" : "true");
+      if (iso) out[f[0]] = iso; else wrong.push("„" + f[1] + "”");
+    });
+    if (wrong.length) {
+      showError(wrong.join(" și ") + (wrong.length > 1 ? " trebuie să fie date" : " trebuie să fie o dată") +
+        " în forma zz.ll.aaaa, de exemplu 01.11.2026.");
+      return null;
+    }
+    return out;
+  }
+  // "since=…&until=…", or null (and the error shown) when a date is wrong: nothing is asked.
   function periodQuery() {
-    var form = $("period");
-    return "since=" + encodeURIComponent(form.since.value) + "&until=" + encodeURIComponent(form.until.value);
+    var p = period();
+    return p ? "since=" + encodeURIComponent(p.since) + "&until=" + encodeURIComponent(p.until) : null;
   }
 
   // -- charts ---------------------------------------------------------------------------
@@ -86,13 +121,13 @@
           class: s.cls, "data-label": row[0], "data-series": s.name, "data-value": row[s.col] === null ? "" : row[s.col],
         });
         var tip = svgEl("title");
-        tip.textContent = row[0] + " — " + s.name + ": " + number(row[s.col]);
+        tip.textContent = roDate(row[0]) + " — " + s.name + ": " + number(row[s.col]);
         rect.appendChild(tip);
         svg.appendChild(rect);
       });
       if (rows.length <= 14 || i % Math.ceil(rows.length / 8) === 0) {
         var label = svgEl("text", { x: left + i * step + step / 2, y: height - 10, "text-anchor": "middle" });
-        label.textContent = String(row[0]).slice(5);
+        label.textContent = roDate(row[0]).slice(0, 5);  // "01.11"
         svg.appendChild(label);
       }
     });
@@ -127,6 +162,43 @@
     return svg;
   }
 
+  // Horizontal bars, one per row, stacked by series (the filings of a form by status).
+  function stackedBarChart(fig, labelCol, series, title) {
+    var rows = fig.rows, width = 640, rowH = 26, left = 230, height = Math.max(rows.length, 1) * rowH + 10;
+    var max = 1;
+    rows.forEach(function (row) {
+      var total = 0;
+      series.forEach(function (s) { total += Number(row[s.col] || 0); });
+      max = Math.max(max, total);
+    });
+    var plotW = width - left - 60;
+    var svg = svgEl("svg", { viewBox: "0 0 " + width + " " + height, class: "chart", role: "img", "aria-label": title });
+    rows.forEach(function (row, i) {
+      var y = 5 + i * rowH, x = left, total = 0;
+      var text = String(row[labelCol]);
+      var label = svgEl("text", { x: left - 6, y: y + 16, "text-anchor": "end" });
+      label.textContent = text.length > 36 ? text.slice(0, 35) + "…" : text;
+      svg.appendChild(label);
+      series.forEach(function (s) {
+        var value = Number(row[s.col] || 0), w = (value / max) * plotW;
+        total += value;
+        var rect = svgEl("rect", {
+          x: x, y: y + 3, height: rowH - 8, width: Math.max(w, 0), class: s.cls,
+          "data-label": row[labelCol], "data-series": s.name, "data-value": row[s.col],
+        });
+        var tip = svgEl("title");
+        tip.textContent = text + " — " + s.name + ": " + number(value);
+        rect.appendChild(tip);
+        svg.appendChild(rect);
+        x += w;
+      });
+      var v = svgEl("text", { x: x + 6, y: y + 16 });
+      v.textContent = number(total);
+      svg.appendChild(v);
+    });
+    return svg;
+  }
+
   function summaryText(fig) {
     var s = fig.summary;
     switch (fig.key) {
@@ -145,6 +217,9 @@
       case "forms": return s.formulare + " formulare menționate de cetățeni.";
       case "ratings": return s.evaluari + " evaluări (nota de la 1 la 5).";
       case "low_ratings": return s.total + " conversații evaluate cu 1 sau 2.";
+      case "submissions":
+        return s.total + " cereri depuse pentru " + s.formulare + " formulare; " + s.deschise +
+          " încă deschise, " + s.resolved + " soluționate, " + s.rejected + " respinse.";
       default: return "";
     }
   }
@@ -166,7 +241,7 @@
           a.href = "/console/audit/#conversatie=" + encodeURIComponent(cell);
           td.appendChild(a);
         } else {
-          td.textContent = cell === null ? "—" : (typeof cell === "number" ? number(cell) : cell);
+          td.textContent = cell === null ? "—" : (typeof cell === "number" ? number(cell) : roDate(cell));
         }
         td.dataset.value = cell === null ? "" : String(cell);
         tr.appendChild(td);
@@ -197,6 +272,14 @@
       section.appendChild(dayChart(fig, [{ col: 3, cls: "bar-bot", name: "Rata (%)" }], fig.title));
     } else if (fig.key === "forms") {
       section.appendChild(barChart(fig, 0, 2, fig.title));
+    } else if (fig.key === "submissions") {
+      // Columns: Formular, Cod, one per status, Total.
+      var statuses = ["new", "assigned", "waiting_citizen", "resolved", "rejected"];
+      var series = statuses.map(function (st, i) { return { col: 2 + i, cls: "st-" + st, name: fig.columns[2 + i] }; });
+      var key = el("div", "legend");
+      series.forEach(function (s) { key.appendChild(el("span", s.cls, s.name)); });
+      section.appendChild(key);
+      section.appendChild(stackedBarChart(fig, 0, series, fig.title));
     } else if (fig.key === "ratings") {
       section.appendChild(barChart(fig, 0, 3, fig.title + " (media)", 5));
     } else if (fig.key !== "low_ratings") {
@@ -214,7 +297,10 @@
     var csv = el("button", null, "Exportați CSV");
     csv.type = "button";
     csv.dataset.csv = fig.key;
-    csv.addEventListener("click", function () { download(API + "/csv/" + fig.key + "?" + periodQuery(), fig.key + ".csv"); });
+    csv.addEventListener("click", function () {
+      var query = periodQuery();
+      if (query) download(API + "/csv/" + fig.key + "?" + query, fig.key + ".csv");
+    });
     actions.appendChild(csv);
     section.appendChild(actions);
     return section;
@@ -222,10 +308,12 @@
 
   function loadDashboard() {
     showError("");
+    var query = periodQuery();
+    if (!query) return;
     var box = $("cifre");
     box.textContent = "";
     box.appendChild(el("p", "summary", "Se încarcă…"));
-    request(API + "/dashboard?" + periodQuery()).then(function (data) {
+    request(API + "/dashboard?" + query).then(function (data) {
       box.textContent = "";
       data.figures.forEach(function (fig) { box.appendChild(figureSection(fig)); });
       box.dataset.loaded = data.since + "/" + data.until;
@@ -256,7 +344,7 @@
     row.dataset.seq = m.seq;
     var left = el("div");
     left.appendChild(el("div", "text", m.text));
-    left.appendChild(el("div", "meta", m.time + " · " + m.reason + " · intenție: " + (m.intent || "—") +
+    left.appendChild(el("div", "meta", roDate(m.time) + " · " + m.reason + " · intenție: " + (m.intent || "—") +
       (m.confidence !== null && m.confidence !== undefined ? " (" + Math.round(m.confidence * 100) + "%)" : "")));
     var done = el("div", "labelled", labelText(m.label));
     left.appendChild(done);
@@ -287,8 +375,10 @@
   }
 
   function loadReview() {
+    var query = periodQuery();
+    if (!query) { $("review-status").textContent = ""; return; }
     $("review-status").textContent = "Se încarcă…";
-    request(API + "/review?" + periodQuery()).then(function (data) {
+    request(API + "/review?" + query).then(function (data) {
       reviewData = data;
       var box = $("review-groups");
       box.textContent = "";
@@ -309,7 +399,7 @@
   function exportReview() {
     download(API + "/review/export", "reviewed.yml", function (headers) {
       $("review-status").textContent = "Fișierul reviewed.yml a fost descărcat: " + (headers.get("X-Exported") || "0") +
-        " mesaje exportate; " + (headers.get("X-Near-Heldout") || "0") + " lăsate deoparte pentru că seamănă cu mesaje din seturile de test. Copiați-l în data/nlu/reviewed.yml.";
+        " mesaje exportate; " + (headers.get("X-Near-Heldout") || "0") + " lăsate deoparte pentru că seamănă cu mesaje din seturile de test. Pe server, comanda „python -m archive review export” îl adaugă la data/nlu/reviewed.yml.";
     });
   }
 
@@ -323,7 +413,7 @@
       data.facts.forEach(function (f) {
         var tr = el("tr");
         [f.form_title, f.asked, f.aspect_label, f.text, f.source,
-          f.status + (f.confirmed_on ? " (" + f.confirmed_by + ", " + f.confirmed_on + ")" : "")].forEach(function (cell, i) {
+          f.status + (f.confirmed_on ? " (" + f.confirmed_by + ", " + roDate(f.confirmed_on) + ")" : "")].forEach(function (cell, i) {
           var td = el("td", i === 1 ? "num" : (i === 3 ? "text" : null), cell);
           tr.appendChild(td);
         });
@@ -341,8 +431,9 @@
     var past = new Date(today.getTime() - 29 * 24 * 3600 * 1000);
     function iso(d) { return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0"); }
     var params = new URLSearchParams(window.location.search);
-    form.since.value = params.get("since") || iso(past);
-    form.until.value = params.get("until") || iso(today);
+    // The address may name the period as AAAA-LL-ZZ (a link) or zz.ll.aaaa (typed).
+    form.since.value = roFromIso(params.get("since")) || params.get("since") || roDate(iso(past));
+    form.until.value = roFromIso(params.get("until")) || params.get("until") || roDate(iso(today));
     form.addEventListener("submit", function (event) { event.preventDefault(); loadDashboard(); });
     $("review-load").addEventListener("click", loadReview);
     $("review-export").addEventListener("click", exportReview);

@@ -403,7 +403,7 @@ class BotSide(ConsoleViews):
         self.store.pause(conversation_id, now + dt.timedelta(minutes=minutes), flag, now)
         paused = self._conversation(conversation_id)
         assert paused.paused_until is not None
-        self.address_pauses.paused(conversation_id, paused.paused_until, flag)
+        await self.address_pauses.apaused(conversation_id, paused.paused_until, flag)
         flags = [name for name in (flag, reason) if isinstance(name, str) and _SNAKE_NAME.match(name)]
         await self._system(
             conversation_id,

@@ -301,6 +301,7 @@ class WebsiteChannel(InputChannel):
                 await service.hub.stop()
                 for guard in (service.floods, service.address_floods, service.new_conversations):
                     await guard.close()
+                await service.address_pauses.close()
                 service.store.engine.dispose()
 
         @bp.exception(DatabaseUnavailable)

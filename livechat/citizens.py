@@ -178,7 +178,7 @@ class CitizenSide(BotSide):
         another conversation of it) is paused until the same time, and the archive says
         why (``pause_follows_address``). Returns the conversation as it is now."""
         now = self.clock()
-        pause = self.address_pauses.pause_of(address, now)
+        pause = await self.address_pauses.apause_of(address, now)
         if pause is None or not self.settings.pause_follows_address:
             return conversation
         until, flag = pause

@@ -217,6 +217,19 @@ class AddressPauses:
         while len(self._pauses) > self.max_entries:
             self._pauses.popitem(last=False)
 
+    async def apaused(self, conversation_id: str, until: dt.datetime, flag: Optional[str]) -> None:
+        """:meth:`paused`, for every instance (see ``shared_limits.SharedAddressPauses``)."""
+        self.paused(conversation_id, until, flag)
+
+    async def apause_of(
+        self, address: Optional[str], now: dt.datetime
+    ) -> Optional[Tuple[dt.datetime, Optional[str]]]:
+        """:meth:`pause_of`, for every instance (see ``shared_limits.SharedAddressPauses``)."""
+        return self.pause_of(address, now)
+
+    async def close(self) -> None:
+        """Nothing to release here (the shared kind closes its Redis client)."""
+
     def pause_of(
         self, address: Optional[str], now: dt.datetime
     ) -> Optional[Tuple[dt.datetime, Optional[str]]]:

@@ -11,7 +11,7 @@ from livechat.hub import Hub, RedisHub
 from livechat.schedule import current_schedule
 from livechat.service import HandoffService
 from livechat.settings import ChannelSettings
-from livechat.shared_limits import SharedFloodGuard
+from livechat.shared_limits import SharedAddressPauses, SharedFloodGuard
 from livechat.store import HandoffStore
 from storage import db
 
@@ -38,6 +38,8 @@ def build_service(settings: ChannelSettings) -> HandoffService:
         service.new_conversations = SharedFloodGuard(
             settings.redis_url, f"{prefix}:new", settings.address_conversations_per_hour, window=3600.0
         )
+        # An insult pause follows the citizen's address to the other instances too.
+        service.address_pauses = SharedAddressPauses(settings.redis_url, f"{settings.redis_channel}:pause")
     return service
 
 

@@ -1,4 +1,4 @@
-"""The citizens' limits and the login throttle counted across instances, in Redis (several Rasa instances, issue 18).
+"""The citizens' limits, the insult pauses of addresses and the login throttle across instances, in Redis (several Rasa instances, issue 18).
 
 :class:`~livechat.limits.FloodGuard` counts in its process: behind a load balancer without
 sticky sessions a citizen's messages land on every instance, and each would allow the
@@ -8,17 +8,18 @@ If Redis is away, the instance falls back to counting on its own (logged): the l
 looser for a while, never a refusal of every citizen.
 """
 
+import datetime as dt
 import itertools
 import logging
 import math
 import time
 import uuid
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from livechat.limits import FloodGuard, FloodVerdict, LoginThrottle
+from livechat.limits import AddressPauses, FloodGuard, FloodVerdict, LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,62 @@ class SharedLoginThrottle(LoginThrottle):
         except (RedisError, OSError) as error:
             self._unavailable(error)
             self.succeeded(keys)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
+
+
+class SharedAddressPauses(AddressPauses):
+    """:class:`~livechat.limits.AddressPauses` whose pauses every instance sees: a citizen
+    paused for insults on one instance who clears the browser's storage and lands on
+    another is paused there too. Each address's pause is a Redis key (the time it ends and
+    the flag) that expires when the pause does. Which address a conversation was last
+    used from stays in this process (the instance that holds the citizen's socket is the
+    one whose bot pauses it). Redis away: this instance's own record (logged)."""
+
+    def __init__(self, redis_url: str, prefix: str, max_entries: int = 10_000) -> None:
+        super().__init__(max_entries)
+        self.redis_url = redis_url
+        self.prefix = prefix
+        self._redis: Optional[Any] = None
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            self._redis = aioredis.from_url(self.redis_url)
+        return self._redis
+
+    def _unavailable(self, error: Exception) -> None:
+        logger.error("handoff: shared pauses %s unavailable (%s); kept on this instance", self.prefix, error)
+
+    async def apaused(self, conversation_id: str, until: dt.datetime, flag: Optional[str]) -> None:
+        self.paused(conversation_id, until, flag)
+        address = self._addresses.get(conversation_id)
+        if address is None:
+            return
+        try:
+            await self._client().set(
+                f"{self.prefix}:{address}", f"{until.isoformat()}|{flag or ''}",
+                pxat=max(1, int(until.timestamp() * 1000)),
+            )  # fmt: skip
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+
+    async def apause_of(
+        self, address: Optional[str], now: dt.datetime
+    ) -> Optional[Tuple[dt.datetime, Optional[str]]]:
+        if address is None:
+            return None
+        try:
+            raw = await self._client().get(f"{self.prefix}:{address}")
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+            return self.pause_of(address, now)
+        if raw is None:
+            return None
+        until_text, _, flag = raw.decode().partition("|")
+        until = dt.datetime.fromisoformat(until_text)
+        return (until, flag or None) if until > now else None
 
     async def close(self) -> None:
         if self._redis is not None:

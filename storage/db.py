@@ -140,6 +140,12 @@ def sqlite_path(url: URL) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def application_name() -> str:
+    """The name PostgreSQL shows for this process's connections (``pg_stat_activity``):
+    ``EF_DB_APPLICATION_NAME``, e.g. one per instance of a deployment, or "e-functionar"."""
+    return os.environ.get("EF_DB_APPLICATION_NAME", "").strip()[:63] or "e-functionar"
+
+
 def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> Engine:
     """An engine for the database.
 
@@ -157,7 +163,8 @@ def make_engine(url: Union[str, URL, None] = None, *, create: bool = False) -> E
         pool_size=int(os.environ.get("ARCHIVE_PG_POOL_SIZE", "5")),
         max_overflow=int(os.environ.get("ARCHIVE_PG_MAX_OVERFLOW", "10")),
         isolation_level="READ COMMITTED",
-        connect_args={"connect_timeout": 5, "application_name": "e-functionar"},
+        # pg_stat_activity names the process: EF_DB_APPLICATION_NAME tells instances apart.
+        connect_args={"connect_timeout": 5, "application_name": application_name()},
         # An executemany of UPDATEs (a saved batch's conversations) in one round trip
         # too, not one per row; INSERTs already go as one multi-row VALUES.
         executemany_mode="values_plus_batch",

@@ -1,12 +1,14 @@
 """Two Rasa instances behind a load balancer: shared database, frames relayed by Redis."""
 
+import asyncio
+import logging
 import uuid
 
 import aiohttp
 import pytest
 
 from livechat.hub import Hub, RedisHub
-from livechat.shared_limits import SharedFloodGuard
+from livechat.shared_limits import SharedAddressPauses, SharedFloodGuard
 from tests.livechat.conftest import add_clerk, login, open_citizen, running_site
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -233,3 +235,43 @@ async def test_the_sixth_wrong_password_waits_whichever_instance_it_reaches(two_
         ) as resp:
             assert resp.status == 429
             assert "Prea multe încercări" in (await resp.json())["message"]
+
+
+async def test_an_insult_pause_follows_the_address_to_the_other_instance():
+    """Before: the address's pause was kept by the instance whose bot paused it, so a
+    citizen who cleared the browser's storage and landed on the other instance was free."""
+    import datetime as dt
+
+    prefix = f"efunctionar:test:{uuid.uuid4().hex}:pause"
+    on_a, on_b = SharedAddressPauses(REDIS_URL, prefix), SharedAddressPauses(REDIS_URL, prefix)
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        until = now + dt.timedelta(minutes=15)
+        on_a.seen("conv-1", "203.0.113.7")
+        await on_a.apaused("conv-1", until, "limbaj_jignitor")
+        assert await on_b.apause_of("203.0.113.7", now) == (until, "limbaj_jignitor")
+        assert await on_b.apause_of("203.0.113.8", now) is None  # another address
+        assert await on_b.apause_of("203.0.113.7", until + dt.timedelta(seconds=1)) is None  # over
+        ends_soon = now + dt.timedelta(milliseconds=300)
+        on_a.seen("conv-2", "198.51.100.2")
+        await on_a.apaused("conv-2", ends_soon, None)
+        assert await on_b.apause_of("198.51.100.2", now) == (ends_soon, None)
+        await asyncio.sleep(0.5)
+        assert await on_b._client().exists(f"{prefix}:198.51.100.2") == 0  # Redis let it go
+    finally:
+        await on_a.close()
+        await on_b.close()
+
+
+async def test_with_redis_away_the_pause_is_kept_on_the_instance_and_said(caplog):
+    import datetime as dt
+
+    pauses = SharedAddressPauses("redis://127.0.0.1:1/0", "efunctionar:test:away-pause")
+    now = dt.datetime.now(dt.timezone.utc)
+    until = now + dt.timedelta(minutes=5)
+    pauses.seen("conv-1", "203.0.113.9")
+    with caplog.at_level(logging.ERROR, logger="livechat.shared_limits"):
+        await pauses.apaused("conv-1", until, None)
+        assert await pauses.apause_of("203.0.113.9", now) == (until, None)
+    assert "shared pauses" in caplog.text and "kept on this instance" in caplog.text
+    await pauses.close()

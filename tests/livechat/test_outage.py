@@ -3,6 +3,7 @@ lost, and service resumes without a restart when the database is back (issue 12)
 
 import asyncio
 import os
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -102,6 +103,9 @@ async def test_postgresql_backends_terminated_fail_one_message_then_recover(
     import sqlalchemy as sa
 
     monkeypatch.setenv("DATABASE_URL", pg_url)
+    # This server's connections only: other tests may use the PostgreSQL server meanwhile.
+    name = f"e-functionar-outage-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("EF_DB_APPLICATION_NAME", name)
     async with running_site(ARCHIVED) as site, aiohttp.ClientSession() as http:
         citizen, welcome = await open_citizen(http, site.ws_base)
         cid = welcome["conversation_id"]
@@ -111,8 +115,8 @@ async def test_postgresql_backends_terminated_fail_one_message_then_recover(
         with admin.connect() as conn:
             killed = conn.execute(sa.text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE application_name = 'e-functionar' AND pid <> pg_backend_pid()"
-            )).scalar_one()  # fmt: skip
+                " WHERE application_name = :name AND pid <> pg_backend_pid()"
+            ), {"name": name}).scalar_one()  # fmt: skip
         admin.dispose()
         assert killed >= 1
         acked = ["a"]

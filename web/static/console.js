@@ -268,9 +268,26 @@
     return picker;
   }
 
+  // A conversation already open is brought up to date, never rebuilt: the takeover's answer
+  // and its "assigned" frame both open it, a reconnect's snapshot reopens every one, and a
+  // rebuild would lose the clerk's draft, the note switch and the focus.
+  function refreshPanel(panel, conv) {
+    (conv.transcript || []).forEach(function (m) {
+      if (panel.seen[m.id]) return;
+      panel.seen[m.id] = true;
+      renderMessage(panel.log, m, conv.id);
+    });
+    setOnline(panel, conv.citizen_online);
+  }
+
+  function setOnline(panel, online) {
+    panel.online.className = online ? "tag tag--on" : "tag tag--off";
+    panel.online.textContent = online ? "cetățean conectat" : "cetățean deconectat";
+  }
+
   function openPanel(conv) {
     var existing = panels[conv.id];
-    if (existing) { existing.root.remove(); }
+    if (existing) { refreshPanel(existing, conv); return; }
     var root = el("article", "panel");
     root.dataset.id = conv.id;
     root.setAttribute("aria-label", "Conversație: " + (conv.topic || conv.id));
@@ -470,7 +487,9 @@
     knownQueued = {};
     queueItems.forEach(function (q) { knownQueued[q.id] = true; });
     renderQueue();
-    Object.keys(panels).forEach(function (id) { closePanel(id); });
+    var mine = {};
+    (snap.mine || []).forEach(function (conv) { mine[conv.id] = true; });
+    Object.keys(panels).forEach(function (id) { if (!mine[id]) closePanel(id); });
     (snap.mine || []).forEach(openPanel);
   }
 
@@ -526,10 +545,7 @@
         break;
       case "citizen":
         var p = panels[frame.conversation_id];
-        if (p) {
-          p.online.className = frame.online ? "tag tag--on" : "tag tag--off";
-          p.online.textContent = frame.online ? "cetățean conectat" : "cetățean deconectat";
-        }
+        if (p) setOnline(p, frame.online);
         break;
       case "error":
         if (frame.code === "login_required") window.location.href = "/console/login";

@@ -32,8 +32,9 @@ def test_slash_inserts_a_card_section_the_clerk_edits_and_sends(browser, stack, 
         expect(page.locator("#toast")).to_have_text("Alegeți întâi un formular, apoi secțiunea fișei.")
         reply.fill("")
         panel.get_by_label("Alegeți un formular").select_option("certificat_urbanism")
-        picker = panel.get_by_label("Inserați din fișa formularului")
-        expect(picker.locator("option")).to_have_count(6)  # the prompt and five sections
+        picker = panel.get_by_label("Inserați un răspuns salvat sau din fișa formularului")
+        card = picker.locator('optgroup[label="Fișa: Certificat de urbanism"] option')
+        expect(card).to_have_count(5)  # the five sections
         reply.focus()
         reply.type("/")
         expect(picker).to_be_focused()

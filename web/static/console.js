@@ -228,26 +228,57 @@
     });
   }
 
-  // Canned replies: a section of the chosen form's card ("/" in an empty reply, or the
-  // picker) goes into the reply box, where the clerk edits it before sending.
+  // Canned replies: a saved reply of the department (web/saved_replies.py) or a section
+  // of the chosen form's card goes into the reply box ("/" in an empty reply, or the
+  // picker), where the clerk edits it before sending.
+  var savedReplies = [];
+  var pickers = [];
+
+  function loadSavedReplies() {
+    return api("GET", "/saved-replies").then(function (data) {
+      savedReplies = data.replies || [];
+      pickers.forEach(function (p) { p.refresh(); });
+    }).catch(function (error) { toast(error.message); });
+  }
+
   function cannedPicker(formSelect, input) {
     var picker = el("select", "canned");
-    picker.setAttribute("aria-label", "Inserați din fișa formularului");
-    function reset(note) {
-      picker.textContent = "";
-      picker.appendChild(option("", note));
+    picker.setAttribute("aria-label", "Inserați un răspuns salvat sau din fișa formularului");
+    var prompt = option("", "Inserați…");
+    var savedGroup = el("optgroup");
+    savedGroup.label = "Răspunsuri salvate";
+    var cardGroup = el("optgroup");
+    picker.appendChild(prompt); picker.appendChild(savedGroup); picker.appendChild(cardGroup);
+    function refresh() {
+      savedGroup.textContent = "";
+      savedReplies.forEach(function (r) {
+        var o = option("saved:" + r.id, r.title);
+        o.dataset.text = r.text;
+        savedGroup.appendChild(o);
+      });
+      savedGroup.hidden = savedReplies.length === 0;
+    }
+    function cardNote(note) {
+      cardGroup.textContent = "";
+      cardGroup.label = "Fișa formularului";
+      var o = option("", note);
+      o.disabled = true;
+      cardGroup.appendChild(o);
     }
     function load() {
-      if (!formSelect.value) { reset("Inserați din fișă… (alegeți un formular)"); return; }
-      reset("Se încarcă fișa…");
-      api("GET", "/forms/" + encodeURIComponent(formSelect.value) + "/card").then(function (card) {
-        reset("Inserați din fișă…");
+      if (!formSelect.value) { cardNote("Alegeți un formular pentru secțiunile fișei"); return; }
+      cardNote("Se încarcă fișa…");
+      var formId = formSelect.value;
+      api("GET", "/forms/" + encodeURIComponent(formId) + "/card").then(function (card) {
+        if (formSelect.value !== formId) return; // another form was chosen meanwhile
+        cardGroup.textContent = "";
+        cardGroup.label = "Fișa: " + card.title;
         card.sections.forEach(function (section) {
           var o = option(section.key, section.label + " — " + card.title);
           o.dataset.text = section.text;
-          picker.appendChild(o);
+          cardGroup.appendChild(o);
         });
-      }).catch(function (error) { reset("Inserați din fișă…"); toast(error.message); });
+      }).catch(function (error) { cardNote("Fișa nu s-a putut încărca"); toast(error.message); });
     }
     formSelect.addEventListener("change", load);
     picker.addEventListener("change", function () {
@@ -261,10 +292,16 @@
     });
     input.addEventListener("input", function () {
       if (input.value !== "/") return;
-      if (!formSelect.value) { toast("Alegeți întâi un formular, apoi secțiunea fișei."); formSelect.focus(); return; }
+      if (!formSelect.value && !savedReplies.length) {
+        toast("Alegeți întâi un formular, apoi secțiunea fișei.");
+        formSelect.focus();
+        return;
+      }
       picker.focus();
     });
+    refresh();
     load();
+    pickers.push({ picker: picker, refresh: refresh });
     return picker;
   }
 
@@ -400,7 +437,7 @@
     input.id = inputId;
     input.rows = 2;
     input.maxLength = 2000;
-    var replyPlaceholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
+    var replyPlaceholder = "Scrieți răspunsul… („/” inserează un răspuns salvat sau din fișă; Enter trimite, Shift+Enter rând nou)";
     input.placeholder = replyPlaceholder;
     var send = el("button", "send", "Trimiteți");
     send.type = "submit";
@@ -466,6 +503,7 @@
     if (!panel) return;
     panel.root.remove();
     delete panels[id];
+    pickers = pickers.filter(function (p) { return document.contains(p.picker); });
     $("mine-empty").hidden = Object.keys(panels).length > 0;
     if (note) toast(note);
   }
@@ -487,6 +525,7 @@
     knownQueued = {};
     queueItems.forEach(function (q) { knownQueued[q.id] = true; });
     renderQueue();
+    loadSavedReplies();
     var mine = {};
     (snap.mine || []).forEach(function (conv) { mine[conv.id] = true; });
     Object.keys(panels).forEach(function (id) { if (!mine[id]) closePanel(id); });

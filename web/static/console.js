@@ -305,6 +305,66 @@
     return picker;
   }
 
+  function dateTime(ts) {
+    var d = new Date(ts);
+    return isNaN(d) ? "" : d.toLocaleString("ro-RO", { day: "2-digit", month: "2-digit", year: "numeric",
+                                                       hour: "2-digit", minute: "2-digit" });
+  }
+
+  // The citizen's earlier conversations (same browser, or a filing whose code they proved):
+  // a list under the panel's head; a click shows one, read-only.
+  function earlierSection(convId) {
+    var box = el("details", "earlier");
+    var summary = el("summary", null, "Conversațiile anterioare ale cetățeanului (se încarcă…)");
+    box.appendChild(summary);
+    var list = el("ul", "earlier-list");
+    var view = el("div", "earlier-view");
+    view.hidden = true;
+    box.appendChild(list); box.appendChild(view);
+    var base = "/conversations/" + encodeURIComponent(convId) + "/earlier";
+    function show(item) {
+      api("GET", base + "/" + encodeURIComponent(item.id)).then(function (data) {
+        view.textContent = "";
+        var head = el("div", "earlier-head");
+        head.appendChild(el("strong", null, "Conversația din " + dateTime(data.started_at) + " (doar citire)"));
+        var close = el("button", null, "Închideți");
+        close.type = "button";
+        close.addEventListener("click", function () { view.hidden = true; view.textContent = ""; });
+        head.appendChild(close);
+        view.appendChild(head);
+        var log = el("div", "log log--earlier");
+        log.setAttribute("aria-label", "Conversația anterioară, doar citire");
+        data.transcript.forEach(function (m) { renderMessage(log, m); });
+        view.appendChild(log);
+        view.hidden = false;
+        scrollToNewest(log);
+      }).catch(function (error) { toast(error.message); });
+    }
+    api("GET", base).then(function (data) {
+      var found = data.earlier || [];
+      summary.textContent = "Conversațiile anterioare ale cetățeanului (" + found.length + ")";
+      if (!found.length) {
+        list.appendChild(el("li", "empty", "Nu am găsit alte conversații ale cetățeanului din același browser sau pentru aceeași cerere."));
+        return;
+      }
+      found.forEach(function (item) {
+        var li = el("li");
+        var open = el("button", "earlier-open");
+        open.type = "button";
+        open.appendChild(el("span", "earlier-date", dateTime(item.started_at)));
+        open.appendChild(el("span", "earlier-first", item.first_message ? "„" + item.first_message + "”" : "(fără mesaj al cetățeanului)"));
+        open.appendChild(el("span", "earlier-via", item.via.join(", ")));
+        open.addEventListener("click", function () { show(item); });
+        li.appendChild(open);
+        list.appendChild(li);
+      });
+    }).catch(function (error) {
+      summary.textContent = "Conversațiile anterioare ale cetățeanului (indisponibile)";
+      toast(error.message);
+    });
+    return box;
+  }
+
   // A conversation already open is brought up to date, never rebuilt: the takeover's answer
   // and its "assigned" frame both open it, a reconnect's snapshot reopens every one, and a
   // rebuild would lose the clerk's draft, the note switch and the focus.
@@ -339,6 +399,8 @@
     typing.hidden = true;
     head.appendChild(typing);
     root.appendChild(head);
+
+    root.appendChild(earlierSection(conv.id));
 
     var log = el("div", "log");
     log.setAttribute("role", "log");

@@ -20,11 +20,12 @@ TITLE = "Acte în copie"
 TEXT = "Vă rugăm să aduceți actele și în copie; originalele vi se restituie pe loc."
 
 
-def console_shot(page: Any, name: str) -> None:
-    """A screenshot named console-<name>.png under /work/shots and var/artifacts/web."""
+def console_shot(page: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot named console-<name>.png under /work/shots and var/artifacts/web
+    (``full_page=False``: what the screen shows)."""
     for folder in (SHOTS, ARTIFACTS):
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"console-{name}.png"), full_page=True)
+        page.screenshot(path=str(folder / f"console-{name}.png"), full_page=full_page)
 
 
 def add_admin(store: Any, username: str, name: str) -> None:

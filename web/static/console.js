@@ -10,7 +10,9 @@
   var forms = [];
   var clerks = [];
   var queueItems = [];
-  var panels = {}; // conversation id -> {root, log, seen}
+  var panels = {}; // conversation id -> {root, log, seen, tab, unread, …}
+  var selected = null; // the conversation shown
+  var panelCount = 0;
   var ws = null;
   var retry = 0;
   var knownQueued = null;
@@ -57,9 +59,25 @@
 
   // -- sound and badge --------------------------------------------------------------------
 
-  function beep() {
+  // No sound before the clerk has used the page (a click or a key): browsers refuse audio
+  // started without a user gesture, and the console respects that; the title and the
+  // tabs' counts show new messages anyway.
+  var gestured = false;
+  function allowSound() {
+    if (gestured) return;
+    gestured = true;
     try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      audio = new (window.AudioContext || window.webkitAudioContext)();
+      document.body.dataset.sound = "on";
+    } catch (e) { audio = null; }
+  }
+  document.addEventListener("pointerdown", allowSound, true);
+  document.addEventListener("keydown", allowSound, true);
+
+  function beep() {
+    if (!audio) return;
+    try {
+      if (audio.state === "suspended") audio.resume();
       var osc = audio.createOscillator();
       var gain = audio.createGain();
       osc.frequency.value = 880;
@@ -70,11 +88,40 @@
     } catch (e) { /* no audio device: the badge still shows */ }
   }
 
+  var TITLE = "Consola Relații cu Publicul — e-funcționar";
+
+  function unreadTotal() {
+    return Object.keys(panels).reduce(function (sum, id) { return sum + panels[id].unread; }, 0);
+  }
+
+  // The waiting count, each tab's unread count, and both in the page's title.
   function updateBadge() {
     var n = queueItems.length;
+    var unread = unreadTotal();
     $("waiting").textContent = "În așteptare: " + n;
     $("waiting").classList.toggle("waiting--some", n > 0);
-    document.title = (n ? "(" + n + ") " : "") + "Consola Relații cu Publicul — e-funcționar";
+    $("queue-count").textContent = n;
+    $("queue-count").hidden = n === 0;
+    $("unread-count").textContent = unread;
+    $("unread-count").hidden = unread === 0;
+    Object.keys(panels).forEach(function (id) {
+      var panel = panels[id];
+      panel.badge.textContent = panel.unread;
+      panel.badge.hidden = panel.unread === 0;
+      panel.tab.setAttribute("aria-label", panel.tabName +
+        (panel.unread ? " — " + panel.unread + (panel.unread === 1 ? " mesaj necitit" : " mesaje necitite") : ""));
+    });
+    var parts = [];
+    if (n) parts.push(n + " în așteptare");
+    if (unread) parts.push(unread + (unread === 1 ? " necitit" : " necitite"));
+    document.title = (parts.length ? "(" + parts.join(", ") + ") " : "") + TITLE;
+  }
+
+  // On a phone one part at a time: the queue or the conversation (the tab bar switches).
+  function setView(view) {
+    document.body.dataset.view = view;
+    $("show-queue").setAttribute("aria-pressed", view === "queue" ? "true" : "false");
+    $("show-mine").setAttribute("aria-pressed", view === "mine" ? "true" : "false");
   }
 
   // -- rendering ---------------------------------------------------------------------------
@@ -205,6 +252,8 @@
         take.disabled = true;
         act("/conversations/" + encodeURIComponent(item.id) + "/takeover").then(function (data) {
           openPanel(data.conversation);
+          // The "assigned" frame may have shown it already; the clerk may have moved on since.
+          if (selected !== data.conversation.id) select(data.conversation.id, true);
         }).catch(function () { take.disabled = false; });
       });
       li.appendChild(take);
@@ -536,6 +585,24 @@
     root.appendChild(form);
 
     $("mine").appendChild(root);
+    var number = ++panelCount;
+    var tabName = number + ". " + (conv.topic || "Conversație");
+    var tab = el("button", "tab");
+    tab.type = "button";
+    tab.id = "tab-" + conv.id;
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-controls", "panel-" + conv.id);
+    tab.appendChild(el("span", "tab-name", tabName));
+    var badge = el("span", "tab-unread", "0");
+    badge.hidden = true;
+    badge.setAttribute("aria-hidden", "true");
+    tab.appendChild(badge);
+    tab.addEventListener("click", function () { select(conv.id, true); });
+    $("tabs").appendChild(tab);
+    root.id = "panel-" + conv.id;
+    root.setAttribute("role", "tabpanel");
+    root.setAttribute("aria-labelledby", tab.id);
+    root.hidden = true;
     // The citizen sees that the clerk is typing a reply (at most every 3 s; not for notes).
     var typingSent = 0;
     input.addEventListener("input", function () {
@@ -547,24 +614,54 @@
       }
     });
     panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect,
-                        typing: typing };
+                        typing: typing, tab: tab, badge: badge, tabName: tabName, unread: 0,
+                        input: input, formSelect: formSelect, cardBtn: cardBtn, releaseBtn: releaseBtn };
     $("mine-empty").hidden = true;
     // Other parts of the console (console-filling.js) add their section to the panel.
     document.dispatchEvent(new CustomEvent("console:panel", {
       detail: { id: conv.id, root: root, before: form, formSelect: formSelect }
     }));
-    // The log has a height only now that it is on the page: show the newest message, and
-    // bring the panel on the screen (on a phone it sits below the queue).
-    scrollToNewest(log);
-    input.focus({ preventScroll: true });
-    root.scrollIntoView({ block: "end" });
+    // The first conversation is shown at once; others wait in their tab (a transfer does
+    // not take the clerk away from the citizen they are answering).
+    if (!selected) select(conv.id, true);
+    else updateBadge();
+  }
+
+  // Show conversation ``id`` (its tab selected, its unread count cleared). ``focus``: the
+  // clerk chose it, so the reply box gets the focus.
+  function select(id, focus) {
+    var panel = panels[id];
+    if (!panel) return;
+    selected = id;
+    Object.keys(panels).forEach(function (other) {
+      var p = panels[other];
+      p.root.hidden = other !== id;
+      p.tab.setAttribute("aria-selected", other === id ? "true" : "false");
+      p.tab.tabIndex = other === id ? 0 : -1;
+    });
+    panel.unread = 0;
+    updateBadge();
+    setView("mine");
+    // The log has a height only now that it is shown: show the newest message, and bring
+    // the panel on the screen.
+    scrollToNewest(panel.log);
+    if (focus) panel.input.focus({ preventScroll: true });
+    panel.root.scrollIntoView({ block: "end" });
   }
 
   function closePanel(id, note) {
     var panel = panels[id];
     if (!panel) return;
     panel.root.remove();
+    panel.tab.remove();
     delete panels[id];
+    if (selected === id) {
+      selected = null;
+      var left = Object.keys(panels);
+      if (left.length) select(left[0], false);
+      else setView("queue");
+    }
+    updateBadge();
     pickers = pickers.filter(function (p) { return document.contains(p.picker); });
     $("mine-empty").hidden = Object.keys(panels).length > 0;
     if (note) toast(note);
@@ -642,6 +739,11 @@
         if (panel && !panel.seen[frame.message.id]) {
           panel.seen[frame.message.id] = true;
           renderMessage(panel.log, frame.message, frame.conversation_id);
+          if (frame.message.sender === "citizen" && (frame.conversation_id !== selected || document.hidden)) {
+            panel.unread += 1;
+            updateBadge();
+            beep();
+          }
         }
         break;
       case "citizen":
@@ -678,6 +780,59 @@
     };
   }
 
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && selected && panels[selected]) { panels[selected].unread = 0; updateBadge(); }
+  });
+  $("show-queue").addEventListener("click", function () { setView("queue"); });
+  // "Conversațiile mele" shows the conversation with unread messages first, if one has.
+  $("show-mine").addEventListener("click", function () {
+    var unread = Object.keys(panels).filter(function (id) { return panels[id].unread > 0; });
+    if (unread.length) select(unread[0], false);
+    else if (selected) select(selected, false);
+    else setView("mine");
+  });
+
+  // Keyboard shortcuts (the help line under the page). Alt+letter, by the key's place
+  // (event.code), so that they work on a Romanian keyboard too.
+  var waitingFocus = -1;
+  function focusNextWaiting() {
+    var takes = document.querySelectorAll("#queue .take:not(:disabled)");
+    if (!takes.length) { toast("Niciun cetățean nu așteaptă."); return; }
+    setView("queue");
+    waitingFocus = (waitingFocus + 1) % takes.length;
+    takes[waitingFocus].focus();
+    takes[waitingFocus].closest(".queue-item").scrollIntoView({ block: "nearest" });
+  }
+  function takeOver() {
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest(".queue-item") : null;
+    var take = (focused || document).querySelector(".take:not(:disabled)");
+    if (!take) { toast("Niciun cetățean nu așteaptă."); return; }
+    take.click();
+  }
+  function nextConversation() {
+    var ids = Object.keys(panels);
+    if (!ids.length) { toast("Nu aveți conversații deschise."); return; }
+    var at = ids.indexOf(selected);
+    var order = ids.slice(at + 1).concat(ids.slice(0, at + 1));
+    var unread = order.filter(function (id) { return panels[id].unread > 0; });
+    select(unread.length ? unread[0] : order[0], true);
+  }
+  function inSelected(what) {
+    var panel = selected && panels[selected];
+    if (!panel) { toast("Nu aveți conversații deschise."); return; }
+    panel[what].click();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var action = { KeyN: focusNextWaiting, KeyP: takeOver, KeyU: nextConversation,
+                   KeyR: function () { inSelected("releaseBtn"); },
+                   KeyK: function () { inSelected("cardBtn"); } }[event.code];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+
   $("presence").addEventListener("click", function () {
     var next = me && me.presence === "activ" ? "indisponibil" : "activ";
     act("/presence", { presence: next }).then(function (data) { setPresence(data.me); });
@@ -688,5 +843,6 @@
   }, 20000);
   window.setInterval(renderQueue, 60000); // waiting minutes
 
+  setView("queue");
   api("GET", "/forms").then(function (data) { forms = data.forms || []; }).finally(connect);
 })();

@@ -89,3 +89,28 @@ def test_an_edit_may_keep_its_own_title_but_not_take_another(engine):
         saved_replies.update(conn, one.id, "adresa", HOURS, "admin.ana", NOW)
     with engine.connect() as conn:
         assert [r.title for r in saved_replies.all_replies(conn)] == ["Adresa", "PROGRAM"]
+
+
+def test_the_migrations_match_the_tables(engine):
+    """0007 and 0008 create exactly the Core tables of storage/ and livechat/."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from livechat.tables import conversation_links
+
+    ours = {"saved_replies", "handoff_conversation_links"}
+    metadata = sa.MetaData()
+    saved_replies.saved_replies.to_metadata(metadata)
+    conversation_links.to_metadata(metadata)
+    # Only the target of the links' foreign key; the table itself is another migration's.
+    sa.Table("handoff_conversations", metadata, sa.Column("id", sa.String(64), primary_key=True))
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, type_, parent: type_ != "table" or name in ours,
+            },
+        )
+        diff = compare_metadata(context, metadata)
+    assert [d for d in diff if not (d[0] == "add_table" and d[1].name == "handoff_conversations")] == []

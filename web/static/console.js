@@ -389,8 +389,18 @@
         scrollToNewest(log);
       }).catch(function (error) { toast(error.message); });
     }
-    api("GET", base).then(function (data) {
+    // Loaded with the panel, and again on each opening: a filing the citizen proves
+    // meanwhile ties more conversations.
+    function load() {
+      api("GET", base).then(listed).catch(function (error) {
+        summary.textContent = "Conversațiile anterioare ale cetățeanului (indisponibile)";
+        toast(error.message);
+      });
+    }
+    box.addEventListener("toggle", function () { if (box.open) load(); });
+    function listed(data) {
       var found = data.earlier || [];
+      list.textContent = "";
       summary.textContent = "Conversațiile anterioare ale cetățeanului (" + found.length + ")";
       if (!found.length) {
         list.appendChild(el("li", "empty", "Nu am găsit alte conversații ale cetățeanului din același browser sau pentru aceeași cerere."));
@@ -407,10 +417,8 @@
         li.appendChild(open);
         list.appendChild(li);
       });
-    }).catch(function (error) {
-      summary.textContent = "Conversațiile anterioare ale cetățeanului (indisponibile)";
-      toast(error.message);
-    });
+    }
+    load();
     return box;
   }
 

@@ -223,6 +223,11 @@
 
   function renderQueue() {
     var list = $("queue");
+    // The queue is drawn anew on every change: the clerk's focus (keyboard, Alt+N) stays
+    // on the same citizen's button.
+    var active = document.activeElement;
+    var focusedItem = active && list.contains(active) ? active.closest(".queue-item") : null;
+    var refocus = focusedItem ? { id: focusedItem.dataset.id, take: active.classList.contains("take") } : null;
     list.textContent = "";
     $("queue-empty").hidden = queueItems.length > 0;
     queueItems.forEach(function (item) {
@@ -258,6 +263,7 @@
       });
       li.appendChild(take);
       list.appendChild(li);
+      if (refocus && refocus.id === item.id) (refocus.take ? take : li.querySelector("summary")).focus();
     });
     updateBadge();
   }

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from forms_catalog import load_catalog
-from tests.livechat.conftest import add_clerk
+from tests.livechat.conftest import PASSWORD, add_clerk
 from tests.web.test_browser import PHONE, browser  # noqa: F401  (fixture)
 from tests.web.test_console_saved_replies import console_shot
 from tests.web.test_console_view import DESKTOP, login_active, long_queued_conversation
@@ -72,6 +72,22 @@ def test_two_conversations_with_unread_counts_and_shortcuts_on_a_desktop(browser
             assert focused is not None and queue.count() > 1
         expect(first_take).to_be_focused()
         assert page.evaluate("document.body.dataset.sound") == "on"  # a key was pressed
+
+        # Another clerk comes online: the queue is drawn anew and the focus stays on ours.
+        page.evaluate("document.activeElement.dataset.drawn = 'before'")
+        add_clerk(stack_store, "many.other", "Funcționar Doi")
+        other = browser.new_context()
+        try:
+            login = {"username": "many.other", "password": PASSWORD}
+            assert other.request.post(f"{stack.base}/console/login", data=login).ok
+            assert other.request.post(f"{stack.base}/console/api/presence", data={"presence": "activ"}).ok
+            page.wait_for_function(
+                f"() => {{ const t = document.querySelector('.queue-item[data-id=\"{first}\"] .take');"
+                " return t && !t.dataset.drawn && document.activeElement === t; }",
+                timeout=10_000,
+            )
+        finally:
+            other.close()
         page.keyboard.press("Alt+KeyP")
         one = page.locator(f'.panel[data-id="{first}"]')
         expect(one).to_be_visible()

@@ -902,6 +902,9 @@ _live_conversations = sa.table(
 )  # fmt: skip
 
 
+_conversation_links = sa.table("handoff_conversation_links", sa.column("created_at"))
+
+
 def _purge_transcripts(conn: Connection, naive_cutoff: datetime) -> int:
     """Delete transcript messages older than the cutoff, and the clerks' notes of
     conversations untouched since then; returns how many messages went."""
@@ -914,6 +917,8 @@ def _purge_transcripts(conn: Connection, naive_cutoff: datetime) -> int:
         .where(_live_conversations.c.flag_note.isnot(None))
         .values(flag_note=None)
     )
+    # What tied the citizen's conversations together goes with their text (issue 19).
+    conn.execute(_conversation_links.delete().where(_conversation_links.c.created_at < naive_cutoff))
     return int(deleted or 0)
 
 

@@ -204,7 +204,9 @@ async def citizen_session(service: HandoffService, ws: Any, address: Optional[st
                         raise HandoffError("already_started", "Conversația este deja deschisă.")
                     requested = frame.get("conversation_id")
                     try:
-                        welcome = await service.open_citizen(requested or None, ws, address)
+                        welcome = await service.open_citizen(
+                            requested or None, ws, address, frame.get("browser")
+                        )
                     except DatabaseUnavailable:
                         # Told, then closed: the widget reconnects with back-off and
                         # resumes by itself once the database is back.

@@ -5,7 +5,7 @@ import re
 import uuid
 from typing import Any, Dict, Optional
 
-from livechat import archive
+from livechat import archive, earlier
 from livechat.archive import ArchiveError, Turn
 from livechat.bot import BotSide
 from livechat.copy import (
@@ -39,11 +39,19 @@ class CitizenSide(BotSide):
     """What a citizen's websocket asks of the live chat."""
 
     async def open_citizen(
-        self, conversation_id: Optional[str], ws: Any, address: Optional[str] = None
+        self,
+        conversation_id: Optional[str],
+        ws: Any,
+        address: Optional[str] = None,
+        browser: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Start or resume a conversation on ``ws``; the welcome frame carries the history.
 
-        ``address`` is the client's: it may open only so many new conversations an hour."""
+        ``address`` is the client's: it may open only so many new conversations an hour.
+        ``browser`` is the id the widget keeps in the browser's storage: it ties the
+        conversation to the citizen's earlier ones (livechat/earlier.py)."""
+        if browser is not None and (not isinstance(browser, str) or not earlier.BROWSER_ID.match(browser)):
+            raise HandoffError("malformed", "Identificatorul browserului nu este valid; reîncărcați pagina.")
         now = self.clock()
         if conversation_id is None:
             if address is not None:
@@ -65,6 +73,9 @@ class CitizenSide(BotSide):
             conversation = self._conversation(conversation_id)
             self.store.citizen_seen(conversation.id, now)
         self.address_pauses.seen(conversation.id, address)
+        if browser is not None:
+            with self.store.session_scope() as connection:
+                earlier.link(connection, conversation.id, earlier.BROWSER, earlier.browser_key(browser), now)
         self.hub.add_citizen(conversation.id, ws)
         history = [
             m.as_json() for m in self.store.transcript(conversation.id, HISTORY_LIMIT) if not m.clerk_only

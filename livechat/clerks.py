@@ -4,7 +4,7 @@ release, close with a flag, the one-click redirect."""
 import logging
 from typing import Any, Dict, Optional
 
-from livechat import archive
+from livechat import archive, earlier
 from livechat.archive import Turn
 from livechat.copy import FLAG_REASONS_FOR_CITIZEN, FLAGGED_CLOSE_NOTICE
 from livechat.errors import HandoffError, check_flag, check_text
@@ -266,3 +266,28 @@ class ClerkSide(ConsoleViews):
             {"buttons": hint["buttons"],
              "redirect": {"topic": hint["topic"], "department": hint["department"], "hint_id": hint_id}},
         )  # fmt: skip
+
+    # -- the citizen's earlier conversations (livechat/earlier.py) ------------------------
+
+    def earlier_conversations(self, clerk: Clerk, conversation_id: str) -> Dict[str, Any]:
+        """The citizen's other conversations, for the clerk holding ``conversation_id``."""
+        conversation = self._holding(clerk, conversation_id)
+        with self.store.session_scope() as connection:
+            found = earlier.earlier(connection, conversation.id)
+        return {"conversation_id": conversation.id, "earlier": [e.as_json() for e in found]}
+
+    def earlier_transcript(self, clerk: Clerk, conversation_id: str, other_id: str) -> Dict[str, Any]:
+        """One of them, read-only: its transcript (with the clerks' notes)."""
+        conversation = self._holding(clerk, conversation_id)
+        with self.store.session_scope() as connection:
+            linked = {e.id: e for e in earlier.earlier(connection, conversation.id)}
+        if other_id not in linked:
+            raise HandoffError(
+                "not_linked",
+                "Această conversație nu este a aceluiași cetățean (alt browser, nicio cerere comună).",
+                status=404,
+            )
+        return {
+            **linked[other_id].as_json(),
+            "transcript": [m.as_json() for m in self.store.transcript(other_id, 400)],
+        }

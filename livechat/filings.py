@@ -16,6 +16,7 @@ import weakref
 from typing import Any, Callable, Dict, Optional, TypeVar
 from urllib.parse import quote
 
+from livechat import earlier
 from livechat.filled_forms import filled_forms_of
 from livechat.protocol import FILING_STATUS, LEAVE_MESSAGE
 from submissions.department import DepartmentDesk
@@ -105,6 +106,11 @@ class FilingDesk:
         except SubmissionError as refused:
             await self.service.bot_message(conversation_id, refused.message, {})
             return
+        # The code was proved: this conversation is the filing's citizen's (livechat/earlier.py).
+        with self.service.store.session_scope() as connection:
+            earlier.link(
+                connection, conversation_id, earlier.FILING, status.registration_no, self.service.clock()
+            )
         lines = [
             f"Cererea nr. {status.registration_no} („{status.form_title}”) este {status.status_name}.",
             f"Termenul legal de răspuns: {status.due_on:%d.%m.%Y}.",

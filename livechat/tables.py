@@ -29,7 +29,8 @@ from storage.types import UTCDateTime, metadata, utcnow
 __all__ = [
     "ACTIVE", "BOT", "CITIZEN", "CLERK", "CLOSED", "DONE", "FLAG_REASONS", "PENDING",
     "PRESENCES", "QUEUED", "SENDERS", "STATES", "SYSTEM", "UNAVAILABLE", "UTCDateTime",
-    "accounts", "clerks", "conversations", "messages", "metadata", "sessions", "utcnow",
+    "accounts", "clerks", "conversation_links", "conversations", "messages", "metadata", "sessions",
+    "utcnow",
 ]  # fmt: skip
 
 # Clerks are accounts of the one account table (role clerk or admin); their console
@@ -88,6 +89,21 @@ messages = sa.Table(
     sa.CheckConstraint("bot_status IN ('pending', 'done')", name="ck_handoff_messages_bot_status"),
     sa.Index("ux_handoff_messages_message_id", "conversation_id", "message_id", unique=True),
     sa.Index("ix_handoff_messages_bot_status", "bot_status"),
+)
+
+# What ties a conversation to the citizen's others (livechat/earlier.py): ``browser`` (the
+# SHA-256 of the id the widget keeps in the browser's storage) or ``filing`` (the
+# registration number of a filing the citizen proved with its access code in the chat).
+# Deleted by the retention purge with the transcript (archive.archive._purge_transcripts).
+conversation_links = sa.Table(
+    "handoff_conversation_links",
+    metadata,
+    sa.Column("conversation_id", sa.String(64), sa.ForeignKey("handoff_conversations.id"), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("kind IN ('browser', 'filing')", name="ck_handoff_conversation_links_kind"),
+    sa.Index("ix_handoff_conversation_links_key", "kind", "key"),
 )
 
 #: ``bot_status`` of a citizen message handed to the bot, and of one it answered.

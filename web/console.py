@@ -28,6 +28,10 @@ API errors are JSON ``{"error": code, "message": "…in Romanian…"}`` with an 
                                                        infrastructure redirect of a hint
 ``POST /console/api/conversations/<id>/note``          ``{"text": "…"}``: an internal note
                                                        (clerks and auditors only)
+``GET  /console/api/conversations/<id>/earlier``       the citizen's earlier conversations
+                                                       (same browser or filing)
+``GET  /console/api/conversations/<id>/earlier/<o>``   one of them, read-only
+``GET  /console/api/saved-replies``                    the department's saved replies
 ``GET  /console/api/forms``                            catalog forms, for the card menu
 ``GET  /console/api/forms/<id>/card``                  the sections a reply may start from ("/" picker)
 =====================================================  ===================================
@@ -401,6 +405,17 @@ def add_routes(bp: Blueprint, settings: ChannelSettings) -> None:
     conversation_action("release", lambda s, c, cid, body: s.release(c, cid))
     conversation_action("close", lambda s, c, cid, body: s.close(c, cid, body.get("flag"), body.get("note")))
     conversation_action("redirect", lambda s, c, cid, body: s.send_redirect(c, cid, body.get("hint_id")))
+
+    # The citizen's earlier conversations (same browser, same filing), read-only.
+    @bp.route("/console/api/conversations/<conversation_id>/earlier", methods=["GET"])
+    @clerk_api
+    async def earlier(request: Request, clerk: Clerk, conversation_id: str) -> Any:
+        return request.app.ctx.handoff.earlier_conversations(clerk, conversation_id)
+
+    @bp.route("/console/api/conversations/<conversation_id>/earlier/<other_id>", methods=["GET"])
+    @clerk_api
+    async def earlier_one(request: Request, clerk: Clerk, conversation_id: str, other_id: str) -> Any:
+        return request.app.ctx.handoff.earlier_transcript(clerk, conversation_id, other_id)
 
     # The form the citizen is filling in the chat: the clerk completes it and sends the PDF.
     @bp.route("/console/api/conversations/<conversation_id>/filling", methods=["GET"])

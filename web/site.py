@@ -13,7 +13,8 @@
 ``/console/audit/…``               auditors' archive view (web/audit.py)
 ``/depunere/…``                    filing a request online (web/submissions.py)
 ``/console/cereri/…``              the department queues (web/department.py)
-``/console/audit/admin/…``         admins' dashboard, review, facts (web/admin.py)
+``/console/audit/admin/…``         admins' dashboard, review, facts (web/admin.py), saved
+                                   replies (web/saved_replies.py)
 =================================  ===================================================
 """
 
@@ -30,7 +31,7 @@ from sanic.response import HTTPResponse
 from forms_catalog import load_catalog
 from forms_catalog.pdf import blank_pdf_path
 from livechat import channel
-from web import admin, audit, console, csrf, department, errors, forms, submissions
+from web import admin, audit, console, csrf, department, errors, forms, saved_replies, submissions
 from web.security import SECURITY_HEADERS, needs_same_origin, same_origin
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -102,6 +103,7 @@ class WebsiteChannel(channel.WebsiteChannel):
         console.add_routes(bp, self.settings)
         audit.add_routes(bp, self.settings)
         admin.add_routes(bp, self.settings)
+        saved_replies.add_routes(bp, self.settings)
         forms.add_routes(bp, self.settings)
         submissions.add_routes(bp)
         department.add_routes(bp)

@@ -160,6 +160,11 @@ def test_purge_reaches_the_live_chats_transcript_too(aged, db_url, clock):
         " VALUES ('old', 'citizen', 'CNP-ul meu este 1960101123456', :old)",
         "INSERT INTO handoff_messages (conversation_id, sender, text, created_at)"
         " VALUES ('new', 'citizen', 'Bună, azi', :recent)",
+        # What tied the old conversation to the citizen's others goes with its text.
+        "INSERT INTO handoff_conversation_links (conversation_id, kind, key, created_at)"
+        " VALUES ('old', 'filing', '12/01.10.2026', :old)",
+        "INSERT INTO handoff_conversation_links (conversation_id, kind, key, created_at)"
+        " VALUES ('new', 'filing', '12/01.10.2026', :recent)",
         old=naive(old),
         recent=naive(recent),
     )
@@ -169,6 +174,8 @@ def test_purge_reaches_the_live_chats_transcript_too(aged, db_url, clock):
     assert remaining == [("new", "Bună, azi")]
     (notes,) = raw_sql(db_url, "SELECT id, flag, flag_note FROM handoff_conversations ORDER BY id")
     assert notes == [("new", None, None), ("old", "altul", None)]
+    (links,) = raw_sql(db_url, "SELECT conversation_id FROM handoff_conversation_links")
+    assert links == [("new",)]
     (record,) = aged.conversation("_archive")
     assert record.extra["transcript_messages_deleted"] == 1
     assert aged.verify().ok

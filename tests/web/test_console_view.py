@@ -69,6 +69,25 @@ def login_active(page: Any, base: str, username: str) -> None:
     expect(switch).to_have_text("Activ")
 
 
+def take_queued(page: Any, base: str, store: HandoffStore, username: str, messages: int = 30) -> str:
+    """Log ``username`` in as active, queue a conversation of ``messages`` turns, take it over.
+
+    The clerk is active first, as for a real citizen: a conversation queued while no clerk
+    is active leaves the queue at the next housekeeping round ("no clerk left", issue 9) —
+    a test that queued first passed only while an earlier test's clerk was still active.
+    The conversation is written to the store, which notifies no console: a reload shows it.
+    """
+    from playwright.sync_api import expect
+
+    login_active(page, base, username)
+    cid = long_queued_conversation(store, messages)
+    page.reload()
+    expect(page.locator("#conn")).to_have_text("Conectat", timeout=20_000)
+    page.locator(f'.queue-item[data-id="{cid}"]').get_by_role("button", name="Preluați conversația").click()
+    expect(page.locator(f'.panel[data-id="{cid}"]')).to_be_visible()
+    return cid
+
+
 def newest_in_view(page: Any) -> None:
     """The log is scrolled to its end and its last message is on the screen."""
     from playwright.sync_api import expect
@@ -91,13 +110,10 @@ def test_newest_message_in_view_after_takeover_and_reload(browser, stack, stack_
 
     username = f"scroll.{view}"
     add_clerk(stack_store, username, f"Funcționar {view}")
-    cid = long_queued_conversation(stack_store)
     context = browser.new_context(**VIEWS[view])
     page = context.new_page()
     try:
-        login_active(page, stack.base, username)
-        item = page.locator(f'.queue-item[data-id="{cid}"]')
-        item.get_by_role("button", name="Preluați conversația").click()
+        take_queued(page, stack.base, stack_store, username)
         newest_in_view(page)
         shot(page, f"{view}-after-takeover")
 

@@ -10,7 +10,9 @@
   var forms = [];
   var clerks = [];
   var queueItems = [];
-  var panels = {}; // conversation id -> {root, log, seen}
+  var panels = {}; // conversation id -> {root, log, seen, tab, unread, …}
+  var selected = null; // the conversation shown
+  var panelCount = 0;
   var ws = null;
   var retry = 0;
   var knownQueued = null;
@@ -57,9 +59,25 @@
 
   // -- sound and badge --------------------------------------------------------------------
 
-  function beep() {
+  // No sound before the clerk has used the page (a click or a key): browsers refuse audio
+  // started without a user gesture, and the console respects that; the title and the
+  // tabs' counts show new messages anyway.
+  var gestured = false;
+  function allowSound() {
+    if (gestured) return;
+    gestured = true;
     try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      audio = new (window.AudioContext || window.webkitAudioContext)();
+      document.body.dataset.sound = "on";
+    } catch (e) { audio = null; }
+  }
+  document.addEventListener("pointerdown", allowSound, true);
+  document.addEventListener("keydown", allowSound, true);
+
+  function beep() {
+    if (!audio) return;
+    try {
+      if (audio.state === "suspended") audio.resume();
       var osc = audio.createOscillator();
       var gain = audio.createGain();
       osc.frequency.value = 880;
@@ -70,11 +88,40 @@
     } catch (e) { /* no audio device: the badge still shows */ }
   }
 
+  var TITLE = "Consola Relații cu Publicul — e-funcționar";
+
+  function unreadTotal() {
+    return Object.keys(panels).reduce(function (sum, id) { return sum + panels[id].unread; }, 0);
+  }
+
+  // The waiting count, each tab's unread count, and both in the page's title.
   function updateBadge() {
     var n = queueItems.length;
+    var unread = unreadTotal();
     $("waiting").textContent = "În așteptare: " + n;
     $("waiting").classList.toggle("waiting--some", n > 0);
-    document.title = (n ? "(" + n + ") " : "") + "Consola Relații cu Publicul — e-funcționar";
+    $("queue-count").textContent = n;
+    $("queue-count").hidden = n === 0;
+    $("unread-count").textContent = unread;
+    $("unread-count").hidden = unread === 0;
+    Object.keys(panels).forEach(function (id) {
+      var panel = panels[id];
+      panel.badge.textContent = panel.unread;
+      panel.badge.hidden = panel.unread === 0;
+      panel.tab.setAttribute("aria-label", panel.tabName +
+        (panel.unread ? " — " + panel.unread + (panel.unread === 1 ? " mesaj necitit" : " mesaje necitite") : ""));
+    });
+    var parts = [];
+    if (n) parts.push(n + " în așteptare");
+    if (unread) parts.push(unread + (unread === 1 ? " necitit" : " necitite"));
+    document.title = (parts.length ? "(" + parts.join(", ") + ") " : "") + TITLE;
+  }
+
+  // On a phone one part at a time: the queue or the conversation (the tab bar switches).
+  function setView(view) {
+    document.body.dataset.view = view;
+    $("show-queue").setAttribute("aria-pressed", view === "queue" ? "true" : "false");
+    $("show-mine").setAttribute("aria-pressed", view === "mine" ? "true" : "false");
   }
 
   // -- rendering ---------------------------------------------------------------------------
@@ -176,6 +223,11 @@
 
   function renderQueue() {
     var list = $("queue");
+    // The queue is drawn anew on every change: the clerk's focus (keyboard, Alt+N) stays
+    // on the same citizen's button.
+    var active = document.activeElement;
+    var focusedItem = active && list.contains(active) ? active.closest(".queue-item") : null;
+    var refocus = focusedItem ? { id: focusedItem.dataset.id, take: active.classList.contains("take") } : null;
     list.textContent = "";
     $("queue-empty").hidden = queueItems.length > 0;
     queueItems.forEach(function (item) {
@@ -205,10 +257,13 @@
         take.disabled = true;
         act("/conversations/" + encodeURIComponent(item.id) + "/takeover").then(function (data) {
           openPanel(data.conversation);
+          // The "assigned" frame may have shown it already; the clerk may have moved on since.
+          if (selected !== data.conversation.id) select(data.conversation.id, true);
         }).catch(function () { take.disabled = false; });
       });
       li.appendChild(take);
       list.appendChild(li);
+      if (refocus && refocus.id === item.id) (refocus.take ? take : li.querySelector("summary")).focus();
     });
     updateBadge();
   }
@@ -228,26 +283,57 @@
     });
   }
 
-  // Canned replies: a section of the chosen form's card ("/" in an empty reply, or the
-  // picker) goes into the reply box, where the clerk edits it before sending.
+  // Canned replies: a saved reply of the department (web/saved_replies.py) or a section
+  // of the chosen form's card goes into the reply box ("/" in an empty reply, or the
+  // picker), where the clerk edits it before sending.
+  var savedReplies = [];
+  var pickers = [];
+
+  function loadSavedReplies() {
+    return api("GET", "/saved-replies").then(function (data) {
+      savedReplies = data.replies || [];
+      pickers.forEach(function (p) { p.refresh(); });
+    }).catch(function (error) { toast(error.message); });
+  }
+
   function cannedPicker(formSelect, input) {
     var picker = el("select", "canned");
-    picker.setAttribute("aria-label", "Inserați din fișa formularului");
-    function reset(note) {
-      picker.textContent = "";
-      picker.appendChild(option("", note));
+    picker.setAttribute("aria-label", "Inserați un răspuns salvat sau din fișa formularului");
+    var prompt = option("", "Inserați…");
+    var savedGroup = el("optgroup");
+    savedGroup.label = "Răspunsuri salvate";
+    var cardGroup = el("optgroup");
+    picker.appendChild(prompt); picker.appendChild(savedGroup); picker.appendChild(cardGroup);
+    function refresh() {
+      savedGroup.textContent = "";
+      savedReplies.forEach(function (r) {
+        var o = option("saved:" + r.id, r.title);
+        o.dataset.text = r.text;
+        savedGroup.appendChild(o);
+      });
+      savedGroup.hidden = savedReplies.length === 0;
+    }
+    function cardNote(note) {
+      cardGroup.textContent = "";
+      cardGroup.label = "Fișa formularului";
+      var o = option("", note);
+      o.disabled = true;
+      cardGroup.appendChild(o);
     }
     function load() {
-      if (!formSelect.value) { reset("Inserați din fișă… (alegeți un formular)"); return; }
-      reset("Se încarcă fișa…");
-      api("GET", "/forms/" + encodeURIComponent(formSelect.value) + "/card").then(function (card) {
-        reset("Inserați din fișă…");
+      if (!formSelect.value) { cardNote("Alegeți un formular pentru secțiunile fișei"); return; }
+      cardNote("Se încarcă fișa…");
+      var formId = formSelect.value;
+      api("GET", "/forms/" + encodeURIComponent(formId) + "/card").then(function (card) {
+        if (formSelect.value !== formId) return; // another form was chosen meanwhile
+        cardGroup.textContent = "";
+        cardGroup.label = "Fișa: " + card.title;
         card.sections.forEach(function (section) {
           var o = option(section.key, section.label + " — " + card.title);
           o.dataset.text = section.text;
-          picker.appendChild(o);
+          cardGroup.appendChild(o);
         });
-      }).catch(function (error) { reset("Inserați din fișă…"); toast(error.message); });
+      }).catch(function (error) { cardNote("Fișa nu s-a putut încărca"); toast(error.message); });
     }
     formSelect.addEventListener("change", load);
     picker.addEventListener("change", function () {
@@ -261,16 +347,107 @@
     });
     input.addEventListener("input", function () {
       if (input.value !== "/") return;
-      if (!formSelect.value) { toast("Alegeți întâi un formular, apoi secțiunea fișei."); formSelect.focus(); return; }
+      if (!formSelect.value && !savedReplies.length) {
+        toast("Alegeți întâi un formular, apoi secțiunea fișei.");
+        formSelect.focus();
+        return;
+      }
       picker.focus();
     });
+    refresh();
     load();
+    pickers.push({ picker: picker, refresh: refresh });
     return picker;
+  }
+
+  function dateTime(ts) {
+    var d = new Date(ts);
+    return isNaN(d) ? "" : d.toLocaleString("ro-RO", { day: "2-digit", month: "2-digit", year: "numeric",
+                                                       hour: "2-digit", minute: "2-digit" });
+  }
+
+  // The citizen's earlier conversations (same browser, or a filing whose code they proved):
+  // a list under the panel's head; a click shows one, read-only.
+  function earlierSection(convId) {
+    var box = el("details", "earlier");
+    var summary = el("summary", null, "Conversațiile anterioare ale cetățeanului (se încarcă…)");
+    box.appendChild(summary);
+    var list = el("ul", "earlier-list");
+    var view = el("div", "earlier-view");
+    view.hidden = true;
+    box.appendChild(list); box.appendChild(view);
+    var base = "/conversations/" + encodeURIComponent(convId) + "/earlier";
+    function show(item) {
+      api("GET", base + "/" + encodeURIComponent(item.id)).then(function (data) {
+        view.textContent = "";
+        var head = el("div", "earlier-head");
+        head.appendChild(el("strong", null, "Conversația din " + dateTime(data.started_at) + " (doar citire)"));
+        var close = el("button", null, "Închideți");
+        close.type = "button";
+        close.addEventListener("click", function () { view.hidden = true; view.textContent = ""; });
+        head.appendChild(close);
+        view.appendChild(head);
+        var log = el("div", "log log--earlier");
+        log.setAttribute("aria-label", "Conversația anterioară, doar citire");
+        data.transcript.forEach(function (m) { renderMessage(log, m); });
+        view.appendChild(log);
+        view.hidden = false;
+        scrollToNewest(log);
+      }).catch(function (error) { toast(error.message); });
+    }
+    // Loaded with the panel, and again on each opening: a filing the citizen proves
+    // meanwhile ties more conversations.
+    function load() {
+      api("GET", base).then(listed).catch(function (error) {
+        summary.textContent = "Conversațiile anterioare ale cetățeanului (indisponibile)";
+        toast(error.message);
+      });
+    }
+    box.addEventListener("toggle", function () { if (box.open) load(); });
+    function listed(data) {
+      var found = data.earlier || [];
+      list.textContent = "";
+      summary.textContent = "Conversațiile anterioare ale cetățeanului (" + found.length + ")";
+      if (!found.length) {
+        list.appendChild(el("li", "empty", "Nu am găsit alte conversații ale cetățeanului din același browser sau pentru aceeași cerere."));
+        return;
+      }
+      found.forEach(function (item) {
+        var li = el("li");
+        var open = el("button", "earlier-open");
+        open.type = "button";
+        open.appendChild(el("span", "earlier-date", dateTime(item.started_at)));
+        open.appendChild(el("span", "earlier-first", item.first_message ? "„" + item.first_message + "”" : "(fără mesaj al cetățeanului)"));
+        open.appendChild(el("span", "earlier-via", item.via.join(", ")));
+        open.addEventListener("click", function () { show(item); });
+        li.appendChild(open);
+        list.appendChild(li);
+      });
+    }
+    load();
+    return box;
+  }
+
+  // A conversation already open is brought up to date, never rebuilt: the takeover's answer
+  // and its "assigned" frame both open it, a reconnect's snapshot reopens every one, and a
+  // rebuild would lose the clerk's draft, the note switch and the focus.
+  function refreshPanel(panel, conv) {
+    (conv.transcript || []).forEach(function (m) {
+      if (panel.seen[m.id]) return;
+      panel.seen[m.id] = true;
+      renderMessage(panel.log, m, conv.id);
+    });
+    setOnline(panel, conv.citizen_online);
+  }
+
+  function setOnline(panel, online) {
+    panel.online.className = online ? "tag tag--on" : "tag tag--off";
+    panel.online.textContent = online ? "cetățean conectat" : "cetățean deconectat";
   }
 
   function openPanel(conv) {
     var existing = panels[conv.id];
-    if (existing) { existing.root.remove(); }
+    if (existing) { refreshPanel(existing, conv); return; }
     var root = el("article", "panel");
     root.dataset.id = conv.id;
     root.setAttribute("aria-label", "Conversație: " + (conv.topic || conv.id));
@@ -285,6 +462,8 @@
     typing.hidden = true;
     head.appendChild(typing);
     root.appendChild(head);
+
+    root.appendChild(earlierSection(conv.id));
 
     var log = el("div", "log");
     log.setAttribute("role", "log");
@@ -383,7 +562,7 @@
     input.id = inputId;
     input.rows = 2;
     input.maxLength = 2000;
-    var replyPlaceholder = "Scrieți răspunsul… („/” inserează din fișă; Enter trimite, Shift+Enter rând nou)";
+    var replyPlaceholder = "Scrieți răspunsul… („/” inserează un răspuns salvat sau din fișă; Enter trimite, Shift+Enter rând nou)";
     input.placeholder = replyPlaceholder;
     var send = el("button", "send", "Trimiteți");
     send.type = "submit";
@@ -420,6 +599,24 @@
     root.appendChild(form);
 
     $("mine").appendChild(root);
+    var number = ++panelCount;
+    var tabName = number + ". " + (conv.topic || "Conversație");
+    var tab = el("button", "tab");
+    tab.type = "button";
+    tab.id = "tab-" + conv.id;
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-controls", "panel-" + conv.id);
+    tab.appendChild(el("span", "tab-name", tabName));
+    var badge = el("span", "tab-unread", "0");
+    badge.hidden = true;
+    badge.setAttribute("aria-hidden", "true");
+    tab.appendChild(badge);
+    tab.addEventListener("click", function () { select(conv.id, true); });
+    $("tabs").appendChild(tab);
+    root.id = "panel-" + conv.id;
+    root.setAttribute("role", "tabpanel");
+    root.setAttribute("aria-labelledby", tab.id);
+    root.hidden = true;
     // The citizen sees that the clerk is typing a reply (at most every 3 s; not for notes).
     var typingSent = 0;
     input.addEventListener("input", function () {
@@ -431,24 +628,55 @@
       }
     });
     panels[conv.id] = { root: root, log: log, seen: seen, online: online, clerkSelect: clerkSelect,
-                        typing: typing };
+                        typing: typing, tab: tab, badge: badge, tabName: tabName, unread: 0,
+                        input: input, formSelect: formSelect, cardBtn: cardBtn, releaseBtn: releaseBtn };
     $("mine-empty").hidden = true;
     // Other parts of the console (console-filling.js) add their section to the panel.
     document.dispatchEvent(new CustomEvent("console:panel", {
       detail: { id: conv.id, root: root, before: form, formSelect: formSelect }
     }));
-    // The log has a height only now that it is on the page: show the newest message, and
-    // bring the panel on the screen (on a phone it sits below the queue).
-    scrollToNewest(log);
-    input.focus({ preventScroll: true });
-    root.scrollIntoView({ block: "end" });
+    // The first conversation is shown at once; others wait in their tab (a transfer does
+    // not take the clerk away from the citizen they are answering).
+    if (!selected) select(conv.id, true);
+    else updateBadge();
+  }
+
+  // Show conversation ``id`` (its tab selected, its unread count cleared). ``focus``: the
+  // clerk chose it, so the reply box gets the focus.
+  function select(id, focus) {
+    var panel = panels[id];
+    if (!panel) return;
+    selected = id;
+    Object.keys(panels).forEach(function (other) {
+      var p = panels[other];
+      p.root.hidden = other !== id;
+      p.tab.setAttribute("aria-selected", other === id ? "true" : "false");
+      p.tab.tabIndex = other === id ? 0 : -1;
+    });
+    panel.unread = 0;
+    updateBadge();
+    setView("mine");
+    // The log has a height only now that it is shown: show the newest message, and bring
+    // the panel on the screen.
+    scrollToNewest(panel.log);
+    if (focus) panel.input.focus({ preventScroll: true });
+    panel.root.scrollIntoView({ block: "end" });
   }
 
   function closePanel(id, note) {
     var panel = panels[id];
     if (!panel) return;
     panel.root.remove();
+    panel.tab.remove();
     delete panels[id];
+    if (selected === id) {
+      selected = null;
+      var left = Object.keys(panels);
+      if (left.length) select(left[0], false);
+      else setView("queue");
+    }
+    updateBadge();
+    pickers = pickers.filter(function (p) { return document.contains(p.picker); });
     $("mine-empty").hidden = Object.keys(panels).length > 0;
     if (note) toast(note);
   }
@@ -470,7 +698,10 @@
     knownQueued = {};
     queueItems.forEach(function (q) { knownQueued[q.id] = true; });
     renderQueue();
-    Object.keys(panels).forEach(function (id) { closePanel(id); });
+    loadSavedReplies();
+    var mine = {};
+    (snap.mine || []).forEach(function (conv) { mine[conv.id] = true; });
+    Object.keys(panels).forEach(function (id) { if (!mine[id]) closePanel(id); });
     (snap.mine || []).forEach(openPanel);
   }
 
@@ -522,14 +753,16 @@
         if (panel && !panel.seen[frame.message.id]) {
           panel.seen[frame.message.id] = true;
           renderMessage(panel.log, frame.message, frame.conversation_id);
+          if (frame.message.sender === "citizen" && (frame.conversation_id !== selected || document.hidden)) {
+            panel.unread += 1;
+            updateBadge();
+            beep();
+          }
         }
         break;
       case "citizen":
         var p = panels[frame.conversation_id];
-        if (p) {
-          p.online.className = frame.online ? "tag tag--on" : "tag tag--off";
-          p.online.textContent = frame.online ? "cetățean conectat" : "cetățean deconectat";
-        }
+        if (p) setOnline(p, frame.online);
         break;
       case "error":
         if (frame.code === "login_required") window.location.href = "/console/login";
@@ -561,6 +794,59 @@
     };
   }
 
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && selected && panels[selected]) { panels[selected].unread = 0; updateBadge(); }
+  });
+  $("show-queue").addEventListener("click", function () { setView("queue"); });
+  // "Conversațiile mele" shows the conversation with unread messages first, if one has.
+  $("show-mine").addEventListener("click", function () {
+    var unread = Object.keys(panels).filter(function (id) { return panels[id].unread > 0; });
+    if (unread.length) select(unread[0], false);
+    else if (selected) select(selected, false);
+    else setView("mine");
+  });
+
+  // Keyboard shortcuts (the help line under the page). Alt+letter, by the key's place
+  // (event.code), so that they work on a Romanian keyboard too.
+  var waitingFocus = -1;
+  function focusNextWaiting() {
+    var takes = document.querySelectorAll("#queue .take:not(:disabled)");
+    if (!takes.length) { toast("Niciun cetățean nu așteaptă."); return; }
+    setView("queue");
+    waitingFocus = (waitingFocus + 1) % takes.length;
+    takes[waitingFocus].focus();
+    takes[waitingFocus].closest(".queue-item").scrollIntoView({ block: "nearest" });
+  }
+  function takeOver() {
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest(".queue-item") : null;
+    var take = (focused || document).querySelector(".take:not(:disabled)");
+    if (!take) { toast("Niciun cetățean nu așteaptă."); return; }
+    take.click();
+  }
+  function nextConversation() {
+    var ids = Object.keys(panels);
+    if (!ids.length) { toast("Nu aveți conversații deschise."); return; }
+    var at = ids.indexOf(selected);
+    var order = ids.slice(at + 1).concat(ids.slice(0, at + 1));
+    var unread = order.filter(function (id) { return panels[id].unread > 0; });
+    select(unread.length ? unread[0] : order[0], true);
+  }
+  function inSelected(what) {
+    var panel = selected && panels[selected];
+    if (!panel) { toast("Nu aveți conversații deschise."); return; }
+    panel[what].click();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var action = { KeyN: focusNextWaiting, KeyP: takeOver, KeyU: nextConversation,
+                   KeyR: function () { inSelected("releaseBtn"); },
+                   KeyK: function () { inSelected("cardBtn"); } }[event.code];
+    if (!action) return;
+    event.preventDefault();
+    action();
+  });
+
   $("presence").addEventListener("click", function () {
     var next = me && me.presence === "activ" ? "indisponibil" : "activ";
     act("/presence", { presence: next }).then(function (data) { setPresence(data.me); });
@@ -571,5 +857,6 @@
   }, 20000);
   window.setInterval(renderQueue, 60000); // waiting minutes
 
+  setView("queue");
   api("GET", "/forms").then(function (data) { forms = data.forms || []; }).finally(connect);
 })();

@@ -50,6 +50,21 @@
     } catch (e) { /* private mode: the conversation lasts as long as the page */ }
   }
 
+  // This browser's id: kept in the browser's storage, sent in "hello", so that a clerk
+  // sees the citizen's earlier conversations (livechat/earlier.py). Random, not derived
+  // from anything about the citizen; "Conversație nouă" keeps it.
+  var BROWSER_KEY = "efunctionar.browser";
+  function browserId() {
+    var id = readStorage(localStorage, BROWSER_KEY);
+    if (id && /^[0-9a-f]{64}$/.test(id)) return id;
+    if (!window.crypto || !window.crypto.getRandomValues) return null;
+    var bytes = new Uint8Array(32);
+    window.crypto.getRandomValues(bytes);
+    id = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    writeStorage(localStorage, BROWSER_KEY, id);
+    return readStorage(localStorage, BROWSER_KEY) === id ? id : null; // private mode: no tie
+  }
+
   // -- DOM ------------------------------------------------------------------------------
 
   function el(tag, className, text) {
@@ -441,7 +456,7 @@
     state.ws = ws;
     ws.onopen = function () {
       state.connected = true;
-      ws.send(JSON.stringify({ type: "hello", conversation_id: state.conversationId || null }));
+      ws.send(JSON.stringify({ type: "hello", conversation_id: state.conversationId || null, browser: browserId() }));
     };
     ws.onmessage = function (event) {
       var frame;
@@ -538,7 +553,7 @@
           state.conversationId = null;
           // Shown after the new conversation's welcome, which clears the log.
           state.noteAfterWelcome = "Conversația anterioară nu mai există; am început una nouă.";
-          state.ws.send(JSON.stringify({ type: "hello", conversation_id: null }));
+          state.ws.send(JSON.stringify({ type: "hello", conversation_id: null, browser: browserId() }));
         } else if (frame.client_id && frame.code === "too_fast") {
           var waiting = takePending(frame.client_id);
           if (waiting) markWaiting(waiting, frame.message, frame.retry_after || 10);

@@ -9,6 +9,9 @@ HOST         ?= 127.0.0.1
 RASA_PORT    ?= 5005
 ACTIONS_PORT ?= 5055
 VENV         ?= .venv
+# Test files run on this many pytest workers (pytest-xdist, one file per worker at a time:
+# a file's servers start once); TEST_WORKERS=0 runs them in this process, one by one.
+TEST_WORKERS ?= 3
 MODEL_DIR    ?= models
 MODEL        := $(MODEL_DIR)/e-functionar.tar.gz
 
@@ -70,7 +73,7 @@ test: $(MODEL) pdfjs
 	$(PY) -m tests.nlu.quality_gate --copies-only
 	$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings
 	$(PY) -m forms_catalog check
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 	# --e2e: the stories' messages go through the NLU too, not only their labelled intents.
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors \
 	  --e2e --out var/results/core

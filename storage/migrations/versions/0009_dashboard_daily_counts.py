@@ -8,17 +8,16 @@
   after this migration counts the whole archive once (about 10 s for a year on this
   machine), every later load only the turns written since.
 
-Revision ID: 0008_dashboard_daily_counts
-Revises: 0006_ratings_and_reviews (another helper's 0007 is written in parallel; the lead
-re-chains this one after it at merge)
+Revision ID: 0009_dashboard_daily_counts
+Revises: 0008_conversation_links
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_dashboard_daily_counts"
-down_revision = "0006_ratings_and_reviews"
+revision = "0009_dashboard_daily_counts"
+down_revision = "0008_conversation_links"
 branch_labels = None
 depends_on = None
 

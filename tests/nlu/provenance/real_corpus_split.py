@@ -9,10 +9,12 @@ Outputs (each one batch of one split):
 - batch 1 train → data/nlu/real_corpus_train.yml
 - batch 1 eval  → tests/nlu/real_corpus_eval.yml
 - batch 2 train → data/nlu/real_corpus_train_2.yml
-- batch 4 train → data/nlu/real_corpus_train_3.yml
+- batch 4 train → data/nlu/real_corpus_train_3.yml, only when asked for (``train_3``): with it
+  in data/, scope_heldout_blind.yml's infrastructure recall fell from 0.953 to 0.945, under its
+  0.95 minimum (2026-12-01), so it is not part of the training data yet.
 
 Usage: ``.venv/bin/python tests/nlu/provenance/real_corpus_split.py [train eval train_2 train_3]``
-(default: every output). Importable: :func:`load`, :func:`rasa_text` and
+(default: the outputs in data/ and tests/nlu/, :data:`DEFAULT_OUTPUTS`). Importable: :func:`load`, :func:`rasa_text` and
 :func:`training_messages` serve ``bench/nlu_crossval.py``, which never reads the eval split.
 """
 
@@ -37,6 +39,9 @@ OUTPUTS = {
     "train_2": ("train", 2, REPO / "data" / "nlu" / "real_corpus_train_2.yml"),
     "train_3": ("train", 4, REPO / "data" / "nlu" / "real_corpus_train_3.yml"),
 }
+
+
+DEFAULT_OUTPUTS = ("train", "eval", "train_2")
 
 
 def load(path: Path = CORPUS) -> Dict[str, Any]:
@@ -105,7 +110,7 @@ def write(name: str, doc: Dict[str, Any]) -> None:
 
 def main(argv: Sequence[str]) -> int:
     doc = load()
-    for name in argv or list(OUTPUTS):
+    for name in argv or DEFAULT_OUTPUTS:
         write(name, doc)
     return 0
 

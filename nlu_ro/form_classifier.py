@@ -16,10 +16,10 @@ things, only when its choice is clear (probability at least ``threshold``):
 
 1. a procedure question with no form named gets the form it describes;
 2. a message whose intent is weak (``nlu_fallback``, or a non-procedure intent below
-   ``weak_intent``) but that names a form — or clearly describes one, in a message of at
-   most ``describe_max_words`` words unless it is ``nlu_fallback`` — becomes
-   ``ask_procedure`` about that form, so the citizen gets the form's card instead of
-   "please rephrase";
+   ``weak_intent``) but that names a form — in a message of at most ``name_max_words``
+   words unless it is ``nlu_fallback`` — or clearly describes one — in at most
+   ``describe_max_words`` words unless it is ``nlu_fallback`` — becomes ``ask_procedure``
+   about that form, so the citizen gets the form's card instead of "please rephrase";
 3. when the lookup found two forms ("am pierdut certificatul de naștere, cum fac un
    duplicat"), the one the message is about comes first.
 """
@@ -102,6 +102,10 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             "weak_intent": 0.5,
             # Longest message (in words) whose described form may override a weak intent.
             "describe_max_words": 12,
+            # Longest message (in words) whose *named* form may override a weak intent
+            # other than the fallback; None: any length. Complaints name forms in passing
+            # ("am făcut o sesizare la primărie", "soțul a decedat") without asking for them.
+            "name_max_words": None,
             # Intents a clear form never overrides, however weak: a complaint about works
             # that names a form is answered by the redirect (which handles the form too).
             "keep_intents": ["out_of_scope_infrastructure"],
@@ -264,12 +268,15 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
         # the message) rescues the fallback, and a weak intent only in a short message:
         # long letters about something else ("stăm la coadă de două ore pentru buletin,
         # …") share words with many situations.
-        short = len(text.split()) <= self._config["describe_max_words"]
+        words = len(text.split())
+        short = words <= self._config["describe_max_words"]
+        name_max_words = self._config["name_max_words"]
+        named_counts = name_max_words is None or words <= name_max_words
         fallback = name == DEFAULT_NLU_FALLBACK_INTENT_NAME
         rescue = (
             name not in self._config["keep_intents"]
             and weak
-            and bool(named or (described and (fallback or short)))
+            and bool((named and (fallback or named_counts)) or (described and (fallback or short)))
         )
         if described is not None and (self._is_procedure(name) or rescue):
             form, probability = described

@@ -206,3 +206,54 @@ def test_the_reloaded_classifier_scores_as_its_scikit_learn_pipeline(
         expected = classifier.model.predict_proba([" ".join(fold(text).split())])[0]
         got = classifier.form_probabilities(text)
         assert [got[str(c)] for c in classifier.model.classes_] == pytest.approx(list(expected), abs=1e-12)
+
+
+@pytest.fixture
+def strict_classifier(tmp_path: Path) -> CatalogFormClassifier:
+    """Named forms rescue weak intents other than the fallback only in messages of at most 12 words."""
+    (tmp_path / "strict").mkdir()
+    storage = LocalModelStorage(tmp_path / "strict")
+    resource = Resource("form_classifier")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**CatalogFormClassifier.get_default_config(), "name_max_words": 12}
+    CatalogFormClassifier.create(config, storage, resource, context).train(RasaYAMLReader().reads(TRAINING))
+    return CatalogFormClassifier.load(config, storage, resource, context)
+
+
+COMPLAINT = (
+    "am făcut o cerere de cununie acum doi ani și de atunci nimeni de la primărie "
+    "nu mai răspunde la nimic, e o bătaie de joc"
+)
+
+
+def test_a_long_complaint_naming_a_form_in_passing_keeps_its_weak_intent(
+    strict_classifier: CatalogFormClassifier,
+) -> None:
+    named = {"entity": "form", "value": "casatorie", "start": 19, "end": 26, "confidence": 1.0}
+    message = parsed(strict_classifier, COMPLAINT, "out_of_scope", 0.45, [named])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_without_a_word_limit_the_same_complaint_becomes_a_procedure_question(
+    classifier: CatalogFormClassifier,
+) -> None:
+    named = {"entity": "form", "value": "casatorie", "start": 19, "end": 26, "confidence": 1.0}
+    message = parsed(classifier, COMPLAINT, "out_of_scope", 0.45, [named])
+    assert message.get(INTENT)["name"] == "ask_procedure"
+
+
+def test_a_long_fallback_naming_a_form_is_still_answered_about_it(
+    strict_classifier: CatalogFormClassifier,
+) -> None:
+    named = {"entity": "form", "value": "casatorie", "start": 19, "end": 26, "confidence": 1.0}
+    message = parsed(strict_classifier, COMPLAINT, "nlu_fallback", 0.2, [named])
+    assert message.get(INTENT)["name"] == "ask_procedure"
+    assert forms(message) == ["casatorie"]
+
+
+def test_a_short_message_naming_a_form_is_still_answered_about_it(
+    strict_classifier: CatalogFormClassifier,
+) -> None:
+    named = {"entity": "form", "value": "casatorie", "start": 7, "end": 16, "confidence": 1.0}
+    message = parsed(strict_classifier, "cerere cununie", "affirm", 0.4, [named])
+    assert message.get(INTENT)["name"] == "ask_procedure"

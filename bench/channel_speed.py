@@ -59,7 +59,9 @@ def sample_messages() -> List[str]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(ROOT / "tests" / "nlu" / "heldout.yml"))
-    return [m.get("text") for m in data.intent_examples]
+    # Without the insults: three in one conversation pause it (and its address, which is
+    # every conversation's here), and a paused conversation is not answered.
+    return [m.get("text") for m in data.intent_examples if m.get("intent") != "insult"]
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -13,12 +13,14 @@ archiving the message a second time.
 """
 
 import logging
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
-from archive.archive import Archive
-from archive.errors import ArchiveError, ArchiveUnavailable
-from archive.turns import MESSAGE, StoredTurn, TurnIn, clean
-from storage.group_commit import GroupCommit, Outcome, each_alone
+from sqlalchemy.engine import Connection
+
+from archive.archive import Archive, append_in_transaction
+from archive.errors import ArchiveError
+from archive.turns import MESSAGE, CleanTurn, StoredTurn, TurnIn, clean
+from archive.writer import shared_writer
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +35,12 @@ class ArchiveTurnSink:
 
     def __init__(self, archive: Optional[Archive] = None, url: Optional[str] = None) -> None:
         self.archive = archive if archive is not None else Archive(url)
-        # The turns of many conversations arrive together: one transaction (one pass
-        # over the chain head, one commit) for those queued while the last was written.
-        self._group_commit: GroupCommit[TurnIn, StoredTurn] = GroupCommit(
-            self._append,
-            stopped=lambda: ArchiveUnavailable("the server stopped during the write; send again"),
-        )
 
-    def _append(self, turns: Sequence[TurnIn]) -> List["Outcome[StoredTurn]"]:
-        return each_alone(turns, self.archive.append_many)
+    def write_in(
+        self, conn: Connection, turns: Sequence[CleanTurn]
+    ) -> Tuple[List[StoredTurn], Callable[[], None]]:
+        """Chain ``turns`` in the caller's transaction (``archive.writer.Batch``)."""
+        return append_in_transaction(conn, turns, self.archive.clock()), _nothing
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "ArchiveTurnSink":
@@ -71,8 +70,10 @@ class ArchiveTurnSink:
                 source_key=getattr(turn, "source_key", None),
                 extra=dict(extra) if extra else None,
             )
-            clean(turn_in)  # a malformed turn fails here, not the batch it would join
-            return await self._group_commit.submit(turn_in)
+            # A malformed turn fails here, not the batch it would join; the turns of other
+            # conversations and Rasa's saves written now share its transaction (archive/writer.py).
+            cleaned = clean(turn_in)
+            return await shared_writer(self.archive.engine).submit(self, cleaned)
         except ArchiveError as error:
             logger.error(
                 "Turn of conversation %r not archived: %s",
@@ -80,3 +81,7 @@ class ArchiveTurnSink:
                 error,
             )
             raise
+
+
+def _nothing() -> None:
+    return None

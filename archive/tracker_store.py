@@ -25,7 +25,7 @@ import itertools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -41,7 +41,7 @@ from archive.archive import (
     find_by_sources,
     tracker_events_t,
 )
-from archive.errors import ARCHIVE_ERRORS, ArchiveUnavailable, db_errors
+from archive.errors import ARCHIVE_ERRORS, db_errors
 from archive.turns import (
     BOT_ARCHIVE_METADATA,
     CLASSIFIED,
@@ -50,8 +50,8 @@ from archive.turns import (
     bot_archive_metadata,
     clean,
 )
+from archive.writer import shared_writer
 from storage import db
-from storage.group_commit import GroupCommit, each_alone
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +131,8 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         # Fail at start, with the reason, rather than at the first citizen message.
         self.archive.head()
         self.archive_turns = _truthy(archive_turns)
-        # Saves of several conversations that arrive together go in one transaction;
-        # when it fails, each is tried again alone (storage/group_commit.py).
-        self._group_commit: GroupCommit[DialogueStateTracker, None] = GroupCommit(
-            lambda trackers: each_alone(trackers, self._save_batch),
-            stopped=lambda: ArchiveUnavailable("the server stopped during the save; send again"),
-        )
+        # Saves that arrive together — of several conversations, and the website channel's
+        # turns — go in one transaction (archive/writer.py).
         logger.debug("ArchiveTrackerStore on %r", self.archive.url)
 
     # --- units of work -----------------------------------------------------------
@@ -168,7 +164,7 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
                 channel (this store is not wrapped in ``FailSafeTrackerStore``).
         """
         await self.stream_events(tracker)
-        await self._group_commit.submit(tracker)
+        await shared_writer(self.archive.engine).submit(self, tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         # Only the query goes to the database worker (on PostgreSQL a thread); the rows
@@ -208,41 +204,54 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
         _remember_stored(tracker, len(events))
         return tracker
 
-    def _save_batch(self, trackers: Sequence[DialogueStateTracker]) -> List[None]:
-        self._save_many(trackers)
-        return [None] * len(trackers)
+    def write_in(
+        self, conn: Connection, trackers: Sequence[DialogueStateTracker]
+    ) -> Tuple[List[None], Callable[[], None]]:
+        """Store the new events and turns of ``trackers`` in the caller's transaction
+        (``archive.writer.Batch``); once it committed, each tracker notes what is stored."""
+        counts = self._save_in(conn, trackers)
+
+        def committed() -> None:
+            # Only once committed: after a failed save the next one must store them again.
+            for tracker, count in counts:
+                _remember_stored(tracker, count)
+
+        return [None] * len(trackers), committed
 
     def _save_many(self, trackers: Sequence[DialogueStateTracker]) -> None:
-        """Stores the new events and turns of ``trackers`` in one transaction."""
+        """Stores the new events and turns of ``trackers`` in a transaction of their own."""
         names = ", ".join(repr(t.sender_id) for t in trackers)
-        counts: List[Tuple[DialogueStateTracker, int]] = []
         with db_errors(f"save conversation {names}"):
             with self.session_scope(write=True) as conn:
-                rows: List[Dict[str, Any]] = []
-                new: List[Tuple[DialogueStateTracker, List[Event]]] = []
-                for tracker in trackers:
-                    stored = _stored_events(tracker)
-                    if stored is None:
-                        stored = conn.execute(
-                            _COUNT_SESSION_EVENTS, {"sender_id": tracker.sender_id}
-                        ).scalar()
-                    new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-                    counts.append((tracker, stored + len(new_events)))
-                    rows += [_event_row(tracker.sender_id, event) for event in new_events]
-                    if new_events:
-                        new.append((tracker, new_events))
-                turns: List[TurnIn] = []
-                if new and self.archive_turns:
-                    archived = _archived_seqs(conn, new)
-                    for tracker, new_events in new:
-                        turns += self.turns_to_archive(archived, tracker, new_events)
-                if rows:
-                    conn.execute(tracker_events_t.insert(), rows)
-                if turns:
-                    append_in_transaction(conn, [clean(t) for t in turns], self.archive.clock())
-        # Only once committed: after a failed save the next one must store them again.
-        for tracker, count in counts:
-            _remember_stored(tracker, count)
+                _, committed = self.write_in(conn, trackers)
+        committed()
+
+    def _save_in(
+        self, conn: Connection, trackers: Sequence[DialogueStateTracker]
+    ) -> List[Tuple[DialogueStateTracker, int]]:
+        """Writes the new events and turns of ``trackers``; how many events each then has stored."""
+        counts: List[Tuple[DialogueStateTracker, int]] = []
+        rows: List[Dict[str, Any]] = []
+        new: List[Tuple[DialogueStateTracker, List[Event]]] = []
+        for tracker in trackers:
+            stored = _stored_events(tracker)
+            if stored is None:
+                stored = conn.execute(_COUNT_SESSION_EVENTS, {"sender_id": tracker.sender_id}).scalar()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            counts.append((tracker, stored + len(new_events)))
+            rows += [_event_row(tracker.sender_id, event) for event in new_events]
+            if new_events:
+                new.append((tracker, new_events))
+        turns: List[TurnIn] = []
+        if new and self.archive_turns:
+            archived = _archived_seqs(conn, new)
+            for tracker, new_events in new:
+                turns += self.turns_to_archive(archived, tracker, new_events)
+        if rows:
+            conn.execute(tracker_events_t.insert(), rows)
+        if turns:
+            append_in_transaction(conn, [clean(t) for t in turns], self.archive.clock())
+        return counts
 
     def turns_to_archive(
         self,

@@ -30,6 +30,7 @@ ARCHIVE_TABLES = (
     "archive_access_log",
     # The live chat's tables live in the same schema; purge reaches its transcript.
     "handoff_messages",
+    "handoff_conversation_links",
     "sessions",
     "handoff_conversations",
     "accounts",

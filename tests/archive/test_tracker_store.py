@@ -269,13 +269,13 @@ async def test_conversations_saved_together_share_one_transaction(store):
         tracker.update(bot(f"Bună ziua, {n}!"))
         trackers.append(tracker)
     transactions = []
-    real = store._save_many
+    real = store.write_in
 
-    def counting(batch):
+    def counting(conn, batch):
         transactions.append(len(batch))
-        return real(batch)
+        return real(conn, batch)
 
-    store._save_many = counting
+    store.write_in = counting
     await asyncio.gather(*(store.save(t) for t in trackers))
     assert transactions == [5]
     for n, tracker in enumerate(trackers):
@@ -317,16 +317,16 @@ async def test_saves_that_arrive_during_a_flush_make_up_the_next_one(store):
         trackers.append(tracker)
     release = threading.Event()
     transactions, threads = [], []
-    real = store._save_many
+    real = store.write_in
 
-    def held_first(batch):
+    def held_first(conn, batch):
         threads.append(threading.get_ident())
         transactions.append(len(batch))
         if len(transactions) == 1:
             assert release.wait(10)
-        return real(batch)
+        return real(conn, batch)
 
-    store._save_many = held_first
+    store.write_in = held_first
     first = asyncio.ensure_future(store.save(trackers[0]))
     for _ in range(1000):
         if transactions:
@@ -590,3 +590,34 @@ async def test_the_answers_of_a_form_filled_before_the_cutoff_go_with_the_purge(
     assert tracker is None or tracker.get_slot("fill_state") is None
     (rows,) = raw_sql(db_url, "SELECT data FROM tracker_events")
     assert not any("1800101221144" in str(row) for row in rows)
+
+
+async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one_transaction(store):
+    """The website channel's sink and the tracker store extend one chain: written apart,
+    each message cost a transaction of each, queuing for the chain head's lock."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    from archive.sink import ArchiveTurnSink
+    from archive.turns import TurnIn
+
+    sink = ArchiveTurnSink(Archive(store.archive.url))
+    trackers = []
+    for n in range(4):
+        tracker = await store.get_or_create_tracker(f"r{n}")
+        tracker.update(user(f"întrebarea {n}", "greet", f"q{n}"))
+        trackers.append(tracker)
+    await sink.record(TurnIn("warm", "citizen", "bună ziua"))  # both writers' engines are open
+    commits = []
+    for engine in {store.archive.engine, sink.archive.engine}:
+        sa.event.listen(engine, "commit", lambda conn: commits.append(1))
+    turns = [TurnIn(f"w{n}", "citizen", f"mesajul {n}", source_key=f"k{n}") for n in range(4)]
+    await asyncio.gather(*(store.save(t) for t in trackers), *(sink.record(t) for t in turns))
+    assert len(commits) == 1
+    for n in range(4):
+        assert [t.text for t in store.archive.conversation(f"r{n}")] == [f"întrebarea {n}"]
+        assert [t.text for t in store.archive.conversation(f"w{n}")] == [f"mesajul {n}"]
+        assert await _stored_events(store, f"r{n}") == list(trackers[n].events)
+    assert store.archive.verify().ok
+    sink.archive.close()

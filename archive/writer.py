@@ -1,0 +1,84 @@
+"""One group commit for every writer of the archive in a process: the website channel's turn
+sink (archive/sink.py) and the tracker store (archive/tracker_store.py).
+
+Both extend the one hash chain, so each of their transactions locks its head: written
+apart, a citizen's turn, Rasa's save of the tracker and the bot's turn were three
+transactions queuing for that lock, for every message. Here the writes that arrive
+together — of any conversation, from either writer — are one transaction (one pass over
+the chain head, one commit); when it fails, each write is tried again alone, so one bad
+write never costs another (``storage.group_commit.each_alone``).
+
+A writer is a :class:`Batch`: how to write its jobs inside the shared transaction, and what
+to do once it committed. Jobs are written in the order they arrived, consecutive jobs of
+one writer together.
+"""
+
+import asyncio
+import itertools
+import weakref
+from typing import Any, Callable, Dict, List, Protocol, Sequence, Tuple
+
+from sqlalchemy.engine import Connection, Engine
+
+from archive.errors import ArchiveUnavailable, db_errors
+from storage import db
+from storage.group_commit import GroupCommit, Outcome, each_alone
+
+AfterCommit = Callable[[], None]
+
+
+class Batch(Protocol):
+    """A writer of the archive."""
+
+    def write_in(self, conn: Connection, jobs: Sequence[Any]) -> Tuple[List[Any], AfterCommit]:
+        """Write ``jobs`` in the caller's transaction: one result per job, and what to do
+        once the transaction committed."""
+        ...  # pragma: no cover
+
+
+Job = Tuple[Batch, Any]
+
+
+class ArchiveWriter:
+    """The shared group commit of one database (see the module)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.group: GroupCommit[Job, Any] = GroupCommit(
+            lambda jobs: each_alone(jobs, self._together),
+            stopped=lambda: ArchiveUnavailable("the server stopped during the write; send again"),
+        )
+
+    async def submit(self, batch: Batch, job: Any) -> Any:
+        """Write ``job`` with ``batch``, with whatever else is written now; its result."""
+        return await self.group.submit((batch, job))
+
+    def _together(self, jobs: Sequence[Job]) -> List["Outcome[Any]"]:
+        results: List[Any] = []
+        after: List[AfterCommit] = []
+        with db_errors(f"write {len(jobs)} change(s) to the archive"):
+            with db.write_transaction(self.engine) as conn:
+                for batch, run in itertools.groupby(jobs, key=lambda job: job[0]):
+                    written, then = batch.write_in(conn, [payload for _, payload in run])
+                    results += written
+                    after.append(then)
+        for then in after:  # only once committed
+            then()
+        return results
+
+
+# loop -> database URL -> writer: a writer's futures belong to the loop it was used on.
+_WRITERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[str, ArchiveWriter]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def shared_writer(engine: Engine) -> ArchiveWriter:
+    """The writer of ``engine``'s database for the running event loop (made on first use)."""
+    loop = asyncio.get_running_loop()
+    by_url = _WRITERS.setdefault(loop, {})
+    key = engine.url.render_as_string(hide_password=False)
+    writer = by_url.get(key)
+    if writer is None:
+        writer = by_url[key] = ArchiveWriter(engine)
+    return writer

@@ -218,14 +218,6 @@ class ArchiveTrackerStore(TrackerStore, SerializedTrackerAsText):
 
         return [None] * len(trackers), committed
 
-    def _save_many(self, trackers: Sequence[DialogueStateTracker]) -> None:
-        """Stores the new events and turns of ``trackers`` in a transaction of their own."""
-        names = ", ".join(repr(t.sender_id) for t in trackers)
-        with db_errors(f"save conversation {names}"):
-            with self.session_scope(write=True) as conn:
-                _, committed = self.write_in(conn, trackers)
-        committed()
-
     def _save_in(
         self, conn: Connection, trackers: Sequence[DialogueStateTracker]
     ) -> List[Tuple[DialogueStateTracker, int]]:

@@ -42,21 +42,31 @@ return {0, wait, first}
 """
 
 
-class SharedFloodGuard(FloodGuard):
+class _RedisClient:
+    """One Redis client per shared limit, opened on first use (``redis_url``)."""
+
+    redis_url: str
+    _redis: Optional[Any] = None
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            self._redis = aioredis.from_url(self.redis_url)
+        return self._redis
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
+
+
+class SharedFloodGuard(_RedisClient, FloodGuard):
     """At most ``per_minute`` events per key in any window, over every instance."""
 
     def __init__(self, redis_url: str, prefix: str, per_minute: int, window: float = 60.0) -> None:
         super().__init__(per_minute, window=window)
         self.redis_url = redis_url
         self.prefix = prefix
-        self._redis: Optional[Any] = None
         self._ids = itertools.count()
         self._origin = uuid.uuid4().hex[:12]
-
-    def _client(self) -> Any:
-        if self._redis is None:
-            self._redis = aioredis.from_url(self.redis_url)
-        return self._redis
 
     async def acheck(self, key: str, now: Optional[float] = None) -> FloodVerdict:
         now = time.time() if now is None else now
@@ -75,10 +85,6 @@ class SharedFloodGuard(FloodGuard):
             return FloodVerdict(True)
         return FloodVerdict(False, max(1, math.ceil(int(wait_ms) / 1000)), bool(first))
 
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.close()
-
 
 # KEYS: the keys that failed; ARGV: now (s), how long a failure counts (s).
 _FAILED = """
@@ -91,7 +97,7 @@ return 1
 """
 
 
-class SharedLoginThrottle(LoginThrottle):
+class SharedLoginThrottle(_RedisClient, LoginThrottle):
     """:class:`~livechat.limits.LoginThrottle` with its failures kept in Redis, so that a
     guesser spreading attempts over the instances is slowed as on one. Each key is a hash
     (failures, time of the last one) that expires :data:`FORGET_AFTER` after its last
@@ -102,12 +108,6 @@ class SharedLoginThrottle(LoginThrottle):
         super().__init__()
         self.redis_url = redis_url
         self.prefix = prefix
-        self._redis: Optional[Any] = None
-
-    def _client(self) -> Any:
-        if self._redis is None:
-            self._redis = aioredis.from_url(self.redis_url)
-        return self._redis
 
     def _unavailable(self, error: Exception) -> None:
         logger.error(
@@ -151,12 +151,8 @@ class SharedLoginThrottle(LoginThrottle):
             self._unavailable(error)
             self.succeeded(keys)
 
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.close()
 
-
-class SharedAddressPauses(AddressPauses):
+class SharedAddressPauses(_RedisClient, AddressPauses):
     """:class:`~livechat.limits.AddressPauses` whose pauses every instance sees: a citizen
     paused for insults on one instance who clears the browser's storage and lands on
     another is paused there too. Each address's pause is a Redis key (the time it ends and
@@ -168,12 +164,6 @@ class SharedAddressPauses(AddressPauses):
         super().__init__(max_entries)
         self.redis_url = redis_url
         self.prefix = prefix
-        self._redis: Optional[Any] = None
-
-    def _client(self) -> Any:
-        if self._redis is None:
-            self._redis = aioredis.from_url(self.redis_url)
-        return self._redis
 
     def _unavailable(self, error: Exception) -> None:
         logger.error("handoff: shared pauses %s unavailable (%s); kept on this instance", self.prefix, error)
@@ -206,7 +196,3 @@ class SharedAddressPauses(AddressPauses):
         until_text, _, flag = raw.decode().partition("|")
         until = dt.datetime.fromisoformat(until_text)
         return (until, flag or None) if until > now else None
-
-    async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.close()

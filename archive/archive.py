@@ -193,6 +193,11 @@ class Archive:
         return self._url
 
     @property
+    def engine_made(self) -> bool:
+        """Whether :attr:`engine` was used (or given) already."""
+        return self._engine is not None
+
+    @property
     def engine(self) -> Engine:
         """The engine, made (and the schema version checked) on first use."""
         with self._lock:

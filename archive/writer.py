@@ -9,12 +9,15 @@ the chain head, one commit); when it fails, each write is tried again alone, so 
 write never costs another (``storage.group_commit.each_alone``).
 
 A writer is a :class:`Batch`: how to write its jobs inside the shared transaction, and what
-to do once it committed. Jobs are written in the order they arrived, consecutive jobs of
-one writer together.
+to do once it committed. Each writer writes all its jobs of a batch at once (one pass over
+the chain head for all of them, not one per run of consecutive jobs: the channel's turns and
+Rasa's saves arrive interleaved), writers in the order their first job arrived, each
+writer's jobs in their order. The jobs of one batch were all waiting at once — none of them
+had been told the other was written — so any order between writers is one they could have
+arrived in; a conversation's own jobs of one writer keep theirs.
 """
 
 import asyncio
-import itertools
 import weakref
 from typing import Any, Callable, Dict, List, Protocol, Sequence, Tuple
 
@@ -54,17 +57,26 @@ class ArchiveWriter:
         return await self.group.submit((batch, job))
 
     def _together(self, jobs: Sequence[Job]) -> List["Outcome[Any]"]:
-        results: List[Any] = []
+        results: List[Any] = [None] * len(jobs)
         after: List[AfterCommit] = []
         with db_errors(f"write {len(jobs)} change(s) to the archive"):
             with db.write_transaction(self.engine) as conn:
-                for batch, run in itertools.groupby(jobs, key=lambda job: job[0]):
-                    written, then = batch.write_in(conn, [payload for _, payload in run])
-                    results += written
+                for batch, indexes in _by_writer(jobs).items():
+                    written, then = batch.write_in(conn, [jobs[i][1] for i in indexes])
+                    for i, result in zip(indexes, written):
+                        results[i] = result
                     after.append(then)
         for then in after:  # only once committed
             then()
         return results
+
+
+def _by_writer(jobs: Sequence[Job]) -> Dict[Batch, List[int]]:
+    """The positions of each writer's jobs, writers in the order of their first job."""
+    positions: Dict[Batch, List[int]] = {}
+    for i, (batch, _) in enumerate(jobs):
+        positions.setdefault(batch, []).append(i)
+    return positions
 
 
 # loop -> database URL -> writer: a writer's futures belong to the loop it was used on.
@@ -77,7 +89,7 @@ def shared_writer(engine: Engine) -> ArchiveWriter:
     """The writer of ``engine``'s database for the running event loop (made on first use)."""
     loop = asyncio.get_running_loop()
     by_url = _WRITERS.setdefault(loop, {})
-    key = engine.url.render_as_string(hide_password=False)
+    key = db.url_key(engine.url)
     writer = by_url.get(key)
     if writer is None:
         writer = by_url[key] = ArchiveWriter(engine)

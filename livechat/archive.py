@@ -13,11 +13,15 @@ has one. Without one, turns are kept only in the handoff transcript table
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Dict, Optional, Protocol, Sequence, TypeVar, runtime_checkable
+
+from sqlalchemy.engine import Connection, Engine
 
 from archive import errors as archive_errors
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MESSAGE = "message"
 # System events, named as archive names them.
@@ -77,6 +81,19 @@ class TurnSink(Protocol):
     """Where turns are archived. ``record`` raises :class:`ArchiveError` on failure."""
 
     async def record(self, turn: Turn) -> None: ...  # pragma: no cover
+
+
+@runtime_checkable
+class TransactionalSink(Protocol):
+    """A sink that also runs the live chat's own write of a turn (its transcript row) in
+    the turn's transaction, when both are on one database (archive.sink.ArchiveTurnSink):
+    one commit for both, off the event loop, instead of two."""
+
+    def use_engine(self, engine: Engine) -> None: ...  # pragma: no cover
+
+    def writes_to(self, engine: Engine) -> bool: ...  # pragma: no cover
+
+    async def record_with(self, turn: Turn, then: Callable[[Connection], T]) -> T: ...  # pragma: no cover
 
 
 class TranscriptOnly:

@@ -6,6 +6,8 @@ import logging
 import re
 from typing import Any, Dict, Optional, Sequence
 
+from sqlalchemy.engine import Connection
+
 from forms_catalog.filling import FILLED_FORM
 from livechat import archive, filings, filled_forms
 from livechat.archive import ArchiveError, Turn
@@ -141,7 +143,7 @@ class BotSide(ConsoleViews):
             await self._ask_bot(conversation_id, text, message_id)
             if row_id is not None:
                 try:
-                    self.store.mark_answered(row_id)
+                    await self.store.amark_answered(row_id)
                 except DatabaseUnavailable:  # answered twice after a restart, at worst
                     logger.error("handoff: message %s answered but not marked so", row_id)
         finally:  # a cancelled task (the server stopping) leaves the message pending
@@ -262,22 +264,27 @@ class BotSide(ConsoleViews):
         only.
         """
         self._answered(conversation_id)
-        conversation = self.store.conversation(conversation_id)
-        if conversation is None:
-            logger.error("handoff: bot message for unknown conversation %s dropped", conversation_id)
-            return
         form_ids = [data["form_id"]] if data.get("form_id") else []
+        now = self.clock()
+
+        def store_it(connection: Connection) -> Optional[Message]:
+            # In the transaction of the bot's archive turn.
+            return self.store.message_in(
+                connection, conversation_id, BOT, text, now, data=data or None, author=BOT_NAME
+            )
+
         try:
-            await self._archive(
+            message = await self._archive_with(
                 Turn(conversation_id, BOT, text, form_ids=form_ids,
-                     extra={**(archive_extra or {}), **data}, flags=tuple(flags))
+                     extra={**(archive_extra or {}), **data}, flags=tuple(flags)),
+                store_it,
             )  # fmt: skip
         except HandoffError as error:
             await self.hub.to_citizen(conversation_id, error.frame())
             return
-        message = self.store.add_message(
-            conversation_id, BOT, text, self.clock(), data=data or None, author=BOT_NAME
-        )
+        if message is None:
+            logger.error("handoff: bot message for unknown conversation %s not shown", conversation_id)
+            return
         await self.hub.to_citizen(conversation_id, message.as_json())
 
     async def bot_custom(

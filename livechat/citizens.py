@@ -5,6 +5,9 @@ import re
 import uuid
 from typing import Any, Dict, Optional
 
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
 from livechat import archive, earlier
 from livechat.archive import ArchiveError, Turn
 from livechat.bot import BotSide
@@ -15,7 +18,7 @@ from livechat.copy import (
     count_text,
     local_time,
 )
-from livechat.errors import HandoffError, check_text
+from livechat.errors import HandoffError, check_conversation_id, check_text
 from livechat.settings import MAX_MESSAGE_CHARS
 from livechat.store import Conversation, Message
 from livechat.tables import (
@@ -130,9 +133,11 @@ class CitizenSide(BotSide):
         if payload is not None:
             if not isinstance(payload, str) or not payload.strip() or len(payload) > 1000:
                 raise HandoffError("malformed", "Butonul trimis nu este valid.")
-        conversation = self._conversation(conversation_id)
         message_id = client_id if client_id and _CLIENT_ID.match(client_id) else uuid.uuid4().hex
-        earlier = self.store.message_by_message_id(conversation.id, message_id)
+        found, earlier = self.store.conversation_and_message(
+            check_conversation_id(conversation_id), message_id
+        )
+        conversation = self._known(found)
         if earlier is not None:
             return earlier  # a resend after a reconnect: stored once
         await self._check_flood(conversation.id, address)
@@ -142,18 +147,34 @@ class CitizenSide(BotSide):
         archived = dict(data or {})
         if paused:
             archived["unanswered"] = "paused"
-        await self._archive(Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived))
         now = self.clock()
-        if conversation.state == CLOSED:
-            self.store.reopen(conversation.id, now)
         to_bot = conversation.state in (BOT, CLOSED) and not paused
-        message, created = self.store.add_citizen_message(
-            conversation.id, text, now, message_id, data=data, to_bot=to_bot
-        )
+
+        def store_it(connection: Connection) -> "tuple[Message, bool, Optional[Conversation]]":
+            # In the transaction of the message's archive turn (a closed conversation reopens).
+            return self.store.citizen_message_in(
+                connection, conversation.id, text, now, message_id, data=data, to_bot=to_bot,
+                reopen=conversation.state == CLOSED,
+            )  # fmt: skip
+
+        try:
+            stored = await self._archive_with(
+                Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived), store_it
+            )
+        except IntegrityError:
+            stored = None  # written by another instance meanwhile (its own transaction)
+        if stored is None:
+            earlier = self.store.message_by_message_id(conversation.id, message_id)
+            if earlier is None:
+                raise HandoffError(
+                    "archive_failed", "Mesajul nu a putut fi salvat. Trimiteți-l din nou.", status=503
+                )
+            return earlier
+        message, created, current = stored
         if not created:
             return message  # the same message arrived twice at once
         await self.hub.to_citizen(conversation.id, message.as_json(), exclude=ws)
-        conversation = self._conversation(conversation.id)
+        conversation = current or self._conversation(conversation.id)
         if conversation.state == BOT:
             if paused:
                 # Kept and archived, not answered: the citizen is told until when.

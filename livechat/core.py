@@ -10,9 +10,11 @@ requests for a person), :mod:`livechat.citizens` (the citizen's socket),
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Sequence, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Sequence, Set, TypeVar
 
-from livechat.archive import ArchiveError, Turn, TurnSink
+from sqlalchemy.engine import Connection
+
+from livechat.archive import ArchiveError, TransactionalSink, Turn, TurnSink
 from livechat.copy import (
     INTENT_TOPICS,
     PAUSED_NOTICE,
@@ -54,6 +56,9 @@ class TrackerSlots(Protocol):
     async def get(self, conversation_id: str, name: str) -> Any: ...
 
     async def set(self, conversation_id: str, name: str, value: Any) -> None: ...
+
+
+T = TypeVar("T")
 
 
 class ServiceCore:
@@ -112,8 +117,23 @@ class ServiceCore:
         self.slots = slots
 
     async def _archive(self, turn: Turn) -> None:
+        await self._archive_with(turn, None)
+
+    async def _archive_with(self, turn: Turn, then: Optional[Callable[[Connection], T]]) -> Optional[T]:
+        """Archive ``turn``, then run ``then`` — its row in the live chat's tables — and
+        return what it returned. When the sink writes to the live chat's database, both go
+        in one transaction of the archive's writing thread, with the other writes of the
+        moment (archive/writer.py): committed together or not at all, and no round trip
+        to the database on the event loop. Otherwise ``then`` runs in a transaction of its
+        own once the turn is archived.
+
+        Raises HandoffError when the turn (or, with it, ``then``'s write) was not stored.
+        """
+        sink = self.sink
         try:
-            await self.sink.record(turn)
+            if then is not None and isinstance(sink, TransactionalSink) and sink.writes_to(self.store.engine):
+                return await sink.record_with(turn, then)
+            await sink.record(turn)
         except ArchiveError as error:
             logger.error(
                 "handoff: archiving a %s turn of conversation %s failed: %s",
@@ -125,6 +145,10 @@ class ServiceCore:
                 "Încercați din nou peste câteva momente.",
                 status=503,
             ) from None
+        if then is None:
+            return None
+        with self.store.session_scope(write=True) as connection:
+            return then(connection)
 
     def _form_title(self, form_id: Optional[str]) -> Optional[str]:
         if not form_id:
@@ -143,7 +167,11 @@ class ServiceCore:
         return INTENT_TOPICS.get(intent or "")
 
     def _conversation(self, conversation_id: str) -> Conversation:
-        conversation = self.store.conversation(check_conversation_id(conversation_id))
+        return self._known(self.store.conversation(check_conversation_id(conversation_id)))
+
+    @staticmethod
+    def _known(conversation: Optional[Conversation]) -> Conversation:
+        """``conversation``, or the citizen's error when it does not exist."""
         if conversation is None:
             raise HandoffError(
                 "unknown_conversation",

@@ -6,7 +6,7 @@ Built by the website channel in a ``before_server_start`` listener (nothing at i
 import asyncio
 import logging
 
-from livechat.archive import load_sink
+from livechat.archive import TransactionalSink, load_sink
 from livechat.hub import Hub, RedisHub
 from livechat.schedule import current_schedule
 from livechat.service import HandoffService
@@ -24,6 +24,8 @@ def build_service(settings: ChannelSettings) -> HandoffService:
     db.upgrade()
     engine = db.make_engine()
     sink = load_sink(settings.turn_sink)
+    if isinstance(sink, TransactionalSink):
+        sink.use_engine(engine)  # one pool for the live chat and its archive
     hub = RedisHub(settings.redis_url, settings.redis_channel) if settings.redis_url else Hub()
     service = HandoffService(HandoffStore(engine), settings, sink, hub)
     if settings.redis_url:

@@ -11,7 +11,7 @@ import logging
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -48,6 +48,7 @@ from storage.accounts import (
 from storage.accounts import (
     CLERK as CLERK_ROLE,
 )
+from storage.group_commit import GroupCommit, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -153,20 +154,38 @@ class HandoffStore:
     def __init__(self, engine: Engine, hasher: Optional[Any] = None) -> None:
         self.engine = engine
         self.accounts = AccountStore(engine, hasher)
+        self._answered_marks: GroupCommit[int, None] = GroupCommit(self._mark_answered, name="answered-marks")
 
     @contextmanager
-    def session_scope(self) -> Iterator[Connection]:
+    def session_scope(self, write: bool = False) -> Iterator[Connection]:
         """One unit of work: commits on success, rolls back on error.
+
+        ``write=True`` for a unit that reads, then writes what it read decided: on SQLite
+        it takes the write lock at ``BEGIN`` (``db.write_transaction``), as a reader that
+        then writes would be refused at once ("database is locked") when another
+        connection committed in between.
 
         Raises:
             storage.errors.DatabaseUnavailable: the database failed, vanished or was
                 replaced (nothing was changed); the caller tells the citizen or clerk.
         """
         try:
-            with self.engine.begin() as connection:
+            with db.write_transaction(self.engine) if write else self.engine.begin() as connection:
                 yield connection
         except sa.exc.IntegrityError:
             raise  # a constraint the caller expects (a resent message), not an outage
+        except sa.exc.DBAPIError as error:
+            logger.error("handoff: the live chat's tables are unavailable: %s", error)
+            raise db.unavailable("use the live chat's tables", error) from error
+
+    @contextmanager
+    def read_scope(self) -> Iterator[Connection]:
+        """A connection for one ``SELECT``: no ``BEGIN`` and ``COMMIT`` around it (one
+        round trip to PostgreSQL instead of three, on the path of every message); the
+        errors of :meth:`session_scope`."""
+        try:
+            with db.read_connection(self.engine) as connection:
+                yield connection
         except sa.exc.DBAPIError as error:
             logger.error("handoff: the live chat's tables are unavailable: %s", error)
             raise db.unavailable("use the live chat's tables", error) from error
@@ -314,10 +333,34 @@ class HandoffStore:
         return conversation
 
     def conversation(self, conversation_id: str) -> Optional[Conversation]:
-        with self.session_scope() as connection:
+        with self.read_scope() as connection:
+            return self.conversation_in(connection, conversation_id)
+
+    def conversation_and_message(
+        self, conversation_id: str, message_id: str
+    ) -> "tuple[Optional[Conversation], Optional[Message]]":
+        """The conversation, and its message stored under ``message_id`` if there is one:
+        one query on the path of every citizen message, which is seldom a resend."""
+        columns = [*conversations.c, messages.c.id.label("resent_id")]
+        joined = conversations.outerjoin(
+            messages,
+            sa.and_(messages.c.conversation_id == conversations.c.id, messages.c.message_id == message_id),
+        )
+        with self.read_scope() as connection:
             row = connection.execute(
-                sa.select(conversations).where(conversations.c.id == conversation_id)
+                sa.select(*columns).select_from(joined).where(conversations.c.id == conversation_id)
             ).first()
+            if row is None:
+                return None, None
+            if row.resent_id is None:
+                return _conversation(row), None
+            return _conversation(row), self._message_by_message_id(connection, conversation_id, message_id)
+
+    @staticmethod
+    def conversation_in(connection: Connection, conversation_id: str) -> Optional[Conversation]:
+        row = connection.execute(
+            sa.select(conversations).where(conversations.c.id == conversation_id)
+        ).first()
         return _conversation(row) if row else None
 
     def citizen_seen(self, conversation_id: str, now: dt.datetime) -> None:
@@ -577,21 +620,82 @@ class HandoffStore:
             return earlier, False  # the same message arrived twice at once
 
     def message_by_message_id(self, conversation_id: str, message_id: str) -> Optional[Message]:
-        with self.session_scope() as connection:
-            row = connection.execute(
-                sa.select(messages).where(
-                    messages.c.conversation_id == conversation_id,
-                    messages.c.message_id == message_id,
-                )
-            ).first()
+        with self.read_scope() as connection:
+            return self._message_by_message_id(connection, conversation_id, message_id)
+
+    @staticmethod
+    def _message_by_message_id(
+        connection: Connection, conversation_id: str, message_id: str
+    ) -> Optional[Message]:
+        row = connection.execute(
+            sa.select(messages).where(
+                messages.c.conversation_id == conversation_id,
+                messages.c.message_id == message_id,
+            )
+        ).first()
         return _message(row) if row else None
+
+    def citizen_message_in(
+        self,
+        connection: Connection,
+        conversation_id: str,
+        text: str,
+        now: dt.datetime,
+        message_id: str,
+        data: Optional[Dict[str, Any]] = None,
+        to_bot: bool = False,
+        reopen: bool = False,
+    ) -> "tuple[Message, bool, Optional[Conversation]]":
+        """:meth:`add_citizen_message` in the caller's transaction (that of the message's
+        archive turn), the conversation reopened first if ``reopen`` and it is closed; also
+        the conversation as it is then."""
+        earlier = self._message_by_message_id(connection, conversation_id, message_id)
+        if earlier is None:
+            if reopen:
+                connection.execute(
+                    conversations.update()
+                    .where(conversations.c.id == conversation_id, conversations.c.state == CLOSED)
+                    .values(updated_at=now, state=BOT)
+                )
+            message = self._insert_message(
+                connection, conversation_id, CITIZEN, text, now, data, None, None,
+                message_id=message_id, bot_status=PENDING if to_bot else None,
+            )  # fmt: skip
+        return earlier or message, earlier is None, self.conversation_in(connection, conversation_id)
+
+    def message_in(
+        self,
+        connection: Connection,
+        conversation_id: str,
+        sender: str,
+        text: str,
+        now: dt.datetime,
+        data: Optional[Dict[str, Any]] = None,
+        author: Optional[str] = None,
+    ) -> Optional[Message]:
+        """:meth:`add_message` in the caller's transaction; None when the conversation
+        is not (or no longer) there."""
+        if sender not in SENDERS:
+            raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
+        if self.conversation_in(connection, conversation_id) is None:
+            return None
+        return self._insert_message(connection, conversation_id, sender, text, now, data, None, author)
 
     def mark_answered(self, message_row_id: int) -> None:
         """The bot has answered this message (or the citizen was told it could not)."""
+        self._mark_answered([message_row_id])
+
+    async def amark_answered(self, message_row_id: int) -> None:
+        """:meth:`mark_answered` off the event loop, with the marks of the other messages
+        answered meanwhile: one ``UPDATE`` and one commit for all of them."""
+        await self._answered_marks.submit(message_row_id)
+
+    def _mark_answered(self, message_row_ids: Sequence[int]) -> List["Outcome[None]"]:
         with self.session_scope() as connection:
             connection.execute(
-                messages.update().where(messages.c.id == message_row_id).values(bot_status=DONE)
+                messages.update().where(messages.c.id.in_(message_row_ids)).values(bot_status=DONE)
             )
+        return [None] * len(message_row_ids)
 
     def unanswered(self, before: dt.datetime, limit: int = 100) -> List[Message]:
         """Citizen messages handed to the bot before ``before`` and never answered: the

@@ -134,6 +134,13 @@ async def run_in_worker(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(work, *args)
 
 
+@functools.lru_cache(maxsize=64)
+def url_key(url: URL) -> str:
+    """``url`` as one string, password included: two engines on one database have the
+    same (a URL is immutable, so the rendering is kept)."""
+    return url.render_as_string(hide_password=False)
+
+
 def sqlite_path(url: URL) -> Path:
     """Absolute path of an SQLite URL; relative paths are relative to the project."""
     path = Path(url.database or "")

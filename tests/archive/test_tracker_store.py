@@ -621,3 +621,43 @@ async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one
         assert await _stored_events(store, f"r{n}") == list(trackers[n].events)
     assert store.archive.verify().ok
     sink.archive.close()
+
+
+async def test_interleaved_turns_and_saves_are_written_once_per_writer(store):
+    """The channel's turns and Rasa's saves arrive interleaved: each writer writes all of
+    its jobs of the transaction at once (one pass over the chain head each), not once per
+    run of consecutive jobs — eight passes for these eight jobs, when they were written
+    that way, and the flush's time under load."""
+    import asyncio
+
+    from archive.sink import ArchiveTurnSink
+    from archive.turns import TurnIn
+
+    sink = ArchiveTurnSink(Archive(store.archive.url))
+    trackers = []
+    for n in range(4):
+        tracker = await store.get_or_create_tracker(f"r{n}")
+        tracker.update(user(f"întrebarea {n}", "greet", f"q{n}"))
+        trackers.append(tracker)
+    await sink.record(TurnIn("warm", "citizen", "bună ziua"))
+    calls = []
+    for writer in (store, sink):
+        real = writer.write_in
+
+        def counting(conn, jobs, real=real, name=type(writer).__name__):
+            calls.append((name, len(jobs)))
+            return real(conn, jobs)
+
+        writer.write_in = counting
+    turns = [TurnIn(f"w{n}", "citizen", f"mesajul {n}", source_key=f"k{n}") for n in range(4)]
+    interleaved = [job for pair in zip(map(store.save, trackers), map(sink.record, turns)) for job in pair]
+    stored = await asyncio.gather(*interleaved)
+    assert sorted(calls) == [("ArchiveTrackerStore", 4), ("ArchiveTurnSink", 4)]
+    # Each turn's result is its own, whatever the order the writers wrote in.
+    assert [s.text for s in stored[1::2]] == [f"mesajul {n}" for n in range(4)]
+    assert [s.conversation_id for s in stored[1::2]] == [f"w{n}" for n in range(4)]
+    for n in range(4):
+        assert [t.text for t in store.archive.conversation(f"r{n}")] == [f"întrebarea {n}"]
+        assert [t.text for t in store.archive.conversation(f"w{n}")] == [f"mesajul {n}"]
+    assert store.archive.verify().ok
+    sink.archive.close()

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import List, Tuple
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -99,3 +100,53 @@ def test_an_untrained_model_loads_without_coefficients(tmp_path: Path) -> None:
         config, LocalModelStorage(tmp_path), Resource("missing"), context
     )
     assert not hasattr(loaded.clf, "coef_")
+
+
+def _trained(config: dict, tmp_path: Path) -> Tuple[object, object, object]:
+    """A tokenizer, featurizer and classifier trained on TRAINING with ``config`` and reloaded."""
+    tmp_path.mkdir()
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer, featurizer = _featurizers(storage, context)
+    data = RasaYAMLReader().reads(TRAINING)
+    tokenizer.process_training_data(data)
+    featurizer.train(data)
+    featurizer.process_training_data(data)
+    config = {**RomanianLogisticRegressionClassifier.get_default_config(), **config}
+    resource = Resource("intents")
+    RomanianLogisticRegressionClassifier.create(config, storage, resource, context).train(data)
+    loaded = RomanianLogisticRegressionClassifier.load(config, storage, resource, context)
+    return tokenizer, featurizer, loaded
+
+
+def _top(parts: Tuple[object, object, object], text: str) -> Tuple[str, float]:
+    tokenizer, featurizer, classifier = parts
+    message = Message(data={TEXT: text})
+    tokenizer.process([message])
+    featurizer.process([message])
+    classifier.process([message])
+    return message.get(INTENT)["name"], message.get(INTENT)["confidence"]
+
+
+def test_normalize_gives_every_message_unit_length_features_and_c_reaches_sklearn(tmp_path: Path) -> None:
+    parts = _trained({"normalize": True, "C": 50.0}, tmp_path / "model")
+    tokenizer, featurizer, classifier = parts
+    assert classifier.clf.C == 50.0
+    messages = [Message(data={TEXT: t}) for t in ("gropi", "strada e plina de gropi si nu vine nimeni " * 6)]
+    tokenizer.process(messages)
+    featurizer.process(messages)
+    rows = classifier._create_X(messages)
+    assert np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1))).ravel() == pytest.approx([1.0, 1.0])
+
+
+def test_with_normalize_a_complaint_said_five_times_over_is_the_same_complaint(tmp_path: Path) -> None:
+    once = "nu merge apa pe strada"
+    five_times = " ".join([once] * 5)
+    normalized = _trained({"normalize": True, "C": 50.0}, tmp_path / "normalized")
+    intent, confidence = _top(normalized, once)
+    repeated_intent, repeated_confidence = _top(normalized, five_times)
+    assert intent == repeated_intent == "out_of_scope_infrastructure"
+    assert repeated_confidence == pytest.approx(confidence, abs=0.05)
+    # Rasa's raw counts grow with the repetition: five times the words, far more certainty.
+    raw = _trained({}, tmp_path / "raw")
+    assert _top(raw, five_times)[1] - _top(raw, once)[1] > 0.05

@@ -1,10 +1,12 @@
 """The bot's side of the live chat: messages to and from Rasa, the actions' requests (a
 person, a pause), the redirect hints for clerks, and re-driving unanswered messages."""
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import re
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, AsyncIterator, Dict, Optional, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -44,6 +46,8 @@ MAX_PAUSE_MINUTES = 24 * 60
 _SNAKE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # A message handed to the bot and not answered this long after is handed again.
 REDRIVE_AFTER = dt.timedelta(seconds=30)
+# Seconds a message waits for the bot to answer the conversation's message before it.
+PREVIOUS_ANSWER_SECONDS = 30.0
 REQUEST_HUMAN_INTENT = "request_human"
 BOT_SILENT = (
     "Ne pare rău, asistentul nu vă poate răspunde acum din cauza unei probleme tehnice. "
@@ -140,7 +144,8 @@ class BotSide(ConsoleViews):
         self, conversation_id: str, text: str, message_id: str, row_id: Optional[int] = None
     ) -> None:
         try:
-            await self._ask_bot(conversation_id, text, message_id)
+            async with self._after_previous(conversation_id):
+                await self._ask_bot(conversation_id, text, message_id)
             if row_id is not None:
                 try:
                     await self.store.amark_answered(row_id)
@@ -149,6 +154,28 @@ class BotSide(ConsoleViews):
         finally:  # a cancelled task (the server stopping) leaves the message pending
             if row_id is not None:
                 self._in_flight.discard(row_id)
+
+    @contextlib.asynccontextmanager
+    async def _after_previous(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hand the bot a conversation's message once it answered the one before.
+
+        Rasa takes them one at a time too, but a message that finds the conversation's
+        lock taken polls the lock store every second (rasa/core/lock_store.py): a
+        citizen who wrote again while the bot was still sending its answer waited up to
+        a second more, for nothing. A message whose predecessor is not answered within
+        :data:`PREVIOUS_ANSWER_SECONDS` (the bot hangs) goes on, and Rasa's lock orders
+        them as before."""
+        previous = self._bot_turns.get(conversation_id)
+        mine: "asyncio.Future[None]" = asyncio.get_running_loop().create_future()
+        self._bot_turns[conversation_id] = mine
+        try:
+            if previous is not None and not previous.done():
+                await asyncio.wait([previous], timeout=PREVIOUS_ANSWER_SECONDS)
+            yield
+        finally:
+            mine.set_result(None)
+            if self._bot_turns.get(conversation_id) is mine:
+                del self._bot_turns[conversation_id]
 
     async def redrive(self) -> int:
         """Hand the bot again the messages it never answered: the process died between

@@ -88,6 +88,8 @@ class ServiceCore:
         self._answering: Dict[str, List[int]] = {}
         # Ids of the messages this process is handing to the bot right now.
         self._in_flight: Set[int] = set()
+        # Conversation -> done when the last message handed to the bot has been answered.
+        self._bot_turns: Dict[str, "asyncio.Future[None]"] = {}
         self.floods = FloodGuard(settings.citizen_messages_per_minute)
         # The same limits per client address, over all its conversations.
         self.address_floods = FloodGuard(settings.address_messages_per_minute)

@@ -118,9 +118,14 @@ class FakeAgent:
     hang_on: "set[str]" = set()
     #: Texts the bot handles without sending anything (Rasa with its action server down).
     silent_on: "set[str]" = set()
+    #: Texts after whose first answer the bot goes on working a while (seconds), as Rasa
+    #: does sending the rest of an answer and saving the tracker.
+    slow_on: "dict[str, float]" = {}
 
     def __init__(self) -> None:
         self.received: List[str] = []
+        # (text, "start" | "end") in the order the agent saw them.
+        self.handling: List[Any] = []
         self.parsed: List[str] = []
         self.tracker_store = NoTrackers()
 
@@ -135,9 +140,16 @@ class FakeAgent:
                 "intent_ranking": [{"name": intent, "confidence": 0.9}]}  # fmt: skip
 
     async def handle_message(self, message: Any) -> None:
+        self.received.append(message.text)
+        self.handling.append((message.text, "start"))
+        try:
+            await self._handle(message)
+        finally:
+            self.handling.append((message.text, "end"))
+
+    async def _handle(self, message: Any) -> None:
         from livechat.protocol import request_payload
 
-        self.received.append(message.text)
         out = message.output_channel
         if message.text in FakeAgent.hang_on:
             await asyncio.Event().wait()  # until the server stops and cancels it
@@ -162,6 +174,8 @@ class FakeAgent:
              {"title": "Rău", "type": "web_url", "url": "javascript:alert(1)"},
              {"title": "Program", "payload": "/ask_schedule"}],
         )  # fmt: skip
+        if message.text in FakeAgent.slow_on:
+            await asyncio.sleep(FakeAgent.slow_on[message.text])
 
 
 class Site:

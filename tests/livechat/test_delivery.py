@@ -86,3 +86,26 @@ async def test_an_acknowledged_message_the_bot_never_answered_is_answered_after_
             _, welcome = await open_citizen(http, restarted.ws_base, cid)
             assert "Ecou: ce acte trebuie?" in [m["text"] for m in welcome["history"]]
     assert ("bot", "Ecou: ce acte trebuie?") in _archived(db_file, cid)
+
+
+async def test_a_message_written_while_the_bot_still_answers_waits_for_that_answer_only(db_file, monkeypatch):
+    """The citizen writes again after the bot's first reply, while the bot is still busy
+    with the rest of its answer: the channel hands the bot the new message once that
+    answer is done — one at a time, as Rasa needs, but without Rasa's lock-store polling,
+    which made such a message wait up to a second more (seen at 100 conversations)."""
+    monkeypatch.setattr(FakeAgent, "slow_on", {"prima": 0.5})
+    async with running_site(ARCHIVED) as site:
+        async with aiohttp.ClientSession() as http:
+            citizen, _ = await open_citizen(http, site.ws_base)
+            await citizen.send({"type": "message", "text": "prima", "client_id": "p1"})
+            await citizen.next("message", sender="bot", text="Ecou: prima")
+            await citizen.send({"type": "message", "text": "a doua", "client_id": "p2"})
+            await citizen.next("ack", client_id="p2")
+            await citizen.next("message", sender="bot", text="Ecou: a doua")
+            await citizen.ws.close()
+    assert site.agent.handling == [
+        ("prima", "start"),
+        ("prima", "end"),
+        ("a doua", "start"),
+        ("a doua", "end"),
+    ]

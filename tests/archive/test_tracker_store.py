@@ -641,10 +641,10 @@ async def test_interleaved_turns_and_saves_are_written_once_per_writer(store):
         trackers.append(tracker)
     await sink.record(TurnIn("warm", "citizen", "bună ziua"))
     calls = []
-    for writer in (store, sink):
+    for writer, name in ((store, "ArchiveTrackerStore"), (sink, "ArchiveTurnSink")):
         real = writer.write_in
 
-        def counting(conn, jobs, real=real, name=type(writer).__name__):
+        def counting(conn, jobs, real=real, name=name):
             calls.append((name, len(jobs)))
             return real(conn, jobs)
 

@@ -148,6 +148,22 @@ _clerk = account_from
 _IS_CLERK = clerks.c.role.in_(CONSOLE_ROLES)
 
 
+# Built once: with its parameters bound at execution, SQLAlchemy reuses its compiled form.
+_CONVERSATION_AND_MESSAGE = (
+    sa.select(*conversations.c, messages.c.id.label("resent_id"))
+    .select_from(
+        conversations.outerjoin(
+            messages,
+            sa.and_(
+                messages.c.conversation_id == conversations.c.id,
+                messages.c.message_id == sa.bindparam("message_id"),
+            ),
+        )
+    )
+    .where(conversations.c.id == sa.bindparam("conversation_id"))
+)
+
+
 class HandoffStore:
     """The handoff's tables, one short transaction per call."""
 
@@ -209,7 +225,7 @@ class HandoffStore:
         if not display_name.strip():
             raise ValueError("username and display name are required")
         try:
-            with self.session_scope() as connection:
+            with self.session_scope(write=True) as connection:  # reads, then writes
                 return self.accounts.create(
                     connection, username, password, CLERK_ROLE, display_name, now or utcnow(), department
                 )
@@ -224,14 +240,14 @@ class HandoffStore:
         """A new password; it ends every open session of that clerk."""
         auth.check_password_policy(password, username)
         try:
-            with self.session_scope() as connection:
+            with self.session_scope(write=True) as connection:  # reads, then writes
                 self.accounts.set_password(connection, username, password, utcnow())
         except AccountError as error:
             raise UnknownClerkError(f"no clerk '{username}'") from error
 
     def set_disabled(self, username: str, disabled: bool) -> None:
         try:
-            with self.session_scope() as connection:
+            with self.session_scope(write=True) as connection:  # reads, then writes
                 self.accounts.update(
                     connection, username, utcnow(), disabled=disabled, presence="indisponibil"
                 )
@@ -341,14 +357,9 @@ class HandoffStore:
     ) -> "tuple[Optional[Conversation], Optional[Message]]":
         """The conversation, and its message stored under ``message_id`` if there is one:
         one query on the path of every citizen message, which is seldom a resend."""
-        columns = [*conversations.c, messages.c.id.label("resent_id")]
-        joined = conversations.outerjoin(
-            messages,
-            sa.and_(messages.c.conversation_id == conversations.c.id, messages.c.message_id == message_id),
-        )
         with self.read_scope() as connection:
             row = connection.execute(
-                sa.select(*columns).select_from(joined).where(conversations.c.id == conversation_id)
+                _CONVERSATION_AND_MESSAGE, {"conversation_id": conversation_id, "message_id": message_id}
             ).first()
             if row is None:
                 return None, None

@@ -123,6 +123,18 @@ class Message:
         return frame
 
 
+def _transition_in(
+    connection: Connection, conversation_id: str, where: List[Any], values: Dict[str, Any], now: dt.datetime
+) -> bool:
+    """Change the conversation's state if it is as ``where`` says; whether it was."""
+    result = connection.execute(
+        conversations.update()
+        .where(conversations.c.id == conversation_id, *where)
+        .values(updated_at=now, **values)
+    )
+    return result.rowcount == 1
+
+
 def _conversation(row: Any) -> Conversation:
     return Conversation(**{column.name: getattr(row, column.name) for column in conversations.c})
 
@@ -397,12 +409,7 @@ class HandoffStore:
         self, conversation_id: str, where: List[Any], values: Dict[str, Any], now: dt.datetime
     ) -> bool:
         with self.session_scope() as connection:
-            result = connection.execute(
-                conversations.update()
-                .where(conversations.c.id == conversation_id, *where)
-                .values(updated_at=now, **values)
-            )
-            return result.rowcount == 1
+            return _transition_in(connection, conversation_id, where, values, now)
 
     def enqueue(
         self,
@@ -521,10 +528,6 @@ class HandoffStore:
                 ended.append(row.id)
         return ended
 
-    def reopen(self, conversation_id: str, now: dt.datetime) -> bool:
-        """closed → bot (the citizen writes again after the clerk closed)."""
-        return self._transition(conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now)
-
     def requeue(self, conversation_id: str, clerk_id: int, now: dt.datetime) -> bool:
         """clerk → queued, keeping the original place in the queue (clerk vanished)."""
         return self._transition(
@@ -603,33 +606,6 @@ class HandoffStore:
                 connection, conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name
             )
 
-    def add_citizen_message(
-        self,
-        conversation_id: str,
-        text: str,
-        now: dt.datetime,
-        message_id: str,
-        data: Optional[Dict[str, Any]] = None,
-        to_bot: bool = False,
-    ) -> "tuple[Message, bool]":
-        """Append a citizen's message once: ``(message, True)``, or the message stored
-        earlier under the same ``message_id`` and ``False`` (a resend)."""
-        earlier = self.message_by_message_id(conversation_id, message_id)
-        if earlier is not None:
-            return earlier, False
-        try:
-            with self.session_scope() as connection:
-                message = self._insert_message(
-                    connection, conversation_id, CITIZEN, text, now, data, None, None,
-                    message_id=message_id, bot_status=PENDING if to_bot else None,
-                )  # fmt: skip
-                return message, True
-        except sa.exc.IntegrityError:
-            earlier = self.message_by_message_id(conversation_id, message_id)
-            if earlier is None:
-                raise
-            return earlier, False  # the same message arrived twice at once
-
     def message_by_message_id(self, conversation_id: str, message_id: str) -> Optional[Message]:
         with self.read_scope() as connection:
             return self._message_by_message_id(connection, conversation_id, message_id)
@@ -657,16 +633,16 @@ class HandoffStore:
         to_bot: bool = False,
         reopen: bool = False,
     ) -> "tuple[Message, bool, Optional[Conversation]]":
-        """:meth:`add_citizen_message` in the caller's transaction (that of the message's
-        archive turn), the conversation reopened first if ``reopen`` and it is closed; also
-        the conversation as it is then."""
+        """Append a citizen's message once, in the caller's transaction (that of the
+        message's archive turn): ``(message, True, conversation)``, or the message stored
+        earlier under the same ``message_id`` and ``False`` (a resend). A closed
+        conversation is reopened first if ``reopen``; the conversation is returned as it
+        is then."""
         earlier = self._message_by_message_id(connection, conversation_id, message_id)
         if earlier is None:
-            if reopen:
-                connection.execute(
-                    conversations.update()
-                    .where(conversations.c.id == conversation_id, conversations.c.state == CLOSED)
-                    .values(updated_at=now, state=BOT)
+            if reopen:  # closed → bot: the citizen writes again after the clerk closed
+                _transition_in(
+                    connection, conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now
                 )
             message = self._insert_message(
                 connection, conversation_id, CITIZEN, text, now, data, None, None,

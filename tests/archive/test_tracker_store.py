@@ -592,13 +592,9 @@ async def test_the_answers_of_a_form_filled_before_the_cutoff_go_with_the_purge(
     assert not any("1800101221144" in str(row) for row in rows)
 
 
-async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one_transaction(store):
-    """The website channel's sink and the tracker store extend one chain: written apart,
-    each message cost a transaction of each, queuing for the chain head's lock."""
-    import asyncio
-
-    import sqlalchemy as sa
-
+async def _a_sink_and_four_questions(store):
+    """The channel's sink on the store's database (its engine opened by a first turn), and
+    four conversations r0-r3 with a question each, not yet saved."""
     from archive.sink import ArchiveTurnSink
     from archive.turns import TurnIn
 
@@ -609,6 +605,19 @@ async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one
         tracker.update(user(f"întrebarea {n}", "greet", f"q{n}"))
         trackers.append(tracker)
     await sink.record(TurnIn("warm", "citizen", "bună ziua"))  # both writers' engines are open
+    return sink, trackers
+
+
+async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one_transaction(store):
+    """The website channel's sink and the tracker store extend one chain: written apart,
+    each message cost a transaction of each, queuing for the chain head's lock."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    from archive.turns import TurnIn
+
+    sink, trackers = await _a_sink_and_four_questions(store)
     commits = []
     for engine in {store.archive.engine, sink.archive.engine}:
         sa.event.listen(engine, "commit", lambda conn: commits.append(1))
@@ -630,16 +639,9 @@ async def test_interleaved_turns_and_saves_are_written_once_per_writer(store):
     that way, and the flush's time under load."""
     import asyncio
 
-    from archive.sink import ArchiveTurnSink
     from archive.turns import TurnIn
 
-    sink = ArchiveTurnSink(Archive(store.archive.url))
-    trackers = []
-    for n in range(4):
-        tracker = await store.get_or_create_tracker(f"r{n}")
-        tracker.update(user(f"întrebarea {n}", "greet", f"q{n}"))
-        trackers.append(tracker)
-    await sink.record(TurnIn("warm", "citizen", "bună ziua"))
+    sink, trackers = await _a_sink_and_four_questions(store)
     calls = []
     for writer, name in ((store, "ArchiveTrackerStore"), (sink, "ArchiveTurnSink")):
         real = writer.write_in

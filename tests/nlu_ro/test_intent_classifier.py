@@ -59,7 +59,9 @@ def _featurizers(storage: LocalModelStorage, context: ExecutionContext) -> Tuple
     return tokenizer, featurizer
 
 
-def _ranked(classifier_class: type, tmp_path: Path) -> Tuple[List[List[Tuple[str, float]]], object]:
+def _pipeline(classifier_class: type, config: dict, tmp_path: Path) -> Tuple[object, object, object]:
+    """A tokenizer, featurizer and ``classifier_class`` trained on TRAINING with ``config``
+    (over the class's defaults) and reloaded from its model storage."""
     tmp_path.mkdir()
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
@@ -68,10 +70,15 @@ def _ranked(classifier_class: type, tmp_path: Path) -> Tuple[List[List[Tuple[str
     tokenizer.process_training_data(data)
     featurizer.train(data)
     featurizer.process_training_data(data)
-    config = {**classifier_class.get_default_config(), "random_state": 42}
+    config = {**classifier_class.get_default_config(), **config}
     resource = Resource("intents")
     classifier_class.create(config, storage, resource, context).train(data)
     loaded = classifier_class.load(config, storage, resource, context)
+    return tokenizer, featurizer, loaded
+
+
+def _ranked(classifier_class: type, tmp_path: Path) -> Tuple[List[List[Tuple[str, float]]], object]:
+    tokenizer, featurizer, loaded = _pipeline(classifier_class, {"random_state": 42}, tmp_path)
     rankings = []
     for text in PROBES:
         message = Message(data={TEXT: text})
@@ -103,20 +110,8 @@ def test_an_untrained_model_loads_without_coefficients(tmp_path: Path) -> None:
 
 
 def _trained(config: dict, tmp_path: Path) -> Tuple[object, object, object]:
-    """A tokenizer, featurizer and classifier trained on TRAINING with ``config`` and reloaded."""
-    tmp_path.mkdir()
-    storage = LocalModelStorage(tmp_path)
-    context = ExecutionContext(GraphSchema({}), "test")
-    tokenizer, featurizer = _featurizers(storage, context)
-    data = RasaYAMLReader().reads(TRAINING)
-    tokenizer.process_training_data(data)
-    featurizer.train(data)
-    featurizer.process_training_data(data)
-    config = {**RomanianLogisticRegressionClassifier.get_default_config(), **config}
-    resource = Resource("intents")
-    RomanianLogisticRegressionClassifier.create(config, storage, resource, context).train(data)
-    loaded = RomanianLogisticRegressionClassifier.load(config, storage, resource, context)
-    return tokenizer, featurizer, loaded
+    """Our classifier's pipeline trained with ``config`` (see :func:`_pipeline`)."""
+    return _pipeline(RomanianLogisticRegressionClassifier, config, tmp_path)
 
 
 def _top(parts: Tuple[object, object, object], text: str) -> Tuple[str, float]:

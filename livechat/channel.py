@@ -20,6 +20,7 @@ error frame: nothing is acknowledged that was not stored.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -41,6 +42,7 @@ from livechat.errors import HandoffError, database_unavailable
 from livechat.runtime import build_service, housekeeping_loop
 from livechat.service import HandoffService
 from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings
+from storage import group_commit
 from storage.errors import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -298,12 +300,17 @@ class WebsiteChannel(InputChannel):
             task = getattr(app.ctx, "handoff_housekeeping", None)
             if task is not None:
                 task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             service = getattr(app.ctx, "handoff", None)
             if service is not None:
                 await service.hub.stop()
                 for guard in (service.floods, service.address_floods, service.new_conversations):
                     await guard.close()
                 await service.address_pauses.close()
+                # The answers marked and the turns archived just now are written before
+                # the connections close, not by a thread that outlives them.
+                await asyncio.to_thread(group_commit.drain_all)
                 service.store.engine.dispose()
 
         @bp.exception(DatabaseUnavailable)

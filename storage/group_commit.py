@@ -11,7 +11,9 @@ one started from the loop, a busy loop (a hundred conversations answered at once
 some 130 ms to see a batch done and start the next, against 26 ms of writing: the writes
 waited on the loop, and every message waits on three of them (its turn, Rasa's save, the
 bot's turn). The thread ends after :data:`IDLE_SECONDS` without work and starts again with
-the next job.
+the next job. A server stopping drains it (:meth:`~GroupCommit.drain`) before it closes its
+database connections, so that what was queued is written, not left to a thread that
+outlives them.
 
 ``write(jobs)`` must return one outcome per job, in order: the job's result, or the
 exception it must raise. A ``write`` that tries the batch together and, when that fails,
@@ -23,7 +25,9 @@ import asyncio
 import logging
 import sys
 import threading
-from typing import Callable, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
+import time
+import weakref
+from typing import Any, Callable, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from storage import db
 from storage.errors import DatabaseUnavailable
@@ -36,6 +40,12 @@ Outcome = Union[R, BaseException]
 
 #: Seconds the writing thread waits for a job before it ends.
 IDLE_SECONDS = 2.0
+
+#: Seconds a stopping server waits for the jobs queued to be written.
+DRAIN_SECONDS = 10.0
+
+
+_ALL: "weakref.WeakSet[GroupCommit[Any, Any]]" = weakref.WeakSet()
 
 
 class GroupCommit(Generic[J, R]):
@@ -56,7 +66,9 @@ class GroupCommit(Generic[J, R]):
         self.name = name
         self._lock = threading.Condition()
         self.pending: List[Tuple[J, "asyncio.Future[R]"]] = []
+        self._writing = False
         self._thread: Optional[threading.Thread] = None
+        _ALL.add(self)
 
     async def submit(self, job: J) -> R:
         """Write ``job`` with the others queued now; its result once committed.
@@ -71,8 +83,21 @@ class GroupCommit(Generic[J, R]):
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
             else:
-                self._lock.notify()
+                self._lock.notify_all()  # the writing thread, and a drain waiting
         return await future
+
+    def drain(self, timeout: float = DRAIN_SECONDS) -> bool:
+        """Block until every job queued is written (a server stopping): whether it was,
+        within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self.pending or self._writing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    logger.error("%s: jobs not written within %.0f s of the stop", self.name, timeout)
+                    return False
+                self._lock.wait(left)
+        return True
 
     def _run(self) -> None:
         while True:
@@ -83,6 +108,7 @@ class GroupCommit(Generic[J, R]):
                     self._thread = None  # the next job starts another
                     return
                 batch, self.pending = self.pending, []
+                self._writing = True
             try:
                 outcomes: Sequence["Outcome[R]"] = self.write([job for job, _ in batch])
                 if len(outcomes) != len(batch):
@@ -92,6 +118,16 @@ class GroupCommit(Generic[J, R]):
                 outcomes = [error if isinstance(error, Exception) else self.stopped()] * len(batch)
             for (_, future), outcome in zip(batch, outcomes):
                 _hand_over(future, outcome)
+            with self._lock:
+                self._writing = False
+                self._lock.notify_all()
+
+
+def drain_all(timeout: float = DRAIN_SECONDS) -> bool:
+    """:meth:`GroupCommit.drain` every group commit of the process (a server stopping,
+    before it disposes of its engines): whether all were written within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    return all([group.drain(max(0.0, deadline - time.monotonic())) for group in list(_ALL)])
 
 
 def each_alone(jobs: Sequence[J], together: Callable[[Sequence[J]], List[R]]) -> List["Outcome[R]"]:

@@ -22,9 +22,7 @@ MESSAGES = 8
 
 
 @pytest.mark.postgres
-async def test_stopping_writes_every_answer_mark_and_leaves_no_connection(
-    pg_url, schedule_file, monkeypatch
-):
+async def test_stopping_writes_every_answer_mark_and_leaves_no_connection(pg_url, schedule_file, monkeypatch):
     name = f"e-functionar-stop-{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("DATABASE_URL", pg_url)
     monkeypatch.setenv("EF_DB_APPLICATION_NAME", name)

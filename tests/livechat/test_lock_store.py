@@ -3,10 +3,11 @@ against the real Redis at 127.0.0.1:6379: two stores are two instances; each tes
 key prefix of its own and leaves no key behind."""
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
-from typing import AsyncIterator, Callable, List, Tuple
+from typing import AsyncIterator, Callable, List, Optional, Tuple
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,7 +15,9 @@ from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError
 
+from livechat import lock_store
 from livechat.lock_store import AsyncRedisLockStore
+from tests.livechat.conftest import free_port
 
 HOST, PORT, DB = "127.0.0.1", 6379, 0
 
@@ -233,3 +236,59 @@ def test_rasa_builds_it_from_endpoints_with_the_settings_of_its_own_redis_lock_s
         LockStore.create(EndpointConfig(url="redis", type="livechat.lock_store.AsyncRedisLockStore", poort=1))
     with pytest.raises(NotImplementedError):
         store.get_lock("conversation-1")
+
+
+class Relay:
+    """A TCP relay to the real Redis that the test can cut and restore: Redis going away
+    and coming back, as a restarted Redis would."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._server: Optional[asyncio.AbstractServer] = None
+        self._writers: List[asyncio.StreamWriter] = []
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        redis_reader, redis_writer = await asyncio.open_connection(HOST, PORT)
+        self._writers += [writer, redis_writer]
+        await asyncio.gather(self._pipe(reader, redis_writer), self._pipe(redis_reader, writer))
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._connect, HOST, self.port)
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
+
+async def test_redis_going_away_and_coming_back_while_conversations_are_locked(prefix, monkeypatch, caplog):
+    monkeypatch.setattr(lock_store, "RETRY_REDIS_SECONDS", 0.2)
+    relay = Relay()
+    await relay.up()
+    store = AsyncRedisLockStore(host=HOST, port=relay.port, db=DB, key_prefix=prefix, socket_timeout=1)
+    with caplog.at_level(logging.INFO, logger="livechat.lock_store"):
+        async with store.lock("conversation-1"):
+            assert await keys(prefix) != []  # in Redis: the other instances see it
+        await relay.down()
+        for _ in range(3):
+            async with store.lock("conversation-1"):
+                assert store._local  # this instance's own lock
+        assert [r.levelno for r in caplog.records] == [logging.ERROR]  # once for the outage
+        await relay.up()
+        await asyncio.sleep(0.25)
+        async with store.lock("conversation-1"):
+            assert await keys(prefix) != [] and not store._local
+    assert "Redis reachable again" in caplog.records[-1].getMessage()
+    assert await keys(prefix) == []
+    await store.close()
+    await relay.down()

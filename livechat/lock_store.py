@@ -9,7 +9,7 @@ lock — first come, first served; a ticket expires after the lock's lifetime, s
 killed holder blocks nobody for longer — with each step one Lua script run by
 ``redis.asyncio``, hence atomic across instances and never blocking the loop. A waiter is
 woken when the lock is released (directly in this process, by a PUBLISH from the others)
-and re-checks at most every :data:`MAX_POLL_SECONDS` in case a wake-up is lost.
+and re-checks at least every :data:`MAX_POLL_SECONDS` in case a wake-up is lost.
 
 Configured as Rasa's own, with the same settings (endpoints.yml)::
 

@@ -222,8 +222,8 @@ class AsyncRedisLockStore(LockStore):
         ticket: Optional[str] = None
         if time.monotonic() >= self._down_until:
             try:
-                ticket, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms)
-                ticket = ticket.decode() if isinstance(ticket, bytes) else ticket
+                issued, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms)
+                ticket = issued.decode()
                 if not held:
                     await self._wait(
                         conversation_id, ticket, int(holder_ms), min(wait_time_in_seconds, MAX_POLL_SECONDS)

@@ -159,10 +159,12 @@ class BotSide(ConsoleViews):
     async def _after_previous(self, conversation_id: str) -> AsyncIterator[None]:
         """Hand the bot a conversation's message once it answered the one before.
 
-        Rasa takes them one at a time too, but a message that finds the conversation's
-        lock taken polls the lock store every second (rasa/core/lock_store.py): a
-        citizen who wrote again while the bot was still sending its answer waited up to
-        a second more, for nothing. A message whose predecessor is not answered within
+        Rasa's lock (livechat/lock_store.py with several instances) takes them one at a
+        time too, in the order of their tickets; but a message takes its ticket only when
+        it reaches Rasa's agent, after the awaits on its way there, so nothing makes that
+        order the citizen's. Waiting here, in the order the messages were acknowledged,
+        keeps the citizen's order, and a waiting message costs no round trip to the lock
+        store. A message whose predecessor is not answered within
         :data:`PREVIOUS_ANSWER_SECONDS` (the bot hangs) goes on, and Rasa's lock orders
         them as before."""
         previous = self._bot_turns.get(conversation_id)

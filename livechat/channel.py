@@ -39,6 +39,7 @@ from livechat import door
 from livechat.buttons import SAFE_URL as _SAFE_URL
 from livechat.buttons import clean_buttons
 from livechat.errors import HandoffError, database_unavailable
+from livechat.lock_store import AsyncRedisLockStore
 from livechat.runtime import build_service, housekeeping_loop
 from livechat.service import HandoffService
 from livechat.settings import MAX_MESSAGE_CHARS, ChannelSettings
@@ -312,6 +313,9 @@ class WebsiteChannel(InputChannel):
                 # the connections close, not by a thread that outlives them.
                 await asyncio.to_thread(group_commit.drain_all)
                 service.store.engine.dispose()
+            lock_store = getattr(getattr(app.ctx, "agent", None), "lock_store", None)
+            if isinstance(lock_store, AsyncRedisLockStore):
+                await lock_store.close()  # its subscription and connections end with the server
 
         @bp.exception(DatabaseUnavailable)
         async def database_away(request: Request, error: Exception) -> HTTPResponse:

@@ -147,7 +147,7 @@ class Cluster:
             "tracker_store:\n"
             "  type: archive.tracker_store.ArchiveTrackerStore\n"
             "lock_store:\n"
-            "  type: redis\n"
+            "  type: livechat.lock_store.AsyncRedisLockStore\n"
             f"  url: {redis.host}\n"
             f"  port: {redis.port or 6379}\n"
             f"  db: {redis.database or 0}\n"

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import yaml
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import read_endpoint_config
 
+from livechat.lock_store import AsyncRedisLockStore
 from livechat.settings import ChannelSettings
 from tests.scaleout.cluster import TEMPLATE, render
 
@@ -43,10 +44,11 @@ def test_the_channel_accepts_the_deployments_credentials() -> None:
     assert settings.hsts_seconds >= 31536000
 
 
-def test_rasa_builds_a_redis_lock_store_from_the_deployments_endpoints() -> None:
+def test_rasa_builds_the_redis_lock_store_from_the_deployments_endpoints() -> None:
     config = read_endpoint_config(str(DEPLOY / "endpoints.yml"), "lock_store")
     store = LockStore.create(config)  # connects lazily: no Redis needed here
-    assert isinstance(store, RedisLockStore)
+    assert isinstance(store, AsyncRedisLockStore)
+    assert store._connection["host"] == "redis" and store._connection["db"] == 1
     tracker = read_endpoint_config(str(DEPLOY / "endpoints.yml"), "tracker_store")
     root = read_endpoint_config(str(DEPLOY.parent / "endpoints.yml"), "tracker_store")
     assert tracker.type == root.type == "archive.tracker_store.ArchiveTrackerStore"

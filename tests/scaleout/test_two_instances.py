@@ -1,5 +1,5 @@
 """Several Rasa instances (issue 18): two real instances on one PostgreSQL database and one
-Redis (frames relayed through pub/sub, Rasa's RedisLockStore), behind Debian's nginx with
+Redis (frames relayed through pub/sub, the lock of livechat/lock_store.py), behind Debian's nginx with
 the deployment's own configuration. A citizen on one instance and clerks on the other do a
 whole takeover; the same conversation written to both instances at once keeps every turn
 once; killing an instance moves the citizen to the other with the history intact."""

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "e-functionar.tar.gz"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(**extra: str) -> Dict[str, str]:

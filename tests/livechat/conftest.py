@@ -9,7 +9,6 @@ The tests under test_integration.py and test_browser.py use the real Rasa server
 import asyncio
 import datetime as dt
 import os
-import socket
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 
 from livechat.store import HandoffStore
 from storage import db
+from tests.ports import free_port
 
 ALWAYS_OPEN = """\
 weekly: {monday: ['00:00-24:00'], tuesday: ['00:00-24:00'], wednesday: ['00:00-24:00'],
@@ -42,12 +42,6 @@ def closed_now_schedule() -> "tuple[str, str]":
 
 
 PASSWORD = "parola-de-test-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tests.livechat.conftest import ALWAYS_OPEN, free_port
+from tests.livechat.conftest import ALWAYS_OPEN
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "e-functionar.tar.gz"

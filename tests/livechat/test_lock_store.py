@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 from livechat import lock_store
 from livechat.lock_store import AsyncRedisLockStore
-from tests.livechat.conftest import free_port
+from tests.ports import free_port
 
 HOST, PORT, DB = "127.0.0.1", 6379, 0
 

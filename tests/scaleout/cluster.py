@@ -21,7 +21,8 @@ from typing import Dict, List, Mapping, Optional
 import psycopg2
 from sqlalchemy.engine import make_url
 
-from tests.livechat.conftest import ALWAYS_OPEN, free_port
+from tests.livechat.conftest import ALWAYS_OPEN
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "e-functionar.tar.gz"

@@ -6,7 +6,8 @@ from typing import Dict, Iterator, Tuple
 
 from tests.integration.servers import Assistant, start_assistant
 from tests.livechat.conftest import ALWAYS_OPEN
-from tests.submissions.smtp_server import Inbox, free_port, start_smtp
+from tests.ports import free_port
+from tests.submissions.smtp_server import Inbox, start_smtp
 
 
 def filing_assistant(folder: Path, seal_env: Dict[str, str]) -> Iterator[Tuple[Assistant, Inbox]]:

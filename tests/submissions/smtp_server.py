@@ -1,17 +1,10 @@
 """A real local SMTP server for the tests (aiosmtpd), on a free port."""
 
-import socket
 from email import message_from_bytes, policy
 from typing import Any, List, Optional
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Inbox:

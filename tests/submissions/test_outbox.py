@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from submissions.mail import SmtpSettings
 from submissions.outbox import Outbox, backoff, smtp_sender
+from tests.ports import free_port
 from tests.submissions.conftest import jpeg
-from tests.submissions.smtp_server import Inbox, free_port, refuse_everyone, start_smtp
+from tests.submissions.smtp_server import Inbox, refuse_everyone, start_smtp
 
 PASSWORD = "Parola-SMTP-secreta-7Qx"
 

@@ -165,13 +165,15 @@ def run_drive(cluster: Cluster, key: str, texts: List[List[str]]) -> Dict[str, f
     return asyncio.run(website_drive(cluster.ws_base, texts))
 
 
-def profiler(pid: int, out: Path) -> "subprocess.Popen[bytes]":
-    """py-spy recording ``pid`` until stopped (SIGINT), as collapsed stacks in ``out``."""
+def profiler(pid: int, out: Path, gil: bool = False) -> "subprocess.Popen[bytes]":
+    """py-spy recording ``pid`` until stopped (SIGINT), as collapsed stacks in ``out``;
+    with ``gil``, only the thread holding the GIL at each sample (who keeps the others waiting)."""
     spy = shutil.which(os.environ.get("PY_SPY", "py-spy"))
     if spy is None:
         raise SystemExit("--profile needs py-spy (set PY_SPY to its path)")
     return subprocess.Popen(
-        [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(out), "--rate", "200"],
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(out), "--rate", "200"]
+        + (["--gil"] if gil else []),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
@@ -182,6 +184,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--drives", default=",".join(DRIVES), help="which drives, in order")
     parser.add_argument("--profile", type=Path, help="py-spy instance A into this folder")
+    parser.add_argument("--gil", action="store_true", help="with --profile: sample only the GIL's holder")
     args = parser.parse_args()
     drives = [d.strip() for d in args.drives.split(",") if d.strip()]
     unknown = [d for d in drives if d not in DRIVES]
@@ -206,7 +209,7 @@ def main() -> int:
                 spy = None
                 if args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
-                    spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt")
+                    spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt", args.gil)
                 try:
                     results[DRIVES[key]] = run_drive(cluster, key, texts)
                 except Exception:

@@ -174,6 +174,18 @@ _CONVERSATION_AND_MESSAGE = (
     )
     .where(conversations.c.id == sa.bindparam("conversation_id"))
 )
+# The statements of every message, built once like the one above: a statement built per
+# call costs more Python than its round trip (its cache key is computed again each time),
+# and they run in the archive's writing thread, which shares the GIL with the event loop.
+_CONVERSATION = sa.select(conversations).where(conversations.c.id == sa.bindparam("conversation_id"))
+_MESSAGE_BY_MESSAGE_ID = sa.select(messages).where(
+    messages.c.conversation_id == sa.bindparam("conversation_id"),
+    messages.c.message_id == sa.bindparam("message_id"),
+)
+_INSERT_MESSAGE = messages.insert()
+_MARK_ANSWERED = (
+    messages.update().where(messages.c.id.in_(sa.bindparam("ids", expanding=True))).values(bot_status=DONE)
+)
 
 
 class HandoffStore:
@@ -381,9 +393,7 @@ class HandoffStore:
 
     @staticmethod
     def conversation_in(connection: Connection, conversation_id: str) -> Optional[Conversation]:
-        row = connection.execute(
-            sa.select(conversations).where(conversations.c.id == conversation_id)
-        ).first()
+        row = connection.execute(_CONVERSATION, {"conversation_id": conversation_id}).first()
         return _conversation(row) if row else None
 
     def citizen_seen(self, conversation_id: str, now: dt.datetime) -> None:
@@ -615,10 +625,7 @@ class HandoffStore:
         connection: Connection, conversation_id: str, message_id: str
     ) -> Optional[Message]:
         row = connection.execute(
-            sa.select(messages).where(
-                messages.c.conversation_id == conversation_id,
-                messages.c.message_id == message_id,
-            )
+            _MESSAGE_BY_MESSAGE_ID, {"conversation_id": conversation_id, "message_id": message_id}
         ).first()
         return _message(row) if row else None
 
@@ -679,9 +686,7 @@ class HandoffStore:
 
     def _mark_answered(self, message_row_ids: Sequence[int]) -> List["Outcome[None]"]:
         with self.session_scope() as connection:
-            connection.execute(
-                messages.update().where(messages.c.id.in_(message_row_ids)).values(bot_status=DONE)
-            )
+            connection.execute(_MARK_ANSWERED, {"ids": list(message_row_ids)})
         return [None] * len(message_row_ids)
 
     def unanswered(self, before: dt.datetime, limit: int = 100) -> List[Message]:
@@ -710,17 +715,18 @@ class HandoffStore:
         bot_status: Optional[str] = None,
     ) -> Message:
         result = connection.execute(
-            messages.insert().values(
-                conversation_id=conversation_id,
-                sender=sender,
-                text=text,
-                data=data or None,
-                clerk_id=clerk_id,
-                author=author,
-                created_at=now,
-                message_id=message_id,
-                bot_status=bot_status,
-            )  # fmt: skip
+            _INSERT_MESSAGE,
+            {
+                "conversation_id": conversation_id,
+                "sender": sender,
+                "text": text,
+                "data": data or None,
+                "clerk_id": clerk_id,
+                "author": author,
+                "created_at": now,
+                "message_id": message_id,
+                "bot_status": bot_status,
+            },
         )
         return Message(
             id=result.inserted_primary_key[0],

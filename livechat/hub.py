@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 CITIZEN, CLERK, CLERKS = "citizen", "clerk", "clerks"
 
 
+def _encode(frame: Dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False)
+
+
 class Hub:
     """Frames to the sockets of this process only."""
 
@@ -77,11 +81,11 @@ class Hub:
 
     # -- sending ----------------------------------------------------------------------
 
-    async def _send(self, sockets: Iterable[Any], frame: Dict[str, Any]) -> None:
+    async def _send(self, sockets: Iterable[Any], text: str) -> None:
+        """Send the encoded frame ``text`` to ``sockets``."""
         targets = list(sockets)
         if not targets:
             return
-        text = json.dumps(frame, ensure_ascii=False)
         results = await asyncio.gather(*(ws.send(text) for ws in targets), return_exceptions=True)
         for result in results:
             if isinstance(result, Exception):
@@ -90,13 +94,16 @@ class Hub:
 
     async def deliver(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
         """Send ``frame`` to the matching sockets of this process."""
+        await self._deliver_text(target, key, _encode(frame), exclude)
+
+    async def _deliver_text(self, target: str, key: Any, text: str, exclude: Any = None) -> None:
         if target == CITIZEN:
             sockets: Iterable[Any] = self.citizens.get(key, ())
         elif target == CLERK:
             sockets = self.consoles.get(key, ())
         else:
             sockets = [ws for group in self.consoles.values() for ws in group]
-        await self._send((ws for ws in sockets if ws is not exclude), frame)
+        await self._send((ws for ws in sockets if ws is not exclude), text)
 
     async def publish(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
         await self.deliver(target, key, frame, exclude)
@@ -197,21 +204,26 @@ class RedisHub(Hub):
                 delay = min(delay * 2, 30)
 
     async def _on_message(self, message: Dict[str, Any]) -> None:
+        """Deliver a frame another instance published (see :meth:`publish`); this
+        instance's own, which Redis sends back to it too, are dropped unread."""
         try:
-            envelope = json.loads(message["data"])
-        except (ValueError, KeyError, TypeError):
+            origin, target, key, text = message["data"].decode().split("\n", 3)
+            if origin == self.origin:
+                return
+            key = json.loads(key)
+        except (ValueError, KeyError, TypeError, AttributeError):
             logger.error("handoff: malformed relay message on %s dropped", self.channel)
             return
-        if envelope.get("origin") == self.origin:
-            return
-        await self.deliver(envelope.get("target"), envelope.get("key"), envelope.get("frame") or {})
+        await self._deliver_text(target, key, text)
 
     async def publish(self, target: str, key: Any, frame: Dict[str, Any], exclude: Any = None) -> None:
-        await self.deliver(target, key, frame, exclude)
-        envelope = json.dumps(
-            {"origin": self.origin, "target": target, "key": key, "frame": frame},
-            ensure_ascii=False,
-        )
+        """Deliver ``frame`` here, then relay it to the other instances. The relayed message
+        is four lines — origin, target, key (JSON), the frame as this instance's sockets got
+        it — so that a frame is encoded once, and an instance recognises its own without
+        decoding anything (JSON has no raw line break)."""
+        text = _encode(frame)
+        await self._deliver_text(target, key, text, exclude)
+        envelope = "\n".join((self.origin, target, json.dumps(key), text))
         if self._redis is None:  # not started: this instance's sockets only
             return
         try:

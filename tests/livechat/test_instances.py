@@ -1,6 +1,7 @@
 """Two Rasa instances behind a load balancer: shared database, frames relayed by Redis."""
 
 import asyncio
+import json
 import logging
 import uuid
 
@@ -275,3 +276,48 @@ async def test_with_redis_away_the_pause_is_kept_on_the_instance_and_said(caplog
         assert await pauses.apause_of("203.0.113.9", now) == (until, None)
     assert "shared pauses" in caplog.text and "kept on this instance" in caplog.text
     await pauses.close()
+
+
+class _Socket:
+    """A citizen's socket: what it was sent, as sent."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(text)
+
+
+async def _received(socket: _Socket, count: int) -> list:
+    for _ in range(200):
+        if len(socket.sent) >= count:
+            break
+        await asyncio.sleep(0.01)
+    return socket.sent
+
+
+async def test_a_frame_reaches_the_other_instance_as_this_one_sent_it_and_only_once_here(caplog):
+    channel = f"efunctionar:test:{uuid.uuid4().hex}"
+    here, there = RedisHub(REDIS_URL, channel), RedisHub(REDIS_URL, channel)
+    await here.start()
+    await there.start()
+    try:
+        mine, theirs = _Socket(), _Socket()
+        here.add_citizen("c1", mine)
+        there.add_citizen("c1", theirs)
+        frame = {"type": "message", "text": "Bună ziua!\nCu ce vă pot ajuta? | „ș ț”"}
+        await here.to_citizen("c1", frame)
+        assert [json.loads(text) for text in await _received(theirs, 1)] == [frame]
+        assert theirs.sent == mine.sent  # the same text, encoded once
+        await here.to_clerk(7, {"type": "x"})  # nobody's on this instance or the other
+        await there.to_citizen("c1", {"type": "typing"})
+        await _received(mine, 2)
+        await asyncio.sleep(0.1)  # its own frames come back from Redis too: not delivered again
+        assert [json.loads(text)["type"] for text in mine.sent] == ["message", "typing"]
+        assert [json.loads(text)["type"] for text in theirs.sent] == ["message", "typing"]
+        with caplog.at_level(logging.ERROR, logger="livechat.hub"):
+            await there._on_message({"data": b"not a relayed frame"})
+        assert "malformed relay message" in caplog.text
+    finally:
+        await here.stop()
+        await there.stop()

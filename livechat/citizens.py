@@ -230,11 +230,11 @@ class CitizenSide(BotSide):
         """Refuse a message over the per-minute limit of its conversation or of its client
         address (nothing stored), and archive the first refusal of each flood."""
         now = self.clock().timestamp()
-        verdict = await self.floods.acheck(conversation_id, now)
-        limit = self.settings.citizen_messages_per_minute
-        if verdict.allowed and address is not None:
-            verdict = await self.address_floods.acheck(address, now)
-            limit = self.settings.address_messages_per_minute
+        if address is None:
+            verdict, guard = await self.floods.acheck(conversation_id, now), self.floods
+        else:  # the conversation's limit, then its address's (one round trip when shared)
+            verdict, guard = await self.floods.acheck_then(conversation_id, self.address_floods, address, now)
+        limit = guard.per_minute
         if verdict.allowed:
             return
         if verdict.first_refusal:

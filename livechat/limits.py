@@ -90,6 +90,16 @@ class FloodGuard:
         """:meth:`check`, as the service calls every guard (a shared one asks Redis)."""
         return self.check(key, now)
 
+    async def acheck_then(
+        self, key: str, then: "FloodGuard", then_key: str, now: Optional[float] = None
+    ) -> "Tuple[FloodVerdict, FloodGuard]":
+        """This limit for ``key``, then — if it allows — ``then``'s for ``then_key``: the
+        verdict that counts, and the guard that gave it."""
+        verdict = await self.acheck(key, now)
+        if not verdict.allowed:
+            return verdict, self
+        return await then.acheck(then_key, now), then
+
     async def close(self) -> None:
         """Release what the guard holds (nothing, in one process)."""
 

@@ -14,7 +14,7 @@ import logging
 import math
 import time
 import uuid
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -23,23 +23,47 @@ from livechat.limits import AddressPauses, FloodGuard, FloodVerdict, LoginThrott
 
 logger = logging.getLogger(__name__)
 
-# KEYS: the window's sorted set, the "refusing" mark; ARGV: now (ms), window (ms), limit,
-# a unique member. Returns {allowed, retry after (ms), first refusal}.
-_SLIDING_WINDOW = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
-local count = redis.call('zcard', KEYS[1])
-if count < limit then
-    redis.call('zadd', KEYS[1], now, ARGV[4])
-    redis.call('pexpire', KEYS[1], window)
-    redis.call('del', KEYS[2])
-    return {1, 0, 0}
+# One window: its sorted set, its "refusing" mark, now (ms), window (ms), limit, a unique
+# member. Returns {allowed, retry after (ms), first refusal}.
+_WINDOW = """
+local function window(key, refusing, now, span, limit, member)
+    redis.call('zremrangebyscore', key, '-inf', now - span)
+    local count = redis.call('zcard', key)
+    if count < limit then
+        redis.call('zadd', key, now, member)
+        redis.call('pexpire', key, span)
+        redis.call('del', refusing)
+        return {1, 0, 0}
+    end
+    local oldest = redis.call('zrange', key, count - limit, count - limit, 'WITHSCORES')
+    local wait = tonumber(oldest[2]) + span - now
+    local first = redis.call('set', refusing, '1', 'NX', 'PX', span) and 1 or 0
+    return {0, wait, first}
 end
-local oldest = redis.call('zrange', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-local wait = tonumber(oldest[2]) + window - now
-local first = redis.call('set', KEYS[2], '1', 'NX', 'PX', window) and 1 or 0
-return {0, wait, first}
 """
+# KEYS: the window's sorted set, the "refusing" mark; ARGV: now, window, limit, member.
+_SLIDING_WINDOW = (
+    _WINDOW
+    + """
+return window(KEYS[1], KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+"""
+)
+# Two windows in one round trip, the second counted only if the first allows (as two
+# checks one after the other). KEYS: both windows' set and mark; ARGV: now, then window,
+# limit and member of each. Returns the verdict of the one that refused, or the second's,
+# and which (1 or 2).
+_TWO_WINDOWS = (
+    _WINDOW
+    + """
+local now = tonumber(ARGV[1])
+local verdict = window(KEYS[1], KEYS[2], now, tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+if verdict[1] == 0 then
+    return {0, verdict[2], verdict[3], 1}
+end
+verdict = window(KEYS[3], KEYS[4], now, tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
+return {verdict[1], verdict[2], verdict[3], 2}
+"""
+)
 
 
 class _RedisClient:
@@ -51,7 +75,15 @@ class _RedisClient:
     def _client(self) -> Any:
         if self._redis is None:
             self._redis = aioredis.from_url(self.redis_url)
+            self._scripts: Dict[str, Any] = {}
         return self._redis
+
+    def _script(self, source: str) -> Any:
+        """``source`` registered with the client: run by its hash (EVALSHA), not resent."""
+        client = self._client()
+        if source not in self._scripts:
+            self._scripts[source] = client.register_script(source)
+        return self._scripts[source]
 
     async def close(self) -> None:
         if self._redis is not None:
@@ -68,22 +100,55 @@ class SharedFloodGuard(_RedisClient, FloodGuard):
         self._ids = itertools.count()
         self._origin = uuid.uuid4().hex[:12]
 
+    def _keys(self, key: str) -> List[str]:
+        return [f"{self.prefix}:{key}", f"{self.prefix}:{key}:refusing"]
+
+    def _args(self, now: float) -> List[Any]:
+        return [
+            int(self.WINDOW * 1000),
+            self.per_minute,
+            f"{int(now * 1000)}:{self._origin}:{next(self._ids)}",
+        ]
+
+    def _unavailable(self, error: Exception) -> None:
+        logger.error(
+            "handoff: shared limit %s unavailable (%s); counting on this instance", self.prefix, error
+        )
+
     async def acheck(self, key: str, now: Optional[float] = None) -> FloodVerdict:
         now = time.time() if now is None else now
         try:
-            allowed, wait_ms, first = await self._client().eval(
-                _SLIDING_WINDOW, 2, f"{self.prefix}:{key}", f"{self.prefix}:{key}:refusing",
-                int(now * 1000), int(self.WINDOW * 1000), self.per_minute,
-                f"{int(now * 1000)}:{self._origin}:{next(self._ids)}",
-            )  # fmt: skip
-        except (RedisError, OSError) as error:
-            logger.error(
-                "handoff: shared limit %s unavailable (%s); counting on this instance", self.prefix, error
+            allowed, wait_ms, first = await self._script(_SLIDING_WINDOW)(
+                keys=self._keys(key), args=[int(now * 1000), *self._args(now)]
             )
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
             return self.check(key, now)
-        if allowed:
-            return FloodVerdict(True)
-        return FloodVerdict(False, max(1, math.ceil(int(wait_ms) / 1000)), bool(first))
+        return _verdict(allowed, wait_ms, first)
+
+    async def acheck_then(
+        self, key: str, then: FloodGuard, then_key: str, now: Optional[float] = None
+    ) -> Tuple[FloodVerdict, FloodGuard]:
+        """Both limits in one round trip when ``then`` is shared through the same Redis."""
+        if not (isinstance(then, SharedFloodGuard) and then.redis_url == self.redis_url):
+            return await super().acheck_then(key, then, then_key, now)
+        now = time.time() if now is None else now
+        try:
+            allowed, wait_ms, first, which = await self._script(_TWO_WINDOWS)(
+                keys=self._keys(key) + then._keys(then_key),
+                args=[int(now * 1000), *self._args(now), *then._args(now)],
+            )
+        except (RedisError, OSError) as error:
+            self._unavailable(error)
+            verdict = self.check(key, now)
+            return (verdict, self) if not verdict.allowed else (then.check(then_key, now), then)
+        return _verdict(allowed, wait_ms, first), (self if int(which) == 1 else then)
+
+
+def _verdict(allowed: Any, wait_ms: Any, first: Any) -> FloodVerdict:
+    if allowed:
+        return FloodVerdict(True)
+    return FloodVerdict(False, max(1, math.ceil(int(wait_ms) / 1000)), bool(first))
 
 
 # KEYS: the keys that failed; ARGV: now (s), how long a failure counts (s).

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from livechat.hub import Hub, RedisHub
+from livechat.limits import FloodGuard
 from livechat.shared_limits import SharedAddressPauses, SharedFloodGuard
 from tests.livechat.conftest import add_clerk, login, open_citizen, running_site
 
@@ -174,6 +175,36 @@ async def test_the_flood_limit_holds_across_instances():
         await on_b.close()
 
 
+async def test_a_conversation_and_its_address_are_checked_in_one_round_trip_as_one_after_the_other():
+    """The two limits of a citizen message, in one script: the same verdicts as the two
+    checks in turn (the address counted only when the conversation's limit allows)."""
+    prefix = f"efunctionar:test:{uuid.uuid4().hex}:limit"
+    per_conversation = [SharedFloodGuard(REDIS_URL, f"{prefix}:conversation", 2) for _ in "ab"]
+    per_address = [SharedFloodGuard(REDIS_URL, f"{prefix}:address", 3) for _ in "ab"]
+    local_conversation, local_address = FloodGuard(2), FloodGuard(3)  # the same limits, in order
+    sent = [("c1", "a1"), ("c1", "a1"), ("c1", "a1"), ("c2", "a1"), ("c3", "a1"), ("c3", "a2")]
+    try:
+        for n, (conversation, address) in enumerate(sent):
+            now = 1_000_000.0 + n
+            shared, guard = await per_conversation[n % 2].acheck_then(
+                conversation, per_address[n % 2], address, now
+            )
+            expected, expected_guard = await local_conversation.acheck_then(
+                conversation, local_address, address, now
+            )
+            assert (shared.allowed, shared.retry_after) == (expected.allowed, expected.retry_after), n
+            assert (guard.per_minute, guard.prefix) == (
+                expected_guard.per_minute,
+                f"{prefix}:{'conversation' if expected_guard is local_conversation else 'address'}",
+            ), n
+        # a1 was counted for c1's first two and for c2 (not for c1's third, refused by its
+        # conversation): three, its limit, so c3 was refused by the address.
+        assert not (await per_address[0].acheck("a1", 1_000_010.0)).allowed
+    finally:
+        for guard in per_conversation + per_address:
+            await guard.close()
+
+
 async def test_with_redis_away_the_limit_is_counted_on_the_instance_and_said(caplog):
     guard = SharedFloodGuard("redis://127.0.0.1:1/0", "efunctionar:test:away", 2)
     try:
@@ -183,6 +214,19 @@ async def test_with_redis_away_the_limit_is_counted_on_the_instance_and_said(cap
         assert "shared limit efunctionar:test:away unavailable" in caplog.text
     finally:
         await guard.close()
+
+
+async def test_with_redis_away_both_limits_are_counted_on_the_instance_and_said(caplog):
+    conversation = SharedFloodGuard("redis://127.0.0.1:1/0", "efunctionar:test:away:c", 5)
+    address = SharedFloodGuard("redis://127.0.0.1:1/0", "efunctionar:test:away:a", 2)
+    try:
+        with caplog.at_level("ERROR"):
+            verdicts = [await conversation.acheck_then(f"c{n}", address, "a", 100.0 + n) for n in range(3)]
+        assert [(v.allowed, g is address) for v, g in verdicts] == [(True, True), (True, True), (False, True)]
+        assert "shared limit efunctionar:test:away:c unavailable" in caplog.text
+    finally:
+        await conversation.close()
+        await address.close()
 
 
 async def test_password_guesses_spread_over_instances_are_slowed_as_on_one():

@@ -71,11 +71,12 @@ class _RedisClient:
 
     redis_url: str
     _redis: Optional[Any] = None
+    _scripts: Dict[str, Any]  # by source, with the client
 
     def _client(self) -> Any:
         if self._redis is None:
             self._redis = aioredis.from_url(self.redis_url)
-            self._scripts: Dict[str, Any] = {}
+            self._scripts = {}
         return self._redis
 
     def _script(self, source: str) -> Any:
@@ -197,12 +198,8 @@ class SharedLoginThrottle(_RedisClient, LoginThrottle):
 
     async def record_failure(self, keys: Sequence[str]) -> None:
         try:
-            await self._client().eval(
-                _FAILED,
-                len(keys),
-                *(f"{self.prefix}:{k}" for k in keys),
-                repr(time.time()),
-                int(self.FORGET_AFTER),
+            await self._script(_FAILED)(
+                keys=[f"{self.prefix}:{k}" for k in keys], args=[repr(time.time()), int(self.FORGET_AFTER)]
             )
         except (RedisError, OSError) as error:
             self._unavailable(error)

@@ -18,6 +18,7 @@ from rasa.utils.endpoints import EndpointConfig
 import rasa_patches
 from archive import Archive, ArchiveUnavailable, InvalidTurn, TurnIn
 from archive.tracker_store import ArchiveTrackerStore
+from archive.writer import shared_writer
 
 STORE_TYPE = "archive.tracker_store.ArchiveTrackerStore"
 
@@ -259,8 +260,25 @@ async def test_a_failed_save_is_stored_by_the_next_one(store, monkeypatch):
     assert [t.text for t in store.archive.conversation("c")] == ["unu", "Bună!"]
 
 
-async def test_conversations_saved_together_share_one_transaction(store):
+async def _queued_together(store, writes):
+    """Await ``writes`` (coroutines of the archive's writers) once all are queued: the
+    writing thread is kept waiting meanwhile, so that they make one transaction even on a
+    loaded machine (CI, 2026-12-02: five saves gathered made two). Its lock is re-entrant:
+    the loop's submissions get in while the test holds it."""
     import asyncio
+
+    group = shared_writer(store.archive.engine).group
+    with group._lock:
+        tasks = [asyncio.ensure_future(write) for write in writes]
+        for _ in range(1000):
+            if len(group.pending) == len(tasks):
+                break
+            await asyncio.sleep(0.001)
+        assert len(group.pending) == len(tasks)
+    return await asyncio.gather(*tasks)
+
+
+async def test_conversations_saved_together_share_one_transaction(store):
 
     trackers = []
     for n in range(5):
@@ -276,7 +294,7 @@ async def test_conversations_saved_together_share_one_transaction(store):
         return real(conn, batch)
 
     store.write_in = counting
-    await asyncio.gather(*(store.save(t) for t in trackers))
+    await _queued_together(store, [store.save(t) for t in trackers])
     assert transactions == [5]
     for n, tracker in enumerate(trackers):
         assert await _stored_events(store, f"c{n}") == list(tracker.events)
@@ -347,7 +365,6 @@ async def test_saves_that_arrive_during_a_flush_make_up_the_next_one(store):
 async def test_a_shared_transaction_costs_as_many_statements_as_one_save(store):
     """Lookups and conversation updates go once per transaction, not once per save:
     that is what makes a group commit cheaper than the saves one by one."""
-    import asyncio
 
     import sqlalchemy as sa
 
@@ -365,7 +382,7 @@ async def test_a_shared_transaction_costs_as_many_statements_as_one_save(store):
 
         sa.event.listen(store.archive.engine, "before_cursor_execute", count)
         try:
-            await asyncio.gather(*(store.save(t) for t in trackers))
+            await _queued_together(store, [store.save(t) for t in trackers])
         finally:
             sa.event.remove(store.archive.engine, "before_cursor_execute", count)
         return len(counted)
@@ -611,7 +628,6 @@ async def _a_sink_and_four_questions(store):
 async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one_transaction(store):
     """The website channel's sink and the tracker store extend one chain: written apart,
     each message cost a transaction of each, queuing for the chain head's lock."""
-    import asyncio
 
     import sqlalchemy as sa
 
@@ -622,7 +638,7 @@ async def test_the_channels_turns_and_rasas_saves_that_arrive_together_share_one
     for engine in {store.archive.engine, sink.archive.engine}:
         sa.event.listen(engine, "commit", lambda conn: commits.append(1))
     turns = [TurnIn(f"w{n}", "citizen", f"mesajul {n}", source_key=f"k{n}") for n in range(4)]
-    await asyncio.gather(*(store.save(t) for t in trackers), *(sink.record(t) for t in turns))
+    await _queued_together(store, [*(store.save(t) for t in trackers), *(sink.record(t) for t in turns)])
     assert len(commits) == 1
     for n in range(4):
         assert [t.text for t in store.archive.conversation(f"r{n}")] == [f"întrebarea {n}"]
@@ -637,7 +653,6 @@ async def test_interleaved_turns_and_saves_are_written_once_per_writer(store):
     its jobs of the transaction at once (one pass over the chain head each), not once per
     run of consecutive jobs — eight passes for these eight jobs, when they were written
     that way, and the flush's time under load."""
-    import asyncio
 
     from archive.turns import TurnIn
 
@@ -653,7 +668,7 @@ async def test_interleaved_turns_and_saves_are_written_once_per_writer(store):
         writer.write_in = counting
     turns = [TurnIn(f"w{n}", "citizen", f"mesajul {n}", source_key=f"k{n}") for n in range(4)]
     interleaved = [job for pair in zip(map(store.save, trackers), map(sink.record, turns)) for job in pair]
-    stored = await asyncio.gather(*interleaved)
+    stored = await _queued_together(store, interleaved)
     assert sorted(calls) == [("ArchiveTrackerStore", 4), ("ArchiveTurnSink", 4)]
     # Each turn's result is its own, whatever the order the writers wrote in.
     assert [s.text for s in stored[1::2]] == [f"mesajul {n}" for n in range(4)]

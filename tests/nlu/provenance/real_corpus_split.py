@@ -11,7 +11,10 @@ exact words `form_span` when the text names the form.
 
 Batches in :data:`HELD_BACK` are written nowhere: batch 4 (train) lowered
 scope_heldout_blind.yml's infrastructure recall from 0.953 to 0.945, under its 0.95 minimum
-(2026-12-01), so it is kept out of data/ until something else lifts that recall. The
+(2026-12-01), so it is kept out of data/ until something else lifts that recall. Batch 8
+(train) made "treceți peste" (skip a field while filling a form, tests/stories) read as
+out_of_scope_infrastructure at 0.316, just over the fallback threshold (2026-12-02): kept out
+too until the stories pass with it. The
 cross-validation (bench/nlu_crossval.py, which imports :func:`load`,
 :func:`training_messages` and :func:`nlu_yaml`) uses every train batch.
 
@@ -33,7 +36,7 @@ ROOT = HERE.parents[2]
 CORPUS = HERE / "real_corpus.yml"
 HEADER_LINES = 3  # the comment lines this script writes above `version:`
 # Train batches not written to data/ (see the module's docstring).
-HELD_BACK = {4}
+HELD_BACK = {4, 8}
 
 
 def output_path(split: str, batch: int) -> Path:

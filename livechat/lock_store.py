@@ -52,8 +52,10 @@ FIRST_POLL_SECONDS = 0.005
 MAX_POLL_SECONDS = 0.1
 RETRY_REDIS_SECONDS = 2.0
 
-# A conversation's tickets are one sorted set: member "<number>:<expiry, ms of Redis's
-# clock>", score the number. The holder is the lowest unexpired ticket; expired tickets are
+# A conversation's tickets are one sorted set: member "<number>:<token>:<expiry, ms of
+# Redis's clock>", score the number; the token, chosen by the instance before it asks for
+# the ticket, lets it withdraw a ticket whose number it never heard (cancelled while Redis
+# answered). The holder is the lowest unexpired ticket; expired tickets are
 # dropped as they reach the front. Redis's own clock (TIME) is the one clock of every
 # instance. Redis removes an empty sorted set itself: no key is left once nobody waits.
 _FRONT = """
@@ -70,7 +72,7 @@ local function front(key)
 end
 """
 
-# KEYS: tickets; ARGV: lifetime (ms). Returns {my ticket, 1 if I hold the lock, ms until
+# KEYS: tickets; ARGV: lifetime (ms), token. Returns {my ticket, 1 if I hold the lock, ms until
 # the holder's ticket expires}. The set lives as long as its last ticket.
 _ISSUE = (
     _FRONT
@@ -80,7 +82,7 @@ front(KEYS[1])  -- expired tickets dropped first: an empty queue numbers from 1 
 local last = redis.call('zrange', KEYS[1], -1, -1, 'WITHSCORES')
 local number = 1
 if #last > 0 then number = tonumber(last[2]) + 1 end
-local member = number .. ':' .. (now + lifetime)
+local member = number .. ':' .. ARGV[2] .. ':' .. (now + lifetime)
 redis.call('zadd', KEYS[1], number, member)
 if redis.call('pttl', KEYS[1]) < lifetime then redis.call('pexpire', KEYS[1], lifetime) end
 local first, expires = front(KEYS[1])
@@ -103,12 +105,15 @@ return {0, expires - now}
 """
 )
 
-# KEYS: tickets; ARGV: my ticket, the release channel, the message's start. Returns the
-# next holder's ticket, published after the message's start, or false if nobody waits.
+# KEYS: tickets; ARGV: my token, the release channel, the message's start. Removes my
+# ticket if it is there; returns the next holder's ticket, published after the message's
+# start, or false if nobody waits. A queue is one conversation's messages: a few tickets.
 _RELEASE = (
     _FRONT
     + """
-redis.call('zrem', KEYS[1], ARGV[1])
+for _, member in ipairs(redis.call('zrange', KEYS[1], 0, -1)) do
+    if string.find(member, ':' .. ARGV[1] .. ':', 1, true) then redis.call('zrem', KEYS[1], member) end
+end
 local next = front(KEYS[1])
 if next == nil then return false end
 redis.call('publish', ARGV[2], ARGV[3] .. ' ' .. next)
@@ -219,16 +224,24 @@ class AsyncRedisLockStore(LockStore):
         least every ``wait_time_in_seconds`` (at most :data:`MAX_POLL_SECONDS`).
         """
         lifetime_ms = max(1, int(lock_lifetime * 1000))
+        token = uuid.uuid4().hex
         ticket: Optional[str] = None
         if time.monotonic() >= self._down_until:
             try:
-                issued, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms)
+                issued, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms, token)
                 ticket = issued.decode()
                 if not held:
                     await self._wait(
                         conversation_id, ticket, int(holder_ms), min(wait_time_in_seconds, MAX_POLL_SECONDS)
                     )
-            except (RedisError, OSError) as error:
+            except BaseException as error:
+                # Cancelled (maybe after Redis issued the ticket), expired or Redis lost: the
+                # ticket must not stay in the queue, where it would hold up the conversation
+                # for its lifetime.
+                with contextlib.suppress(RedisError, OSError):
+                    await self._withdraw(conversation_id, token)
+                if not isinstance(error, (RedisError, OSError)):
+                    raise
                 self._unavailable(conversation_id, error)
                 ticket = None
         if ticket is None:
@@ -236,10 +249,10 @@ class AsyncRedisLockStore(LockStore):
                 yield TicketLock(conversation_id, deque([Ticket(0, time.time() + lock_lifetime)]))
             return
         try:
-            number, expires_ms = ticket.split(":")
+            number, _, expires_ms = ticket.split(":")
             yield TicketLock(conversation_id, deque([Ticket(int(number), int(expires_ms) / 1000)]))
         finally:
-            await self._release(conversation_id, ticket)
+            await self._release(conversation_id, token)
 
     async def _wait(self, conversation_id: Text, ticket: str, holder_ms: int, max_poll: float) -> None:
         """Until ``ticket`` is the lowest unexpired one: woken when the holder releases the
@@ -261,13 +274,6 @@ class AsyncRedisLockStore(LockStore):
                     return
                 if state == -1:
                     raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
-        except BaseException:
-            # Cancelled, expired or Redis lost: the ticket must not stay in the queue.
-            with contextlib.suppress(RedisError, OSError):
-                await self._run(
-                    "release", conversation_id, ticket, self.channel, self._message(conversation_id)
-                )
-            raise
         finally:
             del waiting[ticket]
             if not waiting and self._waiting.get(conversation_id) is waiting:
@@ -278,16 +284,19 @@ class AsyncRedisLockStore(LockStore):
         adds `` <next ticket>`` (tickets have no space; a conversation id may)."""
         return f"{self.origin} {conversation_id}"
 
-    async def _release(self, conversation_id: Text, ticket: str) -> None:
-        try:
-            next_ticket = await self._run(
-                "release", conversation_id, ticket, self.channel, self._message(conversation_id)
-            )
-        except (RedisError, OSError) as error:  # the ticket expires by itself
-            self._unavailable(conversation_id, error)
-            return
+    async def _withdraw(self, conversation_id: Text, token: str) -> None:
+        """Remove the ticket of ``token`` (held or waiting) and wake the next holder."""
+        next_ticket = await self._run(
+            "release", conversation_id, token, self.channel, self._message(conversation_id)
+        )
         if next_ticket:
             self._wake(conversation_id, next_ticket.decode())
+
+    async def _release(self, conversation_id: Text, token: str) -> None:
+        try:
+            await self._withdraw(conversation_id, token)
+        except (RedisError, OSError) as error:  # the ticket expires by itself
+            self._unavailable(conversation_id, error)
 
     def _wake(self, conversation_id: Text, ticket: str) -> None:
         """Wake the waiter of ``ticket`` if it is in this process (only it may go on)."""

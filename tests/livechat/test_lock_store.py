@@ -60,6 +60,19 @@ async def keys(prefix: str) -> List[bytes]:
         await client.close()
 
 
+async def queued(prefix: str, count: int) -> None:
+    """Until the conversation's queue holds ``count`` tickets (at most 5 s)."""
+    client = aioredis.Redis(host=HOST, port=PORT, db=DB)
+    try:
+        for _ in range(500):
+            if await client.zcard(f"{prefix}:lock:tickets:conversation-1") == count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the queue never held {count} tickets")
+    finally:
+        await client.close()
+
+
 async def test_two_instances_never_hold_a_conversation_together_and_serve_it_in_ticket_order(prefix, stores):
     first, second = stores(), stores()
     holding: List[int] = []
@@ -130,11 +143,39 @@ async def test_a_waiter_whose_ticket_expires_gets_rasas_lock_error_and_leaves_th
                 pytest.fail("two holders")
         assert time.monotonic() - started < 0.6
         cancelled = asyncio.ensure_future(second.lock("conversation-1").__aenter__())
-        await asyncio.sleep(0.05)
+        await queued(prefix, 2)  # the holder's ticket and the waiter's
+        assert not cancelled.done(), f"a second holder: {cancelled}"
         cancelled.cancel()
         with pytest.raises(asyncio.CancelledError):
             await cancelled
     assert await keys(prefix) == []  # neither the expired nor the cancelled ticket is left
+
+
+async def test_a_message_cancelled_while_redis_answers_its_ticket_leaves_no_ticket_behind(prefix, stores):
+    """Cancelled (a citizen's connection lost) after Redis issued the ticket but before the
+    reply came: the number is unknown to the instance, and the ticket held the conversation
+    up for the lock's lifetime (60 s). The token withdraws it."""
+    first, second = stores(), stores()
+    first._client()
+    issue = first._scripts["issue"]
+    answered = asyncio.Event()
+
+    async def late_reply(**kwargs: object) -> object:
+        await issue(**kwargs)
+        answered.set()
+        await asyncio.sleep(30)  # the reply on its way
+
+    first._scripts["issue"] = late_reply
+    cancelled = asyncio.ensure_future(first.lock("conversation-1").__aenter__())
+    await answered.wait()
+    assert await keys(prefix) != []  # Redis issued it
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert await keys(prefix) == []
+    started = time.monotonic()
+    async with second.lock("conversation-1"):
+        assert time.monotonic() - started < 0.5
 
 
 async def test_with_redis_away_a_conversation_is_locked_in_the_instance_and_the_outage_logged_once(caplog):

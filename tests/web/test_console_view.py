@@ -88,6 +88,35 @@ def take_queued(page: Any, base: str, store: HandoffStore, username: str, messag
     return cid
 
 
+def test_a_take_click_is_not_lost_to_a_queue_redraw_between_press_and_release(browser, stack, stack_store):  # noqa: F811
+    """The queue is drawn anew on every change; when that came between the clerk's press and
+    release of "Preluați conversația" the button was gone and the click lost (CI: the
+    citizen went on waiting). The redraw here is the waiting minutes' one, made due by
+    moving the page's clock on while the button is held down."""
+    from playwright.sync_api import expect
+
+    add_clerk(stack_store, "press.release", "Funcționar apăsare")
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    try:
+        page.clock.install()
+        login_active(page, stack.base, "press.release")
+        cid = long_queued_conversation(stack_store, 4)
+        page.reload()
+        expect(page.locator("#conn")).to_have_text("Conectat", timeout=20_000)
+        item = page.locator(f'.queue-item[data-id="{cid}"]')
+        expect(item).to_contain_text("așteaptă de 1 min")
+        box = item.get_by_role("button", name="Preluați conversația").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.clock.fast_forward(61_000)  # the minute's redraw falls due while the button is held
+        page.mouse.up()
+        expect(page.locator(f'.panel[data-id="{cid}"]')).to_be_visible(timeout=20_000)
+    finally:
+        context.close()
+
+
 def newest_in_view(page: Any) -> None:
     """The log is scrolled to its end and its last message is on the screen."""
     from playwright.sync_api import expect

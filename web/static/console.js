@@ -221,7 +221,26 @@
     return isNaN(d) ? 0 : Math.max(0, Math.round((Date.now() - d.getTime()) / 60000));
   }
 
+  // The queue is drawn anew on every change; a redraw between the press and the release of
+  // a button would swallow its click (the pressed button is gone), so it waits for the release.
+  var queuePressed = false;
+  var queueRedrawLater = false;
+  function queueReleased() {
+    if (!queuePressed) return;
+    queuePressed = false;
+    // After the click that this release makes: it comes in the same task.
+    if (queueRedrawLater) window.setTimeout(renderQueue, 0);
+    queueRedrawLater = false;
+  }
+  $("queue").addEventListener("pointerdown", function () { queuePressed = true; });
+  document.addEventListener("pointerup", queueReleased, true);
+  document.addEventListener("pointercancel", queueReleased, true);
+
   function renderQueue() {
+    if (queuePressed) {
+      queueRedrawLater = true;
+      return;
+    }
     var list = $("queue");
     // The queue is drawn anew on every change: the clerk's focus (keyboard, Alt+N) stays
     // on the same citizen's button.

@@ -107,6 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="also score only the messages of these corpus batches",
     )
+    parser.add_argument(
+        "--leave-out",
+        type=int,
+        nargs="*",
+        default=[],
+        help="corpus batches neither trained on nor scored (a run as if they were not collected)",
+    )
     args = parser.parse_args(argv)
 
     from rasa.utils.common import configure_logging_and_warnings
@@ -115,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
 
-    messages = training_messages(load())
+    messages = [m for m in training_messages(load()) if m.get("batch", 1) not in args.leave_out]
     folds = folds_by_site(messages, args.folds)
     started = time.monotonic()
     pooled: List[Case] = []

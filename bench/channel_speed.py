@@ -13,14 +13,17 @@ Each drive is ``--conversations`` conversations (default 100) of ``--messages`` 
 (default 10), all conversations at once, each sending its next message when the previous
 one is answered; the messages are the held-out set's (never trained on). REST: the time of
 each request (the bot's whole answer). Website: the time to the acknowledgement, and to the
-bot's first reply. Prints a table and writes bench/out/channel_speed.json.
+bot's first reply. Beside the times, the CPU each drive cost the Rasa instances and the action
+server (user + system, read from /proc), per message: a figure that a loaded machine moves far
+less than msg/s. Prints a table and writes bench/out/channel_speed.json.
 
 Usage: .venv/bin/python bench/channel_speed.py [--conversations 100] [--messages 10]
        [--drives rest-a,website-a,rest-2,website-2] [--profile DIR]
 ``--profile DIR`` records where instance A spends its time during each drive with py-spy
 (``PY_SPY``, default ``py-spy`` on PATH; a maintainer's tool, not a dependency) into
 DIR/<drive>.txt, collapsed stacks.
-Only 127.0.0.1 is contacted; every loop is bounded in count and time.
+The CPU column counts both Rasa instances and the action server (not PostgreSQL, Redis or
+nginx). Only 127.0.0.1 is contacted; every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -165,6 +168,17 @@ def run_drive(cluster: Cluster, key: str, texts: List[List[str]]) -> Dict[str, f
     return asyncio.run(website_drive(cluster.ws_base, texts))
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of the processes ``pids`` (all their threads), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        # Fields after the command's ")" : utime and stime are the 12th and 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def profiler(pid: int, out: Path, gil: bool = False) -> "subprocess.Popen[bytes]":
     """py-spy recording ``pid`` until stopped (SIGINT), as collapsed stacks in ``out``;
     with ``gil``, only the thread holding the GIL at each sample (who keeps the others waiting)."""
@@ -210,8 +224,15 @@ def main() -> int:
                 if args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt", args.gil)
+                pids = {name: cluster.instances[name].process.pid for name in ("a", "b", "actions")}
+                cpu_before = {name: cpu_seconds([pid]) for name, pid in pids.items()}
                 try:
-                    results[DRIVES[key]] = run_drive(cluster, key, texts)
+                    row = run_drive(cluster, key, texts)
+                    for name, pid in pids.items():
+                        spent = cpu_seconds([pid]) - cpu_before[name]
+                        row[f"cpu_ms_per_msg_{name}"] = 1000 * spent / row["messages"]
+                    row["cpu_ms_per_msg"] = sum(row[f"cpu_ms_per_msg_{name}"] for name in pids)
+                    results[DRIVES[key]] = row
                 except Exception:
                     print(cluster.tail(), file=sys.stderr)  # why: the instances' last lines
                     raise
@@ -223,13 +244,18 @@ def main() -> int:
             cluster.stop()
     (OUT / "channel_speed.json").write_text(json.dumps(results, indent=2))
     print(f"{args.conversations} conversations × {args.messages} messages, all at once\n")
-    print(f"{'drive':32} {'msg/s':>7} {'reply p50':>10} {'reply p99':>10} {'ack p50':>8} {'ack p99':>8}")
+    print(
+        f"{'drive':32} {'msg/s':>7} {'reply p50':>10} {'reply p99':>10} {'ack p50':>8} {'ack p99':>8}"
+        f" {'CPU ms/msg':>10}"
+    )
     for name, row in results.items():
         ack50 = f"{row['ack_p50_ms']:.0f}" if "ack_p50_ms" in row else "—"
         ack99 = f"{row['ack_p99_ms']:.0f}" if "ack_p99_ms" in row else "—"
         print(
             f"{name:32} {row['msg_per_s']:7.1f} {row['reply_p50_ms']:10.0f} {row['reply_p99_ms']:10.0f}"
-            f" {ack50:>8} {ack99:>8}"
+            f" {ack50:>8} {ack99:>8} {row['cpu_ms_per_msg']:10.1f}"
+            f"  (A {row['cpu_ms_per_msg_a']:.1f}, B {row['cpu_ms_per_msg_b']:.1f},"
+            f" actions {row['cpu_ms_per_msg_actions']:.1f})"
         )
     return 0
 

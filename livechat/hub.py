@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 
 CITIZEN, CLERK, CLERKS = "citizen", "clerk", "clerks"
 
+#: Frames at most waiting to be relayed through Redis (a few seconds of a busy instance's).
+OUTBOX_LIMIT = 10_000
+#: Seconds a stopping hub waits for its outbox to be relayed.
+RELAY_STOP_SECONDS = 5.0
+
 
 def _encode(frame: Dict[str, Any]) -> str:
     return json.dumps(frame, ensure_ascii=False)
@@ -136,6 +141,11 @@ class RedisHub(Hub):
         self._redis: Optional[Any] = None
         self._listener: Optional["asyncio.Task[None]"] = None
         self._subscribed = asyncio.Event()
+        # Frames waiting to be relayed, in the order they were delivered here, and the task
+        # that relays them (see :meth:`publish`).
+        self._outbox: List[str] = []
+        self._relay: Optional["asyncio.Task[None]"] = None
+        self._dropped = 0
 
     async def start(self) -> None:
         import redis.asyncio as redis
@@ -148,6 +158,11 @@ class RedisHub(Hub):
             logger.error("handoff: Redis at %s not reachable yet; relaying when it is", self.url)
 
     async def stop(self) -> None:
+        if self._relay is not None:  # what was delivered here goes out to the others too
+            try:
+                await asyncio.wait_for(asyncio.shield(self._relay), timeout=RELAY_STOP_SECONDS)
+            except asyncio.TimeoutError:
+                logger.error("handoff: %d frame(s) not relayed at the stop", len(self._outbox))
         if self._listener is not None:
             self._listener.cancel()
             try:
@@ -220,13 +235,39 @@ class RedisHub(Hub):
         """Deliver ``frame`` here, then relay it to the other instances. The relayed message
         is four lines — origin, target, key (JSON), the frame as this instance's sockets got
         it — so that a frame is encoded once, and an instance recognises its own without
-        decoding anything (JSON has no raw line break)."""
+        decoding anything (JSON has no raw line break).
+
+        The relay does not hold up the sender: the frame joins an outbox that one task
+        sends in a Redis pipeline, with every frame published meanwhile (one round trip and
+        one connection from the pool for all of them, not one each), in the order they were
+        delivered here. Redis away or slow: delivery here goes on, and what could not be
+        relayed is logged with its count (the outbox keeps at most :data:`OUTBOX_LIMIT`)."""
         text = _encode(frame)
         await self._deliver_text(target, key, text, exclude)
-        envelope = "\n".join((self.origin, target, json.dumps(key), text))
         if self._redis is None:  # not started: this instance's sockets only
             return
-        try:
-            await self._redis.publish(self.channel, envelope)
-        except (RedisError, OSError) as error:  # the frame reached this instance only
-            logger.error("handoff: frame not relayed to other instances: %s", error)
+        if len(self._outbox) >= OUTBOX_LIMIT:
+            self._dropped += 1
+            if self._dropped == 1:  # said once, and counted when the relay is back
+                logger.error("handoff: relay outbox full (Redis not answering); frames not relayed")
+            return
+        self._outbox.append("\n".join((self.origin, target, json.dumps(key), text)))
+        if self._relay is None or self._relay.done():
+            self._relay = asyncio.ensure_future(self._relay_outbox())
+
+    async def _relay_outbox(self) -> None:
+        """Publish the outbox's frames, a pipeline at a time, until it is empty."""
+        assert self._redis is not None, "publish() queues only once started"
+        while self._outbox:
+            batch, self._outbox = self._outbox, []
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for envelope in batch:
+                        pipe.publish(self.channel, envelope)
+                    await pipe.execute()
+            except (RedisError, OSError) as error:  # these frames reached this instance only
+                logger.error("handoff: %d frame(s) not relayed to other instances: %s", len(batch), error)
+                continue
+            if self._dropped:
+                logger.error("handoff: %d frame(s) were not relayed while the outbox was full", self._dropped)
+                self._dropped = 0

@@ -365,3 +365,87 @@ async def test_a_frame_reaches_the_other_instance_as_this_one_sent_it_and_only_o
     finally:
         await here.stop()
         await there.stop()
+
+
+class _SlowRedis:
+    """A TCP relay to the real Redis that holds what a client sends for ``delay`` seconds
+    (a Redis server that answers slowly), and counts the client's writes."""
+
+    def __init__(self) -> None:
+        self.delay = 0.0
+        self.writes = 0
+        self._server: "asyncio.AbstractServer | None" = None
+
+    async def __aenter__(self) -> "_SlowRedis":
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.url = f"redis://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/0"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 6379)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter, slow: bool) -> None:
+            try:
+                while data := await source.read(65536):
+                    if slow:
+                        self.writes += 1
+                        await asyncio.sleep(self.delay)
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
+
+
+async def test_a_slow_redis_holds_up_no_sender_and_the_frames_reach_the_other_instance_in_order():
+    """The relay leaves through an outbox: the instance's own sockets have the frame at once,
+    the other instance has every frame, in order, once Redis answers — sent together in a
+    pipeline rather than one round trip each."""
+    channel = f"efunctionar:test:{uuid.uuid4().hex}"
+    async with _SlowRedis() as relay:
+        here, there = RedisHub(relay.url, channel), RedisHub(REDIS_URL, channel)
+        await here.start()
+        await there.start()
+        try:
+            mine, theirs = _Socket(), _Socket()
+            here.add_citizen("c1", mine)
+            there.add_citizen("c1", theirs)
+            relay.delay, relay.writes = 0.3, 0
+            started = asyncio.get_running_loop().time()
+            for n in range(200):
+                await here.to_citizen("c1", {"type": "message", "n": n})
+            assert asyncio.get_running_loop().time() - started < 0.25  # not 200 round trips of 0.3 s
+            assert [json.loads(text)["n"] for text in mine.sent] == list(range(200))
+            for _ in range(300):
+                if len(theirs.sent) >= 200:
+                    break
+                await asyncio.sleep(0.02)
+            assert [json.loads(text)["n"] for text in theirs.sent] == list(range(200))
+            assert relay.writes <= 3  # a pipeline or two, not a write per frame
+        finally:
+            await here.stop()
+            await there.stop()
+
+
+async def test_a_stopping_instance_relays_the_frames_still_in_its_outbox():
+    channel = f"efunctionar:test:{uuid.uuid4().hex}"
+    async with _SlowRedis() as relay:
+        here, there = RedisHub(relay.url, channel), RedisHub(REDIS_URL, channel)
+        await here.start()
+        await there.start()
+        try:
+            theirs = _Socket()
+            there.add_citizen("c1", theirs)
+            relay.delay = 0.3
+            await here.to_citizen("c1", {"type": "message", "text": "ultimul"})
+            await here.stop()  # before Redis has it
+            assert [json.loads(text)["text"] for text in await _received(theirs, 1)] == ["ultimul"]
+        finally:
+            await there.stop()

@@ -227,6 +227,7 @@ class BotSide(ConsoleViews):
             )
         except Exception:  # the bot failing must not go unnoticed by the citizen
             logger.exception("handoff: the bot failed on a message of %s", conversation_id)
+            await self.bot_output_sent(conversation_id)
             await self.hub.to_citizen(
                 conversation_id,
                 HandoffError(
@@ -241,6 +242,7 @@ class BotSide(ConsoleViews):
             in_flight[0] -= 1
             if in_flight[0] == 0:
                 self._answering.pop(conversation_id, None)
+        await self.bot_output_sent(conversation_id)  # the message is answered once shown
         if silent:
             await self._unanswered(conversation_id, text)
 
@@ -286,12 +288,54 @@ class BotSide(ConsoleViews):
         flags: Sequence[str] = (),
         archive_extra: Optional[Dict[str, Any]] = None,
     ) -> None:
-        """A message of the bot: archived, stored, then shown to the citizen.
+        """A message of the bot: archived, stored, then shown to the citizen — after the
+        bot's messages queued before it (:meth:`queue_bot_message`).
 
         ``data`` is what the citizen's widget gets (buttons, attachment, …); ``flags`` and
         ``archive_extra`` (e.g. the ``redirect`` of a refused question) go to the archive
         only.
         """
+        await self.bot_output_sent(conversation_id)
+        write = self._store_bot_message(conversation_id, text, data, flags, archive_extra)
+        await self._show_bot_message(conversation_id, write)
+
+    def queue_bot_message(
+        self,
+        conversation_id: str,
+        text: str,
+        data: Dict[str, Any],
+        flags: Sequence[str] = (),
+        archive_extra: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        """:meth:`bot_message` without waiting for it (Rasa's own answers, livechat/channel.py).
+
+        The turn is handed to the archive's writer now, so that the bot's next message and
+        its tracker join the same transaction instead of each waiting for the one before;
+        the citizen is shown each message once it is stored, in the order they were queued.
+        :meth:`bot_output_sent` waits for them (the bot's turn ends with it)."""
+        write = self._store_bot_message(conversation_id, text, data, flags, archive_extra)
+        previous = self._bot_outputs.get(conversation_id)
+        shown = asyncio.ensure_future(self._show_after(previous, conversation_id, write))
+        self._bot_outputs[conversation_id] = shown
+        self._tasks.add(shown)
+        shown.add_done_callback(self._tasks.discard)
+
+    async def bot_output_sent(self, conversation_id: str) -> None:
+        """Wait until the bot's queued messages of ``conversation_id`` are stored and shown
+        (or the citizen was told they could not be)."""
+        last = self._bot_outputs.get(conversation_id)
+        if last is not None:
+            await asyncio.wait([last])
+
+    def _store_bot_message(
+        self,
+        conversation_id: str,
+        text: str,
+        data: Dict[str, Any],
+        flags: Sequence[str],
+        archive_extra: Optional[Dict[str, Any]],
+    ) -> "asyncio.Task[Optional[Message]]":
+        """The bot message's archive turn and transcript row, being written."""
         self._answered(conversation_id)
         form_ids = [data["form_id"]] if data.get("form_id") else []
         now = self.clock()
@@ -302,12 +346,17 @@ class BotSide(ConsoleViews):
                 connection, conversation_id, BOT, text, now, data=data or None, author=BOT_NAME
             )
 
+        turn = Turn(
+            conversation_id, BOT, text, form_ids=form_ids,
+            extra={**(archive_extra or {}), **data}, flags=tuple(flags),
+        )  # fmt: skip
+        return asyncio.ensure_future(self._archive_with(turn, store_it))
+
+    async def _show_bot_message(
+        self, conversation_id: str, write: "asyncio.Future[Optional[Message]]"
+    ) -> None:
         try:
-            message = await self._archive_with(
-                Turn(conversation_id, BOT, text, form_ids=form_ids,
-                     extra={**(archive_extra or {}), **data}, flags=tuple(flags)),
-                store_it,
-            )  # fmt: skip
+            message = await write
         except HandoffError as error:
             await self.hub.to_citizen(conversation_id, error.frame())
             return
@@ -315,6 +364,22 @@ class BotSide(ConsoleViews):
             logger.error("handoff: bot message for unknown conversation %s not shown", conversation_id)
             return
         await self.hub.to_citizen(conversation_id, message.as_json())
+
+    async def _show_after(
+        self,
+        previous: "Optional[asyncio.Future[None]]",
+        conversation_id: str,
+        write: "asyncio.Future[Optional[Message]]",
+    ) -> None:
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await self._show_bot_message(conversation_id, write)
+        except Exception:  # nobody awaits this task: what went wrong is said here
+            logger.exception("handoff: a bot message of %s could not be shown", conversation_id)
+        finally:
+            if self._bot_outputs.get(conversation_id) is asyncio.current_task():
+                del self._bot_outputs[conversation_id]
 
     async def bot_custom(
         self,
@@ -324,7 +389,9 @@ class BotSide(ConsoleViews):
         archive_extra: Optional[Dict[str, Any]] = None,
     ) -> None:
         """A custom payload of an action: the handoff request, or data shown as is
-        (archived with ``flags`` and ``archive_extra``, as :meth:`bot_message`)."""
+        (archived with ``flags`` and ``archive_extra``, as :meth:`bot_message`); the bot's
+        messages queued before it are shown first."""
+        await self.bot_output_sent(conversation_id)
         self._answered(conversation_id)
         handoff = custom.get("handoff") if isinstance(custom, dict) else None
         if isinstance(handoff, dict) and handoff.get("action") == REQUEST_ACTION:

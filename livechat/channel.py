@@ -76,7 +76,11 @@ def archive_fields(recipient_id: Text, kwargs: Dict[Text, Any]) -> Dict[str, Any
 
 
 class WebsiteOutput(OutputChannel):
-    """Sends the bot's messages to the citizen's websocket(s), archived and stored first."""
+    """Sends the bot's messages to the citizen's websocket(s), archived and stored first.
+
+    Rasa's answers are queued (``queue_bot_message``): Rasa goes on with its turn while they
+    are written, and the citizen sees them in order once stored; a custom payload waits for
+    the ones before it."""
 
     @classmethod
     def name(cls) -> Text:
@@ -86,12 +90,12 @@ class WebsiteOutput(OutputChannel):
         self.service = service
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self.service.bot_message(recipient_id, text, {}, **archive_fields(recipient_id, kwargs))
+        self.service.queue_bot_message(recipient_id, text, {}, **archive_fields(recipient_id, kwargs))
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self.service.bot_message(
+        self.service.queue_bot_message(
             recipient_id, text or "", {"buttons": clean_buttons(buttons)},
             **archive_fields(recipient_id, kwargs),
         )  # fmt: skip
@@ -113,16 +117,16 @@ class WebsiteOutput(OutputChannel):
         else:
             logger.warning("handoff: attachment %r dropped (not a safe link)", attachment)
             return
-        await self.service.bot_message(recipient_id, "", data, **archive_fields(recipient_id, kwargs))
+        self.service.queue_bot_message(recipient_id, "", data, **archive_fields(recipient_id, kwargs))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         if _SAFE_URL.match(str(image)):
-            await self.service.bot_message(
+            self.service.queue_bot_message(
                 recipient_id, "", {"image": str(image)}, **archive_fields(recipient_id, kwargs)
             )
 
     async def send_elements(self, recipient_id: Text, elements: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        await self.service.bot_message(
+        self.service.queue_bot_message(
             recipient_id, "", {"custom": {"elements": elements}}, **archive_fields(recipient_id, kwargs)
         )
 

@@ -90,6 +90,8 @@ class ServiceCore:
         self._in_flight: Set[int] = set()
         # Conversation -> done when the last message handed to the bot has been answered.
         self._bot_turns: Dict[str, "asyncio.Future[None]"] = {}
+        # Conversation -> showing the last of the bot's messages queued (livechat/bot.py).
+        self._bot_outputs: Dict[str, "asyncio.Future[None]"] = {}
         self.floods = FloodGuard(settings.citizen_messages_per_minute)
         # The same limits per client address, over all its conversations.
         self.address_floods = FloodGuard(settings.address_messages_per_minute)
@@ -97,6 +99,8 @@ class ServiceCore:
         # The insult pause follows the client address into a new conversation.
         self.address_pauses = AddressPauses()
         self._tasks: Set["asyncio.Task[Any]"] = set()
+        # The sink last asked about, and whether it shares transactions (_shares_transactions).
+        self._transactional_sink: "tuple[Any, bool]" = (None, False)
         # Conversation -> when its citizen's last typing frame went to the console.
         self._typing: Dict[str, float] = {}
 
@@ -133,8 +137,8 @@ class ServiceCore:
         """
         sink = self.sink
         try:
-            if then is not None and isinstance(sink, TransactionalSink) and sink.writes_to(self.store.engine):
-                return await sink.record_with(turn, then)
+            if then is not None and self._shares_transactions(sink):
+                return await sink.record_with(turn, then)  # type: ignore[attr-defined]
             await sink.record(turn)
         except ArchiveError as error:
             logger.error(
@@ -151,6 +155,15 @@ class ServiceCore:
             return None
         with self.store.session_scope(write=True) as connection:
             return then(connection)
+
+    def _shares_transactions(self, sink: Any) -> bool:
+        """Whether ``sink`` writes a turn in one transaction with the live chat's row (see
+        :meth:`_archive_with`); asked once per sink, not on every message (a runtime check
+        of a Protocol is slow)."""
+        if self._transactional_sink[0] is not sink:
+            shares = isinstance(sink, TransactionalSink) and sink.writes_to(self.store.engine)
+            self._transactional_sink = (sink, shares)
+        return self._transactional_sink[1]
 
     def _form_title(self, form_id: Optional[str]) -> Optional[str]:
         if not form_id:

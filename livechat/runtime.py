@@ -6,6 +6,7 @@ Built by the website channel in a ``before_server_start`` listener (nothing at i
 import asyncio
 import logging
 
+from forms_catalog import load_catalog
 from livechat.archive import TransactionalSink, load_sink
 from livechat.hub import Hub, RedisHub
 from livechat.schedule import current_schedule
@@ -21,6 +22,9 @@ logger = logging.getLogger(__name__)
 def build_service(settings: ChannelSettings) -> HandoffService:
     """The service with its database (migrated to the latest schema) and archive sink."""
     current_schedule()  # a broken schedule file stops the server start with its message
+    # Read now, not on the event loop when the first citizen asks for a person (some 0.5 s
+    # of YAML during which no other conversation moves); a broken catalog stops the start.
+    load_catalog()
     db.upgrade()
     engine = db.make_engine()
     sink = load_sink(settings.turn_sink)

@@ -95,6 +95,7 @@ def set_schedule(path: Path, text: str) -> None:
 
 INFRASTRUCTURE_WORDS = ("groap", "gropi", "asfalt", "canalizare", "iluminat")
 PAUSE_TEXT = "/test_pause"
+THREE_ANSWERS_TEXT = "trei răspunsuri, te rog"
 
 
 class NoTrackers:
@@ -156,6 +157,11 @@ class FakeAgent:
                 {"handoff": {"action": "pause", "minutes": 15, "reason": "insult",
                              "flag": "limbaj_jignitor"}},
             )  # fmt: skip
+            return
+        if message.text == THREE_ANSWERS_TEXT:  # an answer in three messages, then a person
+            for n in (1, 2, 3):
+                await out.send_text_message(message.sender_id, f"Partea {n}")
+            await out.send_custom_json(message.sender_id, request_payload(None, None))
             return
         if message.text == "/request_human":
             # What action_request_human sends on the website channel.

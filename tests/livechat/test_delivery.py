@@ -109,3 +109,42 @@ async def test_a_message_written_while_the_bot_still_answers_waits_for_that_answ
         ("a doua", "start"),
         ("a doua", "end"),
     ]
+
+
+async def test_the_bot_goes_on_while_its_messages_are_written_and_the_citizen_sees_them_in_order(
+    db_file, monkeypatch
+):
+    """Rasa's answers are queued for the archive's writer: with every write taking 0.4 s,
+    a turn of three messages and a request for a person does not wait 1.2 s for them before
+    the request, the citizen gets them in the order sent, each one stored first, and the
+    archive holds them in that order too."""
+    from tests.livechat.conftest import THREE_ANSWERS_TEXT
+
+    async with running_site(ARCHIVED) as site:
+        sink = site.service.sink
+        record_with = sink.record_with
+        writes_started: list = []
+
+        async def slow_record_with(turn, then):
+            writes_started.append(asyncio.get_running_loop().time())
+            await asyncio.sleep(0.4)
+            return await record_with(turn, then)
+
+        monkeypatch.setattr(sink, "record_with", slow_record_with)
+        async with aiohttp.ClientSession() as http:
+            citizen, welcome = await open_citizen(http, site.ws_base)
+            cid = welcome["conversation_id"]
+            await citizen.send({"type": "message", "text": THREE_ANSWERS_TEXT, "client_id": "t1"})
+            shown = [(await citizen.next("message", sender="bot"))["text"] for _ in range(3)]
+            assert shown == ["Partea 1", "Partea 2", "Partea 3"]
+            for _ in range(100):  # the request for a person is answered (outside hours) after them
+                if len(writes_started) >= 6:
+                    break
+                await asyncio.sleep(0.05)
+            await citizen.ws.close()
+        bot_writes = writes_started[1:4]  # after the citizen's own message
+        assert bot_writes[-1] - bot_writes[0] < 0.2  # written together, not one after the other
+        stored = [m.text for m in site.service.store.transcript(cid) if m.sender == "bot"]
+        assert stored[:3] == ["Partea 1", "Partea 2", "Partea 3"]
+    archived = [text for speaker, text in _archived(db_file, cid) if speaker == "bot"]
+    assert archived[:3] == ["Partea 1", "Partea 2", "Partea 3"]

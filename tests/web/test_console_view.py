@@ -106,10 +106,25 @@ def test_a_take_click_is_not_lost_to_a_queue_redraw_between_press_and_release(br
         expect(page.locator("#conn")).to_have_text("Conectat", timeout=20_000)
         item = page.locator(f'.queue-item[data-id="{cid}"]')
         expect(item).to_contain_text("așteaptă de 1 min")
-        box = item.get_by_role("button", name="Preluați conversația").bounding_box()
-        assert box is not None
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
+        for _ in range(5):
+            # The session's other tests queue and release conversations on this server: the
+            # list may move between reading the button's place and pressing it. Pressed on
+            # another item's button, the pointer leaves before the release (no click), and
+            # the press is tried again.
+            box = item.get_by_role("button", name="Preluați conversația").bounding_box()
+            assert box is not None
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            pressed = page.evaluate(
+                "() => { const b = document.activeElement; const q = b && b.closest('.queue-item');"
+                " return q ? q.dataset.id : null; }"
+            )
+            if pressed == cid:
+                break
+            page.mouse.move(1, 1)
+            page.mouse.up()
+        else:
+            raise AssertionError("the queue kept moving: the button was never pressed")
         page.clock.fast_forward(61_000)  # the minute's redraw falls due while the button is held
         page.mouse.up()
         expect(page.locator(f'.panel[data-id="{cid}"]')).to_be_visible(timeout=20_000)

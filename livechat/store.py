@@ -178,6 +178,8 @@ _CONVERSATION_AND_MESSAGE = (
 # call costs more Python than its round trip (its cache key is computed again each time),
 # and they run in the archive's writing thread, which shares the GIL with the event loop.
 _CONVERSATION = sa.select(conversations).where(conversations.c.id == sa.bindparam("conversation_id"))
+# Whether the conversation is there (a bot message's check): no row to make a Conversation of.
+_CONVERSATION_EXISTS = sa.select(sa.literal(1)).where(conversations.c.id == sa.bindparam("conversation_id"))
 _MESSAGE_BY_MESSAGE_ID = sa.select(messages).where(
     messages.c.conversation_id == sa.bindparam("conversation_id"),
     messages.c.message_id == sa.bindparam("message_id"),
@@ -671,7 +673,7 @@ class HandoffStore:
         is not (or no longer) there."""
         if sender not in SENDERS:
             raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
-        if self.conversation_in(connection, conversation_id) is None:
+        if connection.execute(_CONVERSATION_EXISTS, {"conversation_id": conversation_id}).first() is None:
             return None
         return self._insert_message(connection, conversation_id, sender, text, now, data, None, author)
 

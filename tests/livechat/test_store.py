@@ -176,3 +176,18 @@ def test_transcript_keeps_order_and_limit(store: HandoffStore):
     assert store.transcript(conversation.id)[0].data == {"payload": "/greet"}
     with pytest.raises(ValueError):
         store.add_message(conversation.id, "hacker", "x", T0)
+
+
+def test_a_bot_message_is_stored_only_in_a_conversation_that_is_there(store: HandoffStore):
+    conversation = store.create_conversation(T0)
+    with store.session_scope(write=True) as connection:
+        stored = store.message_in(connection, conversation.id, "bot", "Bună ziua!", T0, data={"buttons": []})
+        gone = store.message_in(connection, "nu-exista", "bot", "Bună ziua!", T0)
+    assert gone is None
+    assert stored is not None and stored.conversation_id == conversation.id
+    assert [(m.sender, m.text, m.data) for m in store.transcript(conversation.id)] == [
+        ("bot", "Bună ziua!", {"buttons": []})
+    ]
+    with store.session_scope() as connection:
+        rows = connection.execute(sa.text("SELECT count(*) FROM handoff_messages")).scalar()
+    assert rows == 1

@@ -24,7 +24,7 @@ infrastructure recall fell from 0.953 to 0.945, under the gate's 0.95 minimum, s
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext
@@ -32,9 +32,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.preprocessing import normalize as unit_rows
 
 
@@ -43,6 +44,41 @@ def _column_major(classifier: Any) -> None:
     coef = getattr(classifier, "coef_", None)
     if isinstance(coef, np.ndarray):
         classifier.coef_ = np.asfortranarray(coef)
+
+
+def _sentence_rows(messages: List[Message]) -> Optional[csr_matrix]:
+    """The matrix Rasa's ``_create_X`` builds from sparse sentence features, built faster.
+
+    Rasa's ``_create_X`` asks each message for all its sparse text features, which
+    combines (copies and stacks) the sequence features too — one row per token, then
+    thrown away — and stacks every message's row with an empty dense block before
+    stacking the rows: 3.6 % of a cold ``rasa train`` in its profile (2026-12-03; 8.5 s
+    against 0.85 s here for the 2,554 training examples, on a loaded machine).
+    Here each featurizer's sentence rows are stacked once and the featurizers' blocks
+    put side by side, in the order Rasa combines them, with the dtype Rasa's stacking
+    with its empty float block gives (at least float64): the same values, columns and
+    column order in every row (tests/nlu_ro). ``None`` — Rasa's code builds the matrix —
+    when a message has dense text features, or sparse ones from other featurizers than
+    the first message.
+    """
+    if not messages:
+        return None
+    blocks: List[List[Any]] = []
+    origins: Optional[List[Any]] = None
+    for message in messages:
+        if any(f.attribute == TEXT and f.is_dense() for f in message.features):
+            return None
+        _, sentence = message._filter_sparse_features(TEXT, [])
+        if origins is None:
+            origins = [f.origin for f in sentence]
+            blocks = [[] for _ in sentence]
+        if not sentence or [f.origin for f in sentence] != origins:
+            return None
+        for block, features in zip(blocks, sentence):
+            block.append(features.features)
+    stacked = [vstack(block, format="csr") for block in blocks]
+    dtype = np.result_type(np.float64, *(block.dtype for block in stacked))
+    return hstack(stacked, format="csr", dtype=dtype)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -67,7 +103,9 @@ class RomanianLogisticRegressionClassifier(LogisticRegressionClassifier):
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """Rasa's features of ``messages``, one row each; unit-length rows when ``normalize``."""
-        features = super()._create_X(messages)
+        features = _sentence_rows(messages)
+        if features is None:
+            features = super()._create_X(messages)
         if not self.config["normalize"]:
             return features
         features = csr_matrix(features, dtype=np.float64)

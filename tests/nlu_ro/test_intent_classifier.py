@@ -145,3 +145,56 @@ def test_with_normalize_a_complaint_said_five_times_over_is_the_same_complaint(t
     # Rasa's raw counts grow with the repetition: five times the words, far more certainty.
     raw = _trained({}, tmp_path / "raw")
     assert _top(raw, five_times)[1] - _top(raw, once)[1] > 0.05
+
+
+def test_normalize_each_featurizer_gives_each_featurizers_block_unit_length(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer, chars = _featurizers(storage, context)
+    words = CountVectorsFeaturizer.create(
+        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "word"},
+        storage,
+        Resource("words"),
+        context,
+    )
+    data = RasaYAMLReader().reads(TRAINING)
+    tokenizer.process_training_data(data)
+    for featurizer in (words, chars):
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    config = {**RomanianLogisticRegressionClassifier.get_default_config(), "normalize": True, "C": 50.0}
+    each = RomanianLogisticRegressionClassifier.create(
+        {**config, "normalize_each_featurizer": True}, storage, Resource("each"), context
+    )
+    whole = RomanianLogisticRegressionClassifier.create(config, storage, Resource("whole"), context)
+    each.train(data)
+    messages = [Message(data={TEXT: t}) for t in ("gropi", "strada e plina de gropi si nu vine nimeni " * 6)]
+    tokenizer.process(messages)
+    for featurizer in (words, chars):
+        featurizer.process(messages)
+    n_words = len(words._get_attribute_vocabulary(TEXT) or {})
+    rows = each._create_X(messages)
+    for block in (rows[:, :n_words], rows[:, n_words:]):
+        assert np.sqrt(np.asarray(block.multiply(block).sum(axis=1))).ravel() == pytest.approx([1.0, 1.0])
+    # Without the option the two blocks share one unit length, the many n-grams outweighing the words.
+    together = whole._create_X(messages)
+    assert together.shape == rows.shape
+    assert np.sqrt(np.asarray(together.multiply(together).sum(axis=1))).ravel() == pytest.approx([1.0, 1.0])
+    word_part = together[:, :n_words]
+    assert np.asarray(word_part.multiply(word_part).sum(axis=1)).ravel().max() < 0.5
+    # And the classifier trained on such rows still ranks its own examples.
+    assert (
+        _top((tokenizer, _Both(words, chars), each), "nu merge apa pe strada")[0]
+        == "out_of_scope_infrastructure"
+    )
+
+
+class _Both:
+    """Two featurizers run one after the other, as a pipeline does."""
+
+    def __init__(self, *featurizers: CountVectorsFeaturizer) -> None:
+        self.featurizers = featurizers
+
+    def process(self, messages: List[Message]) -> None:
+        for featurizer in self.featurizers:
+            featurizer.process(messages)

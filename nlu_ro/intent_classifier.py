@@ -22,11 +22,12 @@ part (bench/nlu_crossval.py, 215 messages): ``normalize: true`` with ``C: 200`` 
 routing accuracy from 0.702 to 0.740, infrastructure recall and precision staying at 0.854
 and 0.800 (with ``C: 50``: 0.740, 0.845, 0.813); but with it scope_heldout_blind.yml's
 infrastructure recall fell from 0.953 to 0.945, under the gate's 0.95 minimum. Measured again
-2026-12-03 on 369 messages: ``normalize: true`` with ``C: 100`` raised routing accuracy from
-0.729 to 0.759, infrastructure recall from 0.846 to 0.852 and precision from 0.803 to 0.809,
-and scope_heldout_blind.yml's infrastructure recall stays at 0.953, so ``config.yml`` turns it
-on. ``normalize_each_featurizer`` scored lower (routing 0.739 against 0.761 over the first
-three folds, the run stopped there) and stays off.
+2026-12-03 on 369 messages: ``normalize: true`` with ``C: 200`` raised routing accuracy from
+0.729 to 0.762 and infrastructure recall from 0.846 to 0.866, precision 0.803 -> 0.801 (with
+``C: 100``: 0.759, 0.852, 0.809), and scope_heldout_blind.yml's infrastructure recall stays at
+0.953, so ``config.yml`` turns it on. ``normalize_each_featurizer`` (with ``C: 100``) scored
+lower (routing 0.739 against 0.761 over the first three folds, the run stopped there) and
+stays off.
 """
 
 from __future__ import annotations

@@ -141,17 +141,12 @@ _rasa_validate_training_data: Optional[Callable[..., Any]] = None
 def install_for_training() -> bool:
     """Installs the training-time change (6.) once per process; returns whether it is in place."""
     global _training_installed, _rasa_validate_training_data
-    import rasa
     import rasa.shared.utils.validation as validation
 
     with _lock:
         if _training_installed:
             return True
-        if not rasa.__version__.startswith(WRITTEN_FOR):
-            logger.warning(
-                "rasa_patches: written for Rasa %sx, this is Rasa %s; nothing patched",
-                WRITTEN_FOR, rasa.__version__,
-            )  # fmt: skip
+        if not _written_for_this_rasa():
             return False
         if not hasattr(validation, "validate_training_data"):
             logger.warning("rasa_patches: this Rasa lacks validate_training_data; nothing patched")
@@ -164,6 +159,18 @@ def install_for_training() -> bool:
 
 #: The Rasa versions these changes were written for and tested on.
 WRITTEN_FOR = "3.6."
+
+
+def _written_for_this_rasa() -> bool:
+    """Whether the running Rasa is one these changes were written for (else said in the log)."""
+    import rasa
+
+    if rasa.__version__.startswith(WRITTEN_FOR):
+        return True
+    logger.warning(
+        "rasa_patches: written for Rasa %sx, this is Rasa %s; nothing patched", WRITTEN_FOR, rasa.__version__
+    )
+    return False
 
 
 def install() -> bool:
@@ -179,11 +186,7 @@ def install() -> bool:
     with _lock:
         if _installed:
             return True
-        if not rasa.__version__.startswith(WRITTEN_FOR):
-            logger.warning(
-                "rasa_patches: written for Rasa %sx, this is Rasa %s; nothing patched",
-                WRITTEN_FOR, rasa.__version__,
-            )  # fmt: skip
+        if not _written_for_this_rasa():
             return False
         missing = [
             name

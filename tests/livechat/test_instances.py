@@ -1,9 +1,11 @@
 """Two Rasa instances behind a load balancer: shared database, frames relayed by Redis."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
@@ -404,48 +406,49 @@ class _SlowRedis:
         await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
 
 
+@contextlib.asynccontextmanager
+async def _hubs_through_slow_redis() -> AsyncIterator["tuple[_SlowRedis, RedisHub, RedisHub]"]:
+    """Two instances' hubs on a channel of their own: the first reaches Redis through a
+    :class:`_SlowRedis` (returned first, not slowed yet), the second directly."""
+    channel = f"efunctionar:test:{uuid.uuid4().hex}"
+    async with _SlowRedis() as relay:
+        here, there = RedisHub(relay.url, channel), RedisHub(REDIS_URL, channel)
+        await here.start()
+        await there.start()
+        try:
+            yield relay, here, there
+        finally:
+            await here.stop()  # stopping twice is harmless
+            await there.stop()
+
+
 async def test_a_slow_redis_holds_up_no_sender_and_the_frames_reach_the_other_instance_in_order():
     """The relay leaves through an outbox: the instance's own sockets have the frame at once,
     the other instance has every frame, in order, once Redis answers — sent together in a
     pipeline rather than one round trip each."""
-    channel = f"efunctionar:test:{uuid.uuid4().hex}"
-    async with _SlowRedis() as relay:
-        here, there = RedisHub(relay.url, channel), RedisHub(REDIS_URL, channel)
-        await here.start()
-        await there.start()
-        try:
-            mine, theirs = _Socket(), _Socket()
-            here.add_citizen("c1", mine)
-            there.add_citizen("c1", theirs)
-            relay.delay, relay.writes = 0.3, 0
-            started = asyncio.get_running_loop().time()
-            for n in range(200):
-                await here.to_citizen("c1", {"type": "message", "n": n})
-            assert asyncio.get_running_loop().time() - started < 0.25  # not 200 round trips of 0.3 s
-            assert [json.loads(text)["n"] for text in mine.sent] == list(range(200))
-            for _ in range(300):
-                if len(theirs.sent) >= 200:
-                    break
-                await asyncio.sleep(0.02)
-            assert [json.loads(text)["n"] for text in theirs.sent] == list(range(200))
-            assert relay.writes <= 3  # a pipeline or two, not a write per frame
-        finally:
-            await here.stop()
-            await there.stop()
+    async with _hubs_through_slow_redis() as (relay, here, there):
+        mine, theirs = _Socket(), _Socket()
+        here.add_citizen("c1", mine)
+        there.add_citizen("c1", theirs)
+        relay.delay, relay.writes = 0.3, 0
+        started = asyncio.get_running_loop().time()
+        for n in range(200):
+            await here.to_citizen("c1", {"type": "message", "n": n})
+        assert asyncio.get_running_loop().time() - started < 0.25  # not 200 round trips of 0.3 s
+        assert [json.loads(text)["n"] for text in mine.sent] == list(range(200))
+        for _ in range(300):
+            if len(theirs.sent) >= 200:
+                break
+            await asyncio.sleep(0.02)
+        assert [json.loads(text)["n"] for text in theirs.sent] == list(range(200))
+        assert relay.writes <= 3  # a pipeline or two, not a write per frame
 
 
 async def test_a_stopping_instance_relays_the_frames_still_in_its_outbox():
-    channel = f"efunctionar:test:{uuid.uuid4().hex}"
-    async with _SlowRedis() as relay:
-        here, there = RedisHub(relay.url, channel), RedisHub(REDIS_URL, channel)
-        await here.start()
-        await there.start()
-        try:
-            theirs = _Socket()
-            there.add_citizen("c1", theirs)
-            relay.delay = 0.3
-            await here.to_citizen("c1", {"type": "message", "text": "ultimul"})
-            await here.stop()  # before Redis has it
-            assert [json.loads(text)["text"] for text in await _received(theirs, 1)] == ["ultimul"]
-        finally:
-            await there.stop()
+    async with _hubs_through_slow_redis() as (relay, here, there):
+        theirs = _Socket()
+        there.add_citizen("c1", theirs)
+        relay.delay = 0.3
+        await here.to_citizen("c1", {"type": "message", "text": "ultimul"})
+        await here.stop()  # before Redis has it
+        assert [json.loads(text)["text"] for text in await _received(theirs, 1)] == ["ultimul"]

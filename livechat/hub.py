@@ -267,10 +267,11 @@ class RedisHub(Hub):
                     await pipe.execute()
             except (RedisError, OSError) as error:  # these frames reached this instance only
                 logger.error("handoff: %d frame(s) not relayed to other instances: %s", len(batch), error)
-                continue
             except Exception:  # noqa: BLE001 - nobody awaits this task: said here, and it goes on
                 logger.exception("handoff: %d frame(s) not relayed to other instances", len(batch))
-                continue
-            if self._dropped:
-                logger.error("handoff: %d frame(s) were not relayed while the outbox was full", self._dropped)
-                self._dropped = 0
+            else:
+                if self._dropped:
+                    logger.error(
+                        "handoff: %d frame(s) were not relayed while the outbox was full", self._dropped
+                    )
+                    self._dropped = 0

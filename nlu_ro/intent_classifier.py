@@ -7,7 +7,7 @@ a 15-20 ms parse. Kept column by column (Fortran order), the transpose is contig
 the product reads only the rows of the message's features — the same numbers, computed
 ten times faster. Training, the stored file (skops) and the output are Rasa's own.
 
-Options Rasa's classifier does not have, all off by default (then every number is
+Two options Rasa's classifier does not have, both off by default (then every number is
 Rasa's): ``normalize`` scales each message's feature counts to unit length (after
 ``log(1 + count)``), so that a citizen's five-sentence complaint weighs as much as the
 one-line examples the model learnt from instead of drowning them in counts; ``C`` is
@@ -100,11 +100,7 @@ class RomanianLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Rasa's defaults, plus ``C`` (Rasa's fixed 1.0) and ``normalize`` (off)."""
-        return {
-            **LogisticRegressionClassifier.get_default_config(),
-            "C": 1.0,
-            "normalize": False,
-        }
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "normalize": False}
 
     def __init__(
         self,

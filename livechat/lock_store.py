@@ -26,11 +26,12 @@ its own messages still taken one at a time — and tries Redis again after
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
 from collections import deque
-from typing import Any, AsyncGenerator, Dict, List, Optional, Text, Tuple
+from typing import Any, AsyncGenerator, Dict, List, Optional, Set, Text, Tuple
 
 import redis.asyncio as aioredis
 from rasa.core.lock import Ticket, TicketLock
@@ -178,6 +179,8 @@ class AsyncRedisLockStore(LockStore):
         self._listener: Optional["asyncio.Task[None]"] = None
         self._waiting: Dict[str, Dict[str, asyncio.Event]] = {}  # conversation → ticket → waiter
         self._local: Dict[str, Tuple[asyncio.Lock, List[int]]] = {}
+        self._abandoned: Set["asyncio.Task[str]"] = set()  # takes cancelled, still running
+        self._cleanups: Set["asyncio.Task[None]"] = set()  # their withdrawals
         self._down_until = 0.0  # monotonic; Redis is not tried again before
         self._outage = False
         super().__init__()
@@ -227,14 +230,23 @@ class AsyncRedisLockStore(LockStore):
         token = uuid.uuid4().hex
         ticket: Optional[str] = None
         if time.monotonic() >= self._down_until:
+            taking = asyncio.ensure_future(
+                self._take(conversation_id, lifetime_ms, token, min(wait_time_in_seconds, MAX_POLL_SECONDS))
+            )
             try:
-                issued, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms, token)
-                ticket = issued.decode()
-                if not held:
-                    await self._wait(
-                        conversation_id, ticket, int(holder_ms), min(wait_time_in_seconds, MAX_POLL_SECONDS)
-                    )
+                # Shielded: a cancellation reaches this block even when redis-py swallows
+                # it inside the task (its ``can_read_destructive`` polls the socket under
+                # ``async_timeout(0)``, which on Python 3.10 takes a cancel arriving in the
+                # same turn for its own timeout; the waiter went on and took the lock when
+                # the holder's ticket expired).
+                ticket = await asyncio.shield(taking)
             except BaseException as error:
+                if not taking.done():
+                    # Still running, it might yet be issued or given the lock: withdrawn
+                    # again when it ends.
+                    taking.cancel()
+                    self._abandoned.add(taking)
+                    taking.add_done_callback(functools.partial(self._withdraw_after, conversation_id, token))
                 # Cancelled (maybe after Redis issued the ticket), expired or Redis lost: the
                 # ticket must not stay in the queue, where it would hold up the conversation
                 # for its lifetime.
@@ -253,6 +265,23 @@ class AsyncRedisLockStore(LockStore):
             yield TicketLock(conversation_id, deque([Ticket(int(number), int(expires_ms) / 1000)]))
         finally:
             await self._release(conversation_id, token)
+
+    async def _take(self, conversation_id: Text, lifetime_ms: int, token: str, max_poll: float) -> str:
+        """The ticket of ``token``, once it holds the lock."""
+        issued, held, holder_ms = await self._run("issue", conversation_id, lifetime_ms, token)
+        ticket: str = issued.decode()
+        if not held:
+            await self._wait(conversation_id, ticket, int(holder_ms), max_poll)
+        return ticket
+
+    def _withdraw_after(self, conversation_id: Text, token: str, taking: "asyncio.Task[str]") -> None:
+        """A cancelled :meth:`_take` has ended: withdraw what it may have been issued."""
+        self._abandoned.discard(taking)
+        if not taking.cancelled():
+            taking.exception()  # retrieved: it was answered to nobody
+        cleanup = asyncio.ensure_future(self._release(conversation_id, token))
+        self._cleanups.add(cleanup)
+        cleanup.add_done_callback(self._cleanups.discard)
 
     async def _wait(self, conversation_id: Text, ticket: str, holder_ms: int, max_poll: float) -> None:
         """Until ``ticket`` is the lowest unexpired one: woken when the holder releases the
@@ -362,6 +391,11 @@ class AsyncRedisLockStore(LockStore):
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
+        if self._abandoned:
+            for taking in self._abandoned:
+                taking.cancel()
+            await asyncio.wait(set(self._abandoned), timeout=1)
+        await asyncio.gather(*self._cleanups, return_exceptions=True)
         if self._redis is not None:
             await self._redis.close()
             self._redis = None

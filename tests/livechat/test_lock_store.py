@@ -333,3 +333,42 @@ async def test_redis_going_away_and_coming_back_while_conversations_are_locked(p
     assert await keys(prefix) == []
     await store.close()
     await relay.down()
+
+
+async def test_a_waiter_cancelled_while_redis_py_swallows_the_cancel_stops_and_leaves_no_ticket(
+    prefix, stores
+):
+    """redis-py 4.6 on Python 3.10 can lose a cancellation: before each command it polls the
+    connection under ``async_timeout(0)``, which takes a cancel arriving in the same loop turn
+    for its own timeout. The waiter then went on waiting and took the lock when the holder's
+    ticket expired, 60 s later (CI, 2026-12-03: the test above "did not raise"). Here the
+    check swallows the cancel on purpose."""
+    first, second = stores(), stores()
+    second._client()
+    check = second._scripts["check"]
+    checking, swallowed = asyncio.Event(), asyncio.Event()
+
+    async def swallowing_check(**kwargs: object) -> object:
+        checking.set()
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            swallowed.set()
+        return await check(**kwargs)
+
+    second._scripts["check"] = swallowing_check
+    async with first.lock("conversation-1"):
+        waiter = asyncio.ensure_future(second.lock("conversation-1").__aenter__())
+        await checking.wait()
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(waiter, timeout=2)
+        assert swallowed.is_set()
+        await queued(prefix, 1)  # the holder's ticket only: the waiter's is withdrawn
+    for _ in range(100):  # the swallowing check ends, finds its ticket gone, and is withdrawn again
+        if await keys(prefix) == []:
+            break
+        await asyncio.sleep(0.02)
+    assert await keys(prefix) == []
+    async with second.lock("conversation-1", lock_lifetime=1):  # and the conversation is free
+        pass

@@ -43,7 +43,6 @@ from collections import Counter
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from archive.errors import db_errors
@@ -214,10 +213,6 @@ def _conversation_deltas(
             deltas[("taken", conv_day[cid], "")] += 1
 
 
-def _insert(conn: Connection) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(days_t)
-
-
 def refresh(engine: Engine, now: Optional[dt.datetime] = None) -> Refreshed:
     """Count the turns written since the last refresh (everything after a purge)."""
     with db_errors("refresh the dashboard's daily counts"):
@@ -254,7 +249,7 @@ def refresh(engine: Engine, now: Optional[dt.datetime] = None) -> Refreshed:
                 if value
             ]
             if rows:
-                stmt = _insert(conn)
+                stmt = db.upsert(conn, days_t)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[days_t.c.metric, days_t.c.day, days_t.c.key],
                     set_={"value": days_t.c.value + stmt.excluded.value},

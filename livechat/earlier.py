@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from livechat.tables import CITIZEN, conversation_links, conversations, messages
+from storage import db
 from submissions.tables import filings
 
 BROWSER, FILING = "browser", "filing"
@@ -34,20 +35,13 @@ def browser_key(browser_id: str) -> str:
 
 
 def link(conn: Connection, conversation_id: str, kind: str, key: str, now: dt.datetime) -> None:
-    """Tie ``conversation_id`` to ``(kind, key)`` (once; a second call changes nothing)."""
-    exists = conn.execute(
-        sa.select(conversation_links.c.key).where(
-            conversation_links.c.conversation_id == conversation_id,
-            conversation_links.c.kind == kind,
-            conversation_links.c.key == key,
-        )
-    ).first()
-    if exists is None:
-        conn.execute(
-            conversation_links.insert().values(
-                conversation_id=conversation_id, kind=kind, key=key, created_at=now
-            )
-        )
+    """Tie ``conversation_id`` to ``(kind, key)`` (once; a second call changes nothing).
+    One statement: safe in a unit of work begun as a reader (storage/db.py ``upsert``)."""
+    conn.execute(
+        db.upsert(conn, conversation_links)
+        .values(conversation_id=conversation_id, kind=kind, key=key, created_at=now)
+        .on_conflict_do_nothing()
+    )
 
 
 def _keys(conn: Connection, conversation_id: str) -> Set[Tuple[str, str]]:

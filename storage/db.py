@@ -29,6 +29,7 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple, Type
 from urllib.parse import quote
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import QueuePool
 
@@ -369,6 +370,14 @@ def _sqlite_write_lock(engine: Engine) -> FairLock:
     key = str(engine.url.database)
     with _sqlite_write_locks_guard:
         return _sqlite_write_locks.setdefault(key, FairLock())
+
+
+def upsert(conn: Connection, table: sa.Table) -> Any:
+    """An ``INSERT`` into ``table`` in the connection's dialect, for its ``on_conflict_do_*``
+    (SQLite and PostgreSQL spell them alike): one statement where reading first, then
+    writing would make a SQLite reader a writer, refused at once if another connection
+    committed in between."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 @contextlib.contextmanager

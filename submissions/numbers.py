@@ -13,9 +13,9 @@ import re
 from typing import Optional, Tuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from storage import db
 from submissions.tables import counters
 
 # "123/01.12.2026", also typed "123 / 1.12.2026" or "123/01-12-2026".
@@ -24,8 +24,7 @@ _TYPED = re.compile(r"^\s*(\d{1,7})\s*/\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*
 
 def take_number(conn: Connection, year: int) -> int:
     """The next registration number of ``year``, locked until the transaction ends."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(counters).values(year=year, last_number=1)
+    upsert = db.upsert(conn, counters).values(year=year, last_number=1)
     upsert = upsert.on_conflict_do_update(
         index_elements=[counters.c.year], set_={"last_number": counters.c.last_number + 1}
     )

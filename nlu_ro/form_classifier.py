@@ -111,8 +111,10 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
             "keep_intents": ["out_of_scope_infrastructure"],
             "procedure_intent": "ask_procedure",
             "procedure_prefixes": ["ask_procedure", "fill_form"],
-            # Inverse regularisation of the logistic regression.
+            # The logistic regression's inverse regularisation, solver and stopping tolerance.
             "C": 30.0,
+            "solver": "lbfgs",
+            "tol": 1e-4,
             "random_state": 42,
         }
 
@@ -201,7 +203,11 @@ class CatalogFormClassifier(GraphComponent, EntityExtractorMixin):
                 ]
             )
             classifier = LogisticRegression(
-                C=self._config["C"], max_iter=2000, random_state=self._config["random_state"]
+                C=self._config["C"],
+                solver=self._config["solver"],
+                tol=self._config["tol"],
+                max_iter=2000,
+                random_state=self._config["random_state"],
             )
             self.model = make_pipeline(features, classifier)
             self.model.fit(texts, labels)

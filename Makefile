@@ -45,7 +45,7 @@ $(STAMP): requirements.txt constraints.txt
 	$(PY) -m pip check
 	@touch $@
 
-# `python -m rasa_patches train` is `rasa train` (same options, same model) with two costs
+# `python -m rasa_patches train` is `rasa train` (same options, same model) with some costs
 # of a cold training removed (rasa_patches/cli.py).
 $(MODEL): $(STAMP) $(TRAINING_INPUTS)
 	@mkdir -p $(MODEL_DIR) var

@@ -247,6 +247,8 @@ class AsyncRedisLockStore(LockStore):
                     taking.cancel()
                     self._abandoned.add(taking)
                     taking.add_done_callback(functools.partial(self._withdraw_after, conversation_id, token))
+                elif not taking.cancelled():
+                    taking.exception()  # ended as this was cancelled: nobody else reads it
                 # Cancelled (maybe after Redis issued the ticket), expired or Redis lost: the
                 # ticket must not stay in the queue, where it would hold up the conversation
                 # for its lifetime.

@@ -65,9 +65,11 @@ def _keep_freed_memory() -> bool:
 
 def main(argv: Optional[List[str]] = None) -> None:
     """Runs Rasa's command line with ``argv`` (default: this process's arguments)."""
-    _keep_freed_memory()
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["train"]:
+        _keep_freed_memory()
     rasa_patches.install_for_training()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["rasa", *args]
     rasa_main()

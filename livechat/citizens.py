@@ -159,10 +159,12 @@ class CitizenSide(BotSide):
 
         try:
             stored = await self._archive_with(
-                Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived), store_it
+                Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived),
+                store_it,
+                conflicts=True,
             )
         except IntegrityError:
-            stored = None  # written by another instance meanwhile (its own transaction)
+            stored = None  # written by another instance meanwhile (committed after our check)
         if stored is None:
             earlier = self.store.message_by_message_id(conversation.id, message_id)
             if earlier is None:

@@ -7,9 +7,11 @@ and nothing re-drove them; resends after a reconnect got a new id and were store
 
 import asyncio
 import datetime as dt
+import json
 
 import aiohttp
 import pytest
+import sqlalchemy as sa
 
 from archive import Archive
 from livechat import bot as service_module
@@ -27,6 +29,13 @@ def db_file(request, tmp_path, schedule_file, monkeypatch):
         url = request.getfixturevalue("pg_url")
     monkeypatch.setenv("DATABASE_URL", url)
     return url
+
+
+async def _ack_or_error(citizen):
+    while True:
+        frame = json.loads((await citizen.ws.receive(timeout=10)).data)
+        if frame.get("type") in ("ack", "error"):
+            return frame
 
 
 def _archived(url, conversation_id):
@@ -54,6 +63,71 @@ async def test_a_message_resent_after_a_reconnect_is_stored_and_answered_once(db
         assert transcript == ["Bună ziua"]
         assert site.agent.received == ["Bună ziua"]
     assert [t for t in _archived(db_file, cid) if t[0] == "citizen"] == [("citizen", "Bună ziua")]
+
+
+async def test_one_message_sent_on_two_sockets_at_the_same_moment_is_stored_and_answered_once(db_file):
+    # The widget resends on a new socket while the old one still delivers (a flaky phone
+    # network): both copies pass the resend check before either is written.
+    async with running_site(ARCHIVED) as site:
+        async with aiohttp.ClientSession() as http:
+            first, welcome = await open_citizen(http, site.ws_base)
+            cid = welcome["conversation_id"]
+            second, _ = await open_citizen(http, site.ws_base, cid)
+            frame = {"type": "message", "text": "Am nevoie de o adeverință", "client_id": "twice1"}
+            await asyncio.gather(first.send(frame), second.send(frame))
+            acks = await asyncio.gather(
+                first.next("ack", client_id="twice1"), second.next("ack", client_id="twice1")
+            )
+            assert acks[0]["message"]["id"] == acks[1]["message"]["id"]
+            await first.next("message", sender="bot")
+            await asyncio.sleep(0.3)
+            for citizen in (first, second):
+                await citizen.ws.close()
+        transcript = [m.text for m in site.service.store.transcript(cid) if m.sender == "citizen"]
+        assert transcript == ["Am nevoie de o adeverință"]
+        assert site.agent.received == ["Am nevoie de o adeverință"]
+    assert [t for t in _archived(db_file, cid) if t[0] == "citizen"] == [
+        ("citizen", "Am nevoie de o adeverință")
+    ]
+
+
+@pytest.mark.postgres
+async def test_a_copy_committed_by_another_instance_meanwhile_is_acknowledged_not_refused(
+    pg_url, monkeypatch
+):
+    # Two instances behind the load balancer get one message at once (the widget resent it on
+    # a new socket): the other commits its copy after this one's resend check and before its
+    # INSERT, which then meets the unique index. The citizen is acknowledged with the other's
+    # copy, not told to send again, and this instance does not answer it a second time.
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    async with running_site(ARCHIVED) as site:
+        async with aiohttp.ClientSession() as http:
+            citizen, welcome = await open_citizen(http, site.ws_base)
+            cid = welcome["conversation_id"]
+            store = site.service.store
+            other: list = []
+
+            def other_instance_first(_conn, _cursor, statement, parameters, *_args):
+                if statement.startswith("INSERT INTO handoff_messages") and not other:
+                    if isinstance(parameters, dict) and parameters.get("message_id") == "race1":
+                        other.append(None)  # once: the copy's own INSERT passes here too
+                        with store.session_scope(write=True) as connection:  # its own transaction
+                            other[0], _, _ = store.citizen_message_in(
+                                connection, cid, "Bună ziua", dt.datetime.now(dt.timezone.utc), "race1"
+                            )
+
+            sa.event.listen(store.engine, "before_cursor_execute", other_instance_first)
+            try:
+                await citizen.send({"type": "message", "text": "Bună ziua", "client_id": "race1"})
+                frame = await _ack_or_error(citizen)
+            finally:
+                sa.event.remove(store.engine, "before_cursor_execute", other_instance_first)
+            assert frame["type"] == "ack", frame
+            assert frame["message"]["id"] == other[0].id
+            await asyncio.sleep(0.3)
+            await citizen.ws.close()
+        assert [m.text for m in store.transcript(cid) if m.sender == "citizen"] == ["Bună ziua"]
+        assert site.agent.received == []  # the other instance answers its copy
 
 
 async def test_an_acknowledged_message_the_bot_never_answered_is_answered_after_a_restart(

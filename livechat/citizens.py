@@ -6,7 +6,6 @@ import uuid
 from typing import Any, Dict, Optional
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from livechat import archive, earlier
 from livechat.archive import ArchiveError, Turn
@@ -157,24 +156,13 @@ class CitizenSide(BotSide):
                 reopen=conversation.state == CLOSED,
             )  # fmt: skip
 
-        try:
-            stored = await self._archive_with(
-                Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived),
-                store_it,
-                conflicts=True,
-            )
-        except IntegrityError:
-            stored = None  # written by another instance meanwhile (committed after our check)
-        if stored is None:
-            earlier = self.store.message_by_message_id(conversation.id, message_id)
-            if earlier is None:
-                raise HandoffError(
-                    "archive_failed", "Mesajul nu a putut fi salvat. Trimiteți-l din nou.", status=503
-                )
-            return earlier
+        stored = await self._archive_with(
+            Turn(conversation.id, CITIZEN, text, source_key=message_id, extra=archived), store_it
+        )
+        assert stored is not None, "a write was given: its result"
         message, created, current = stored
         if not created:
-            return message  # the same message arrived twice at once
+            return message  # the same message arrived twice at once (two sockets or instances)
         await self.hub.to_citizen(conversation.id, message.as_json(), exclude=ws)
         conversation = current or self._conversation(conversation.id)
         if conversation.state == BOT:

@@ -13,7 +13,6 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Sequence, Set, TypeVar
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from livechat.archive import ArchiveError, TransactionalSink, Turn, TurnSink
 from livechat.copy import (
@@ -126,9 +125,7 @@ class ServiceCore:
     async def _archive(self, turn: Turn) -> None:
         await self._archive_with(turn, None)
 
-    async def _archive_with(
-        self, turn: Turn, then: Optional[Callable[[Connection], T]], conflicts: bool = False
-    ) -> Optional[T]:
+    async def _archive_with(self, turn: Turn, then: Optional[Callable[[Connection], T]]) -> Optional[T]:
         """Archive ``turn``, then run ``then`` — its row in the live chat's tables — and
         return what it returned. When the sink writes to the live chat's database, both go
         in one transaction of the archive's writing thread, with the other writes of the
@@ -137,9 +134,6 @@ class ServiceCore:
         own once the turn is archived.
 
         Raises HandoffError when the turn (or, with it, ``then``'s write) was not stored.
-        With ``conflicts``, sqlalchemy's IntegrityError when ``then``'s write met a
-        constraint (another instance wrote the row meanwhile), as ``then`` in a
-        transaction of its own raises it.
         """
         sink = self.sink
         try:
@@ -147,8 +141,6 @@ class ServiceCore:
                 return await sink.record_with(turn, then)  # type: ignore[attr-defined]
             await sink.record(turn)
         except ArchiveError as error:
-            if conflicts and isinstance(error.__cause__, IntegrityError):
-                raise error.__cause__ from None
             logger.error(
                 "handoff: archiving a %s turn of conversation %s failed: %s",
                 turn.speaker, turn.conversation_id, error,

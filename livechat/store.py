@@ -135,6 +135,45 @@ def _transition_in(
     return result.rowcount == 1
 
 
+def _message_values(
+    conversation_id: str,
+    sender: str,
+    text: str,
+    now: dt.datetime,
+    data: Optional[Dict[str, Any]],
+    clerk_id: Optional[int],
+    author: Optional[str],
+    message_id: Optional[str] = None,
+    bot_status: Optional[str] = None,
+) -> Dict[str, Any]:
+    """A message row's columns but its id."""
+    return {
+        "conversation_id": conversation_id,
+        "sender": sender,
+        "text": text,
+        "data": data or None,
+        "clerk_id": clerk_id,
+        "author": author,
+        "created_at": now,
+        "message_id": message_id,
+        "bot_status": bot_status,
+    }
+
+
+def _stored_message(values: Dict[str, Any], row_id: int) -> "Message":
+    """The message of a row written with ``values`` under the id ``row_id``."""
+    return Message(id=row_id, **{**values, "data": values["data"] or {}})
+
+
+def _insert_once(connection: Connection, values: Dict[str, Any]) -> Optional[int]:
+    """Insert a message row unless its (conversation_id, message_id) is taken: its id, or None."""
+    if connection.dialect.name == "postgresql":
+        row = connection.execute(_INSERT_MESSAGE_ONCE_RETURNING, values).first()
+        return row[0] if row is not None else None
+    result = connection.execute(_INSERT_MESSAGE_ONCE, values)
+    return result.lastrowid if result.rowcount == 1 else None
+
+
 def _conversation(row: Any) -> Conversation:
     return Conversation(**{column.name: getattr(row, column.name) for column in conversations.c})
 
@@ -185,6 +224,24 @@ _MESSAGE_BY_MESSAGE_ID = sa.select(messages).where(
     messages.c.message_id == sa.bindparam("message_id"),
 )
 _INSERT_MESSAGE = messages.insert()
+# A citizen's message unless the conversation has one under its message_id already (a resend,
+# or the same message on two sockets or instances at once): one statement that cannot fail
+# on the unique index, since it waits for a copy being written and then does nothing. As
+# text with typed parameters: SQLAlchemy 1.4 compiles its ON CONFLICT insert construct anew
+# at every execution (it has no cache key), which costs more than the round trip. SQLite
+# and PostgreSQL spell it alike; PostgreSQL returns the id, SQLite's cursor has it.
+_MESSAGE_COLUMNS = (
+    "conversation_id", "sender", "text", "data", "clerk_id", "author", "created_at", "message_id",
+    "bot_status",
+)  # fmt: skip
+_INSERT_MESSAGE_ONCE = sa.text(
+    f"INSERT INTO {messages.name} ({', '.join(_MESSAGE_COLUMNS)})"
+    f" VALUES ({', '.join(':' + name for name in _MESSAGE_COLUMNS)})"
+    " ON CONFLICT (conversation_id, message_id) DO NOTHING"
+).bindparams(*(sa.bindparam(name, type_=messages.c[name].type) for name in _MESSAGE_COLUMNS))
+_INSERT_MESSAGE_ONCE_RETURNING = sa.text(f"{_INSERT_MESSAGE_ONCE.text} RETURNING id").bindparams(
+    *(sa.bindparam(name, type_=messages.c[name].type) for name in _MESSAGE_COLUMNS)
+)
 _MARK_ANSWERED = (
     messages.update().where(messages.c.id.in_(sa.bindparam("ids", expanding=True))).values(bot_status=DONE)
 )
@@ -618,10 +675,6 @@ class HandoffStore:
                 connection, conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name
             )
 
-    def message_by_message_id(self, conversation_id: str, message_id: str) -> Optional[Message]:
-        with self.read_scope() as connection:
-            return self._message_by_message_id(connection, conversation_id, message_id)
-
     @staticmethod
     def _message_by_message_id(
         connection: Connection, conversation_id: str, message_id: str
@@ -644,20 +697,24 @@ class HandoffStore:
     ) -> "tuple[Message, bool, Optional[Conversation]]":
         """Append a citizen's message once, in the caller's transaction (that of the
         message's archive turn): ``(message, True, conversation)``, or the message stored
-        earlier under the same ``message_id`` and ``False`` (a resend). A closed
-        conversation is reopened first if ``reopen``; the conversation is returned as it
-        is then."""
-        earlier = self._message_by_message_id(connection, conversation_id, message_id)
-        if earlier is None:
-            if reopen:  # closed → bot: the citizen writes again after the clerk closed
-                _transition_in(
-                    connection, conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now
-                )
-            message = self._insert_message(
-                connection, conversation_id, CITIZEN, text, now, data, None, None,
-                message_id=message_id, bot_status=PENDING if to_bot else None,
-            )  # fmt: skip
-        return earlier or message, earlier is None, self.conversation_in(connection, conversation_id)
+        earlier under the same ``message_id`` and ``False`` (a resend, or a copy another
+        socket or instance wrote meanwhile: the insert waits for it, then does nothing). A
+        closed conversation is reopened for a new message if ``reopen``; the conversation
+        is returned as it is then."""
+        values = _message_values(
+            conversation_id, CITIZEN, text, now, data, None, None, message_id, PENDING if to_bot else None
+        )
+        row_id = _insert_once(connection, values)
+        if row_id is None:
+            earlier = self._message_by_message_id(connection, conversation_id, message_id)
+            assert earlier is not None, "the insert met this conversation's message_id"
+            return earlier, False, self.conversation_in(connection, conversation_id)
+        message = _stored_message(values, row_id)
+        if reopen:  # closed → bot: the citizen writes again after the clerk closed
+            _transition_in(
+                connection, conversation_id, [conversations.c.state == CLOSED], {"state": BOT}, now
+            )
+        return message, True, self.conversation_in(connection, conversation_id)
 
     def message_in(
         self,
@@ -713,35 +770,9 @@ class HandoffStore:
         data: Optional[Dict[str, Any]],
         clerk_id: Optional[int],
         author: Optional[str],
-        message_id: Optional[str] = None,
-        bot_status: Optional[str] = None,
     ) -> Message:
-        result = connection.execute(
-            _INSERT_MESSAGE,
-            {
-                "conversation_id": conversation_id,
-                "sender": sender,
-                "text": text,
-                "data": data or None,
-                "clerk_id": clerk_id,
-                "author": author,
-                "created_at": now,
-                "message_id": message_id,
-                "bot_status": bot_status,
-            },
-        )
-        return Message(
-            id=result.inserted_primary_key[0],
-            conversation_id=conversation_id,
-            sender=sender,
-            text=text,
-            data=data or {},
-            clerk_id=clerk_id,
-            author=author,
-            created_at=now,
-            message_id=message_id,
-            bot_status=bot_status,
-        )
+        values = _message_values(conversation_id, sender, text, now, data, clerk_id, author)
+        return _stored_message(values, connection.execute(_INSERT_MESSAGE, values).inserted_primary_key[0])
 
     def message(self, conversation_id: str, message_id: Any) -> Optional[Message]:
         """One message of the conversation, or None (also for another conversation's id)."""

@@ -12,7 +12,7 @@ import os
 import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List
+from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple, Union
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -75,6 +75,16 @@ def pg_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, db_url: str) -> Iterator[HandoffStore]:
+    """The store on SQLite, then on PostgreSQL (a schema of its own): a test of both."""
+    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    yield HandoffStore(engine)
+    engine.dispose()
 
 
 @pytest.fixture
@@ -250,8 +260,12 @@ class Citizen:
     async def send(self, frame: Dict[str, Any]) -> None:
         await self.ws.send_json(frame)
 
-    async def next(self, kind: str, timeout: float = 10, **match: Any) -> Dict[str, Any]:
-        """The next frame of type ``kind`` (matching ``match``), skipping others."""
+    async def next(
+        self, kind: Union[str, Tuple[str, ...]], timeout: float = 10, **match: Any
+    ) -> Dict[str, Any]:
+        """The next frame of type ``kind`` (or of one of these types; matching ``match``),
+        skipping others."""
+        kinds = (kind,) if isinstance(kind, str) else kind
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -268,8 +282,12 @@ class Citizen:
                 raise AssertionError(f"socket closed while waiting for {kind}: {msg}")
             frame = msg.json()
             self.frames.append(frame)
-            if frame.get("type") == kind and all(frame.get(k) == v for k, v in match.items()):
+            if frame.get("type") in kinds and all(frame.get(k) == v for k, v in match.items()):
                 return frame
+
+    async def reply_to(self, client_id: str, timeout: float = 10) -> Dict[str, Any]:
+        """The server's answer to the message sent as ``client_id``: its ack or its error."""
+        return await self.next(("ack", "error"), timeout, client_id=client_id)
 
 
 async def open_citizen(

@@ -7,7 +7,6 @@ and nothing re-drove them; resends after a reconnect got a new id and were store
 
 import asyncio
 import datetime as dt
-import json
 
 import aiohttp
 import pytest
@@ -29,13 +28,6 @@ def db_file(request, tmp_path, schedule_file, monkeypatch):
         url = request.getfixturevalue("pg_url")
     monkeypatch.setenv("DATABASE_URL", url)
     return url
-
-
-async def _ack_or_error(citizen):
-    while True:
-        frame = json.loads((await citizen.ws.receive(timeout=10)).data)
-        if frame.get("type") in ("ack", "error"):
-            return frame
 
 
 def _archived(url, conversation_id):
@@ -119,7 +111,7 @@ async def test_a_copy_committed_by_another_instance_meanwhile_is_acknowledged_no
             sa.event.listen(store.engine, "before_cursor_execute", other_instance_first)
             try:
                 await citizen.send({"type": "message", "text": "Bună ziua", "client_id": "race1"})
-                frame = await _ack_or_error(citizen)
+                frame = await citizen.reply_to("race1")
             finally:
                 sa.event.remove(store.engine, "before_cursor_execute", other_instance_first)
             assert frame["type"] == "ack", frame

@@ -123,13 +123,7 @@ async def test_postgresql_backends_terminated_fail_one_message_then_recover(
         for n in range(3):
             client_id = f"after{n}"
             await citizen.send({"type": "message", "text": f"după {n}", "client_id": client_id})
-            reply = None
-            for _ in range(20):
-                msg = await citizen.ws.receive_json(timeout=10)
-                if msg.get("client_id") == client_id and msg.get("type") in ("ack", "error"):
-                    reply = msg
-                    break
-            assert reply is not None
+            reply = await citizen.reply_to(client_id)
             if reply["type"] == "ack":
                 acked.append(client_id)
             else:

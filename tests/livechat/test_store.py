@@ -193,45 +193,31 @@ def test_a_bot_message_is_stored_only_in_a_conversation_that_is_there(store: Han
     assert rows == 1
 
 
-def _a_message_once(store: HandoffStore) -> None:
-    conversation = store.create_conversation(T0)
-    with store.session_scope(write=True) as connection:
-        first, created, _ = store.citizen_message_in(
+def test_a_citizen_message_is_stored_once_under_its_message_id(any_store: HandoffStore):
+    conversation = any_store.create_conversation(T0)
+    with any_store.session_scope(write=True) as connection:
+        first, created, _ = any_store.citizen_message_in(
             connection, conversation.id, "Bună ziua", T0, "m1", to_bot=True
         )
     assert created and first.bot_status == "pending"
-    with store.session_scope() as connection:  # closed by a clerk since
+    with any_store.session_scope() as connection:  # closed by a clerk since
         connection.execute(
             sa.text("UPDATE handoff_conversations SET state = 'closed' WHERE id = :id"),
             {"id": conversation.id},
         )
-    with store.session_scope(write=True) as connection:  # the widget resends it after a reconnect
-        again, created, current = store.citizen_message_in(
+    with any_store.session_scope(write=True) as connection:  # the widget resends it after a reconnect
+        again, created, current = any_store.citizen_message_in(
             connection, conversation.id, "Bună ziua", T0, "m1", to_bot=True, reopen=True
         )
     assert not created and again == first
     assert current is not None and current.state == "closed"  # a resend does not reopen it
-    with store.session_scope(write=True) as connection:
-        new, created, current = store.citizen_message_in(
+    with any_store.session_scope(write=True) as connection:
+        new, created, current = any_store.citizen_message_in(
             connection, conversation.id, "Mai am o întrebare", T0, "m2", to_bot=True, reopen=True
         )
     assert created and new.id > first.id
     assert current is not None and current.state == "bot"
-    assert [(m.text, m.message_id) for m in store.transcript(conversation.id)] == [
+    assert [(m.text, m.message_id) for m in any_store.transcript(conversation.id)] == [
         ("Bună ziua", "m1"),
         ("Mai am o întrebare", "m2"),
     ]
-
-
-def test_a_citizen_message_is_stored_once_under_its_message_id_sqlite(store: HandoffStore):
-    _a_message_once(store)
-
-
-@pytest.mark.postgres
-def test_a_citizen_message_is_stored_once_under_its_message_id_postgres(pg_url):
-    db.upgrade(pg_url)
-    engine = db.make_engine(pg_url)
-    try:
-        _a_message_once(HandoffStore(engine))
-    finally:
-        engine.dispose()

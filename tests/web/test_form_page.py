@@ -721,6 +721,46 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
     assert refused.returncode == 1, refused.stdout
 
 
+def test_a_tap_right_after_a_quick_signature_is_not_lost(threaded_site, tmp_path) -> None:
+    """A signature often ends with the finger still moving as it leaves the screen. Chromium
+    then starts a fling, and a tap while the fling runs only stops it: the tap on the button
+    a moment after the last stroke did nothing (a CI failure of the test above, seen when the
+    tap came about 130 ms after the stroke). The pad keeps its touches to itself, so the tap
+    submits the form and the PDF downloads."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+            locale="ro-RO",
+            accept_downloads=True,
+        )
+        page = context.new_page()
+        try:
+            page.goto(f"{threaded_site.base}/formulare/petitie")
+            for name, text in PETITION.items():
+                page.locator("#" + name).fill(text)
+            page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
+            submit = page.get_by_role("button", name="Semnați și descărcați cererea (PDF)")
+            canvas = page.locator("canvas.sig-pad")
+            canvas.scroll_into_view_if_needed()
+            draw_with_touch(page, context, canvas)  # each stroke lifts while moving
+            with page.expect_download(timeout=30_000) as info:
+                submit.tap()  # at once, as a hurried citizen would
+            saved = tmp_path / "petitie.pdf"
+            info.value.save_as(str(saved))
+        finally:
+            context.close()
+            browser.close()
+    pdf = saved.read_bytes()
+    assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300
+
+
 def test_every_form_page_fits_a_360_px_phone(threaded_site) -> None:
     """No horizontal scroll on any form's page, before and after the errors are shown."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -52,6 +52,14 @@
       penColor: "rgb(20, 40, 140)", minWidth: 1.2, maxWidth: 3.2, backgroundColor: "rgba(0,0,0,0)"
     });
     pad.addEventListener("endStroke", function () { clearError(sigName); });
+    // The pad keeps its touches to itself. The pad draws from pointer events, and the browser
+    // still treats the touch as a gesture: a stroke that leaves the screen while moving (how
+    // most signatures end) starts a fling. A tap while the fling runs only stops it, so the
+    // tap on "Semnați și descărcați" a moment later did nothing. A cancelled touchstart is
+    // not a gesture.
+    canvas.addEventListener("touchstart", function (event) {
+      if (event.cancelable) event.preventDefault();
+    }, { passive: false });
     window.addEventListener("resize", fitCanvas);
     document.getElementById(sigName + "-clear").addEventListener("click", function () {
       pad.clear();

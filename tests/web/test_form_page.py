@@ -10,6 +10,7 @@ the page generator. Screenshots go to ``$FORMPAGE_SHOTS`` (default var/artifacts
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -574,6 +575,32 @@ def draw_with_mouse(page: Any, canvas: Any) -> None:
     page.mouse.up()
 
 
+@contextlib.contextmanager
+def phone_page(
+    width: int = 360, height: int = 740, touch: bool = True, **options: Any
+) -> Iterator[Tuple[Any, Any, Any]]:
+    """A Chromium page the size of a phone, touched (or clicked, without ``touch``), in
+    Romanian; ``options`` go to the browser context. Yields the page, its context and
+    Playwright's ``expect``; skips the test without Playwright or Chromium."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            is_mobile=touch,
+            has_touch=touch,
+            locale="ro-RO",
+            **options,
+        )
+        try:
+            yield context.new_page(), context, sync_api.expect
+        finally:
+            context.close()
+            browser.close()
+
+
 def press(control: Any, touch: bool) -> None:
     control.tap() if touch else control.click()
 
@@ -587,26 +614,16 @@ def type_into(page: Any, selector: str, text: str, touch: bool) -> None:
     "width, height, touch", [(360, 740, True), (390, 844, False)], ids=["360x740-touch", "390x844-mouse"]
 )
 def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_site, cli_env, tmp_path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
     if PDFTOTEXT is None or PDFTOPPM is None:
         pytest.skip("poppler-utils (pdftotext, pdftoppm) is not installed")
-    expect = sync_api.expect
     SHOTS.mkdir(parents=True, exist_ok=True)
     prefix = f"formpage-{width}"
     saved = tmp_path / "petitie.pdf"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(
-            viewport={"width": width, "height": height},
-            is_mobile=touch,
-            has_touch=touch,
-            device_scale_factor=2,
-            locale="ro-RO",
-            accept_downloads=True,
-        )
-        page = context.new_page()
+    with phone_page(width, height, touch, device_scale_factor=2, accept_downloads=True) as (
+        page,
+        context,
+        expect,
+    ):
         problems: List[str] = []
         # Script errors and any file of the page that does not load (the 400 is the refusal).
         page.on(
@@ -618,64 +635,60 @@ def test_a_citizen_fills_and_signs_on_a_phone(width, height, touch, threaded_sit
         page.on("pageerror", lambda e: problems.append(str(e)))
         downloads: List[Any] = []
         page.on("download", lambda d: downloads.append(d))
-        try:
-            page.goto(f"{threaded_site.base}/formulare/petitie")
-            expect(page.get_by_role("heading", name="Petiție")).to_be_visible()
-            assert scroll_width(page) <= width
-            page.screenshot(path=str(SHOTS / f"{prefix}-page.png"))
+        page.goto(f"{threaded_site.base}/formulare/petitie")
+        expect(page.get_by_role("heading", name="Petiție")).to_be_visible()
+        assert scroll_width(page) <= width
+        page.screenshot(path=str(SHOTS / f"{prefix}-page.png"))
 
-            for name, text in PETITION.items():
-                type_into(page, "#" + name, BAD_CNP if name == "cnp" else text, touch)
-            declaration = page.get_by_label(re.compile("^Declar pe propria răspundere"))
-            press(declaration, touch)
-            expect(declaration).to_be_checked()
-            expect(page.locator("#data_cererii")).not_to_have_value("")  # today, prefilled
-            page.screenshot(path=str(SHOTS / f"{prefix}-filled.png"), full_page=True)
+        for name, text in PETITION.items():
+            type_into(page, "#" + name, BAD_CNP if name == "cnp" else text, touch)
+        declaration = page.get_by_label(re.compile("^Declar pe propria răspundere"))
+        press(declaration, touch)
+        expect(declaration).to_be_checked()
+        expect(page.locator("#data_cererii")).not_to_have_value("")  # today, prefilled
+        page.screenshot(path=str(SHOTS / f"{prefix}-filled.png"), full_page=True)
 
-            # First try: a wrong CNP and no signature yet.
-            submit = page.get_by_role("button", name="Semnați și descărcați cererea (PDF)")
+        # First try: a wrong CNP and no signature yet.
+        submit = page.get_by_role("button", name="Semnați și descărcați cererea (PDF)")
+        press(submit, touch)
+        cnp_error = page.locator("#cnp-error")
+        expect(cnp_error).to_be_visible(timeout=20_000)
+        expect(cnp_error).to_contain_text("Cifra de control a CNP-ului (ultima cifră) nu este corectă")
+        expect(page.locator("#semnatura-error")).to_contain_text("desenați semnătura")
+        cnp = page.get_by_role("textbox", name="CNP", exact=True)
+        expect(cnp).to_be_focused()
+        expect(cnp).to_have_attribute("aria-invalid", "true")
+        assert "cnp-error" in (cnp.get_attribute("aria-describedby") or "").split()
+        field_box, error_box = cnp.bounding_box(), cnp_error.bounding_box()
+        assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under it
+        expect(page.get_by_role("alert")).to_contain_text("Verificați câmpurile marcate")
+        assert scroll_width(page) <= width
+        page.screenshot(path=str(SHOTS / f"{prefix}-error.png"))
+        assert downloads == []
+
+        # Correct the CNP, sign with a finger (or the mouse), send again.
+        cnp.fill("")
+        type_into(page, "#cnp", PETITION["cnp"], touch)
+        expect(cnp_error).to_be_hidden()
+        canvas = page.locator("canvas.sig-pad")
+        canvas.scroll_into_view_if_needed()
+        if touch:
+            draw_with_touch(page, context, canvas)
+        else:
+            draw_with_mouse(page, canvas)
+        page.screenshot(path=str(SHOTS / f"{prefix}-signed.png"))
+        with page.expect_download(timeout=60_000) as info:
             press(submit, touch)
-            cnp_error = page.locator("#cnp-error")
-            expect(cnp_error).to_be_visible(timeout=20_000)
-            expect(cnp_error).to_contain_text("Cifra de control a CNP-ului (ultima cifră) nu este corectă")
-            expect(page.locator("#semnatura-error")).to_contain_text("desenați semnătura")
-            cnp = page.get_by_role("textbox", name="CNP", exact=True)
-            expect(cnp).to_be_focused()
-            expect(cnp).to_have_attribute("aria-invalid", "true")
-            assert "cnp-error" in (cnp.get_attribute("aria-describedby") or "").split()
-            field_box, error_box = cnp.bounding_box(), cnp_error.bounding_box()
-            assert 0 <= error_box["y"] - (field_box["y"] + field_box["height"]) < 40  # right under it
-            expect(page.get_by_role("alert")).to_contain_text("Verificați câmpurile marcate")
-            assert scroll_width(page) <= width
-            page.screenshot(path=str(SHOTS / f"{prefix}-error.png"))
-            assert downloads == []
-
-            # Correct the CNP, sign with a finger (or the mouse), send again.
-            cnp.fill("")
-            type_into(page, "#cnp", PETITION["cnp"], touch)
-            expect(cnp_error).to_be_hidden()
-            canvas = page.locator("canvas.sig-pad")
-            canvas.scroll_into_view_if_needed()
-            if touch:
-                draw_with_touch(page, context, canvas)
-            else:
-                draw_with_mouse(page, canvas)
-            page.screenshot(path=str(SHOTS / f"{prefix}-signed.png"))
-            with page.expect_download(timeout=60_000) as info:
-                press(submit, touch)
-            download = info.value
-            assert download.suggested_filename == "petitie.pdf"
-            download.save_as(str(saved))
-            pdf = saved.read_bytes()
-            expect(page.locator("#form-result")).to_be_visible()
-            expect(page.locator("#form-result-sha")).to_have_text(hashlib.sha256(pdf).hexdigest())
-            assert scroll_width(page) <= width
-            page.screenshot(path=str(SHOTS / f"{prefix}-done.png"))
-            assert len(downloads) == 1
-            assert problems == []
-        finally:
-            context.close()
-            browser.close()
+        download = info.value
+        assert download.suggested_filename == "petitie.pdf"
+        download.save_as(str(saved))
+        pdf = saved.read_bytes()
+        expect(page.locator("#form-result")).to_be_visible()
+        expect(page.locator("#form-result-sha")).to_have_text(hashlib.sha256(pdf).hexdigest())
+        assert scroll_width(page) <= width
+        page.screenshot(path=str(SHOTS / f"{prefix}-done.png"))
+        assert len(downloads) == 1
+        assert problems == []
 
     # The city hall's seal covers the whole downloaded file.
     checked = run_cli(["verify-pdf", str(saved)], cli_env)
@@ -727,112 +740,62 @@ def test_a_tap_right_after_a_quick_signature_is_not_lost(threaded_site, tmp_path
     a moment after the last stroke did nothing (a CI failure of the test above, seen when the
     tap came about 130 ms after the stroke). The pad keeps its touches to itself, so the tap
     submits the form and the PDF downloads."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            locale="ro-RO",
-            accept_downloads=True,
-        )
-        page = context.new_page()
-        try:
-            page.goto(f"{threaded_site.base}/formulare/petitie")
-            for name, text in PETITION.items():
-                page.locator("#" + name).fill(text)
-            page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
-            submit = page.get_by_role("button", name="Semnați și descărcați cererea (PDF)")
-            canvas = page.locator("canvas.sig-pad")
-            canvas.scroll_into_view_if_needed()
-            draw_with_touch(page, context, canvas)  # each stroke lifts while moving
-            with page.expect_download(timeout=30_000) as info:
-                submit.tap()  # at once, as a hurried citizen would
-            saved = tmp_path / "petitie.pdf"
-            info.value.save_as(str(saved))
-        finally:
-            context.close()
-            browser.close()
+    with phone_page(device_scale_factor=2, accept_downloads=True) as (page, context, expect):
+        page.goto(f"{threaded_site.base}/formulare/petitie")
+        for name, text in PETITION.items():
+            page.locator("#" + name).fill(text)
+        page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
+        submit = page.get_by_role("button", name="Semnați și descărcați cererea (PDF)")
+        canvas = page.locator("canvas.sig-pad")
+        canvas.scroll_into_view_if_needed()
+        draw_with_touch(page, context, canvas)  # each stroke lifts while moving
+        with page.expect_download(timeout=30_000) as info:
+            submit.tap()  # at once, as a hurried citizen would
+        saved = tmp_path / "petitie.pdf"
+        info.value.save_as(str(saved))
     pdf = saved.read_bytes()
     assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300
 
 
 def test_every_form_page_fits_a_360_px_phone(threaded_site) -> None:
     """No horizontal scroll on any form's page, before and after the errors are shown."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
     SHOTS.mkdir(parents=True, exist_ok=True)
     too_wide = {}
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=1,
-            locale="ro-RO",
-        )
-        page = context.new_page()
-        try:
-            for form_id in FORM_IDS:
-                page.goto(f"{threaded_site.base}/formulare/{form_id}")
-                widths = [scroll_width(page)]
-                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
-                sync_api.expect(page.locator("#form-summary")).to_be_visible(timeout=20_000)
-                widths.append(scroll_width(page))
-                if max(widths) > 360:
-                    too_wide[form_id] = widths
-                if form_id == "declaratie_cladire":
-                    page.screenshot(
-                        path=str(SHOTS / "formpage-360-declaratie_cladire-errors.png"), full_page=True
-                    )
-        finally:
-            context.close()
-            browser.close()
+    with phone_page(device_scale_factor=1) as (page, context, expect):
+        for form_id in FORM_IDS:
+            page.goto(f"{threaded_site.base}/formulare/{form_id}")
+            widths = [scroll_width(page)]
+            page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
+            expect(page.locator("#form-summary")).to_be_visible(timeout=20_000)
+            widths.append(scroll_width(page))
+            if max(widths) > 360:
+                too_wide[form_id] = widths
+            if form_id == "declaratie_cladire":
+                page.screenshot(
+                    path=str(SHOTS / "formpage-360-declaratie_cladire-errors.png"), full_page=True
+                )
     assert too_wide == {}
 
 
 def test_a_citizen_who_types_the_name_instead_gets_it_in_the_box(threaded_site, tmp_path) -> None:
     """The other way to sign (and the one a screen reader user has): "Scriu numele"."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
-    expect = sync_api.expect
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            locale="ro-RO",
-        )
-        page = context.new_page()
-        try:
-            page.goto(f"{threaded_site.base}/formulare/petitie")
-            for name, text in PETITION.items():
-                page.locator("#" + name).fill(text)
-            page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
-            typed = page.get_by_label("Numele dumneavoastră, ca semnătură")
-            expect(typed).to_be_hidden()  # drawing is the default
-            page.get_by_label("Scriu numele").tap()
-            expect(typed).to_be_visible()
-            expect(page.locator("canvas.sig-pad")).to_be_hidden()
-            typed.tap()
-            page.keyboard.type("Ștefan Țăranu")
-            page.screenshot(path=str(SHOTS / "formpage-360-typed-name.png"))
-            with page.expect_download(timeout=60_000) as info:
-                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
-            saved = tmp_path / "petitie.pdf"
-            info.value.save_as(str(saved))
-        finally:
-            context.close()
-            browser.close()
+    with phone_page(device_scale_factor=2) as (page, context, expect):
+        page.goto(f"{threaded_site.base}/formulare/petitie")
+        for name, text in PETITION.items():
+            page.locator("#" + name).fill(text)
+        page.get_by_label(re.compile("^Declar pe propria răspundere")).tap()
+        typed = page.get_by_label("Numele dumneavoastră, ca semnătură")
+        expect(typed).to_be_hidden()  # drawing is the default
+        page.get_by_label("Scriu numele").tap()
+        expect(typed).to_be_visible()
+        expect(page.locator("canvas.sig-pad")).to_be_hidden()
+        typed.tap()
+        page.keyboard.type("Ștefan Țăranu")
+        page.screenshot(path=str(SHOTS / "formpage-360-typed-name.png"))
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").tap()
+        saved = tmp_path / "petitie.pdf"
+        info.value.save_as(str(saved))
     pdf = saved.read_bytes()
     assert ink_inside(pdf, widget_rect(pdf, "semnatura")) > 300
 
@@ -841,40 +804,23 @@ def test_without_javascript_the_typed_name_signs_and_the_pdf_downloads(
     threaded_site, cli_env, tmp_path
 ) -> None:
     """The page is a plain HTML form: no script, no pad, the typed name is the signature."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}: apt-get install chromium")
-    expect = sync_api.expect
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=ro-RO"])
-        context = browser.new_context(
-            viewport={"width": 360, "height": 740},
-            is_mobile=True,
-            has_touch=True,
-            java_script_enabled=False,
-            locale="ro-RO",
-        )
-        page = context.new_page()
-        try:
-            page.goto(f"{threaded_site.base}/formulare/petitie")
-            expect(page.locator("canvas.sig-pad")).to_be_hidden()
-            for name, text in PETITION.items():
-                page.locator("#" + name).fill(BAD_CNP if name == "cnp" else text)
-            page.get_by_label(re.compile("^Declar pe propria răspundere")).check()
-            page.get_by_label("Numele dumneavoastră, ca semnătură").fill("Ștefan Țăranu")
+    with phone_page(java_script_enabled=False) as (page, context, expect):
+        page.goto(f"{threaded_site.base}/formulare/petitie")
+        expect(page.locator("canvas.sig-pad")).to_be_hidden()
+        for name, text in PETITION.items():
+            page.locator("#" + name).fill(BAD_CNP if name == "cnp" else text)
+        page.get_by_label(re.compile("^Declar pe propria răspundere")).check()
+        page.get_by_label("Numele dumneavoastră, ca semnătură").fill("Ștefan Țăranu")
+        page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").click()
+        # The server's page comes back with the error next to the CNP, the rest kept.
+        expect(page.locator("#cnp-error")).to_contain_text("Cifra de control a CNP-ului")
+        expect(page.locator("#cnp")).to_be_focused()
+        expect(page.locator("#nume_prenume")).to_have_value(PETITION["nume_prenume"])
+        expect(page.get_by_label("Numele dumneavoastră, ca semnătură")).to_have_value("Ștefan Țăranu")
+        page.screenshot(path=str(SHOTS / "formpage-360-nojs-error.png"))
+        page.locator("#cnp").fill(PETITION["cnp"])
+        with page.expect_download(timeout=60_000) as info:
             page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").click()
-            # The server's page comes back with the error next to the CNP, the rest kept.
-            expect(page.locator("#cnp-error")).to_contain_text("Cifra de control a CNP-ului")
-            expect(page.locator("#cnp")).to_be_focused()
-            expect(page.locator("#nume_prenume")).to_have_value(PETITION["nume_prenume"])
-            expect(page.get_by_label("Numele dumneavoastră, ca semnătură")).to_have_value("Ștefan Țăranu")
-            page.screenshot(path=str(SHOTS / "formpage-360-nojs-error.png"))
-            page.locator("#cnp").fill(PETITION["cnp"])
-            with page.expect_download(timeout=60_000) as info:
-                page.get_by_role("button", name="Semnați și descărcați cererea (PDF)").click()
-            saved = tmp_path / "petitie.pdf"
-            info.value.save_as(str(saved))
-        finally:
-            context.close()
-            browser.close()
+        saved = tmp_path / "petitie.pdf"
+        info.value.save_as(str(saved))
     assert run_cli(["verify-pdf", str(saved)], cli_env).returncode == 0

@@ -18,7 +18,11 @@ server (user + system, read from /proc), per message: a figure that a loaded mac
 less than msg/s. Prints a table and writes bench/out/channel_speed.json.
 
 Usage: .venv/bin/python bench/channel_speed.py [--conversations 100] [--messages 10]
-       [--drives rest-a,website-a,rest-2,website-2] [--profile DIR]
+       [--drives rest-a,website-a,rest-2,website-2] [--rounds N] [--profile DIR]
+``--rounds N`` runs the drives N times, interleaved (REST, website, REST, …), and prints each
+figure's median and the website's msg/s against REST's in each round: on this machine one
+run of the same code moves by a fifth from one minute to the next, and the drives of one
+round share its conditions.
 ``--profile DIR`` records where instance A spends its time during each drive with py-spy
 (``PY_SPY``, default ``py-spy`` on PATH; a maintainer's tool, not a dependency) into
 DIR/<drive>.txt, collapsed stacks.
@@ -199,7 +203,15 @@ def main() -> int:
     parser.add_argument("--drives", default=",".join(DRIVES), help="which drives, in order")
     parser.add_argument("--profile", type=Path, help="py-spy instance A into this folder")
     parser.add_argument("--gil", action="store_true", help="with --profile: sample only the GIL's holder")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the drives this many times, interleaved, and print each drive's median",
+    )
     args = parser.parse_args()
+    if args.rounds < 1 or (args.profile and args.rounds > 1):
+        parser.error("--rounds must be at least 1, and 1 with --profile")
     drives = [d.strip() for d in args.drives.split(",") if d.strip()]
     unknown = [d for d in drives if d not in DRIVES]
     if unknown:
@@ -218,34 +230,18 @@ def main() -> int:
         cluster = Cluster(Path(folder), extra_channel_settings=UNLIMITED, rest=True)
         try:
             cluster.start()
-            results = {}
-            for key in drives:
-                spy = None
-                if args.profile:
-                    args.profile.mkdir(parents=True, exist_ok=True)
-                    spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt", args.gil)
-                pids = {name: cluster.instances[name].process.pid for name in ("a", "b", "actions")}
-                cpu_before = {name: cpu_seconds([pid]) for name, pid in pids.items()}
-                try:
-                    row = run_drive(cluster, key, texts)
-                    for name, pid in pids.items():
-                        spent = cpu_seconds([pid]) - cpu_before[name]
-                        row[f"cpu_ms_per_msg_{name}"] = 1000 * spent / row["messages"]
-                    row["cpu_ms_per_msg"] = sum(row[f"cpu_ms_per_msg_{name}"] for name in pids)
-                    results[DRIVES[key]] = row
-                except Exception:
-                    print(cluster.tail(), file=sys.stderr)  # why: the instances' last lines
-                    raise
-                finally:
-                    if spy is not None:
-                        spy.send_signal(2)
-                        spy.wait(timeout=60)
+            rounds: List[Dict[str, Dict[str, float]]] = []
+            for _ in range(args.rounds):
+                rounds.append(run_round(cluster, drives, texts, args))
         finally:
             cluster.stop()
-    (OUT / "channel_speed.json").write_text(json.dumps(results, indent=2))
-    print(f"{args.conversations} conversations × {args.messages} messages, all at once\n")
+    results = {name: median_row([r[name] for r in rounds]) for name in rounds[0]}
+    (OUT / "channel_speed.json").write_text(json.dumps({"median": results, "rounds": rounds}, indent=2))
+    print(f"{args.conversations} conversations × {args.messages} messages, all at once")
+    if args.rounds > 1:
+        print(f"median of {args.rounds} rounds (the drives interleaved), each figure on its own")
     print(
-        f"{'drive':32} {'msg/s':>7} {'reply p50':>10} {'reply p99':>10} {'ack p50':>8} {'ack p99':>8}"
+        f"\n{'drive':32} {'msg/s':>7} {'reply p50':>10} {'reply p99':>10} {'ack p50':>8} {'ack p99':>8}"
         f" {'CPU ms/msg':>10}"
     )
     for name, row in results.items():
@@ -257,7 +253,49 @@ def main() -> int:
             f"  (A {row['cpu_ms_per_msg_a']:.1f}, B {row['cpu_ms_per_msg_b']:.1f},"
             f" actions {row['cpu_ms_per_msg_actions']:.1f})"
         )
+    for website, rest in (("website-a", "rest-a"), ("website-2", "rest-2")):
+        if DRIVES[website] in results and DRIVES[rest] in results:
+            ratios = sorted(r[DRIVES[website]]["msg_per_s"] / r[DRIVES[rest]]["msg_per_s"] for r in rounds)
+            print(
+                f"{DRIVES[website]} against {DRIVES[rest]}, msg/s, by round: "
+                + ", ".join(f"{x:.2f}" for x in ratios)
+                + f" (median {statistics.median(ratios):.2f})"
+            )
     return 0
+
+
+def median_row(rows: Sequence[Dict[str, float]]) -> Dict[str, float]:
+    """Each figure's median over the rounds (not one round's row)."""
+    return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+
+
+def run_round(
+    cluster: Cluster, drives: Sequence[str], texts: List[List[str]], args: argparse.Namespace
+) -> Dict[str, Dict[str, float]]:
+    """Each drive once, in order: its figures and the CPU it cost, by drive name."""
+    results = {}
+    for key in drives:
+        spy = None
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            spy = profiler(cluster.instances["a"].process.pid, args.profile / f"{key}.txt", args.gil)
+        pids = {name: cluster.instances[name].process.pid for name in ("a", "b", "actions")}
+        cpu_before = {name: cpu_seconds([pid]) for name, pid in pids.items()}
+        try:
+            row = run_drive(cluster, key, texts)
+            for name, pid in pids.items():
+                spent = cpu_seconds([pid]) - cpu_before[name]
+                row[f"cpu_ms_per_msg_{name}"] = 1000 * spent / row["messages"]
+            row["cpu_ms_per_msg"] = sum(row[f"cpu_ms_per_msg_{name}"] for name in pids)
+            results[DRIVES[key]] = row
+        except Exception:
+            print(cluster.tail(), file=sys.stderr)  # why: the instances' last lines
+            raise
+        finally:
+            if spy is not None:
+                spy.send_signal(2)
+                spy.wait(timeout=60)
+    return results
 
 
 if __name__ == "__main__":

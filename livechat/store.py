@@ -644,7 +644,9 @@ class HandoffStore:
         if sender not in SENDERS:
             raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
         with self.session_scope() as connection:
-            return self._insert_message(connection, conversation_id, sender, text, now, data, None, author)
+            return self._insert_message(
+                connection, _message_values(conversation_id, sender, text, now, data, None, author)
+            )
 
     def add_clerk_message(
         self,
@@ -672,7 +674,8 @@ class HandoffStore:
             if holds.rowcount != 1:
                 return None
             return self._insert_message(
-                connection, conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name
+                connection,
+                _message_values(conversation_id, CLERK, text, now, data, clerk.id, clerk.display_name),
             )
 
     @staticmethod
@@ -732,7 +735,9 @@ class HandoffStore:
             raise ValueError(f"sender must be one of {SENDERS}, not {sender!r}")
         if connection.execute(_CONVERSATION_EXISTS, {"conversation_id": conversation_id}).first() is None:
             return None
-        return self._insert_message(connection, conversation_id, sender, text, now, data, None, author)
+        return self._insert_message(
+            connection, _message_values(conversation_id, sender, text, now, data, None, author)
+        )
 
     def mark_answered(self, message_row_id: int) -> None:
         """The bot has answered this message (or the citizen was told it could not)."""
@@ -761,17 +766,8 @@ class HandoffStore:
         return [_message(row) for row in rows]
 
     @staticmethod
-    def _insert_message(
-        connection: Connection,
-        conversation_id: str,
-        sender: str,
-        text: str,
-        now: dt.datetime,
-        data: Optional[Dict[str, Any]],
-        clerk_id: Optional[int],
-        author: Optional[str],
-    ) -> Message:
-        values = _message_values(conversation_id, sender, text, now, data, clerk_id, author)
+    def _insert_message(connection: Connection, values: Dict[str, Any]) -> Message:
+        """The message of the row ``values`` (:func:`_message_values`), inserted."""
         return _stored_message(values, connection.execute(_INSERT_MESSAGE, values).inserted_primary_key[0])
 
     def message(self, conversation_id: str, message_id: Any) -> Optional[Message]:

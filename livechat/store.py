@@ -234,13 +234,15 @@ _MESSAGE_COLUMNS = (
     "conversation_id", "sender", "text", "data", "clerk_id", "author", "created_at", "message_id",
     "bot_status",
 )  # fmt: skip
-_INSERT_MESSAGE_ONCE = sa.text(
+_INSERT_MESSAGE_ONCE_SQL = (
     f"INSERT INTO {messages.name} ({', '.join(_MESSAGE_COLUMNS)})"
     f" VALUES ({', '.join(':' + name for name in _MESSAGE_COLUMNS)})"
     " ON CONFLICT (conversation_id, message_id) DO NOTHING"
-).bindparams(*(sa.bindparam(name, type_=messages.c[name].type) for name in _MESSAGE_COLUMNS))
-_INSERT_MESSAGE_ONCE_RETURNING = sa.text(f"{_INSERT_MESSAGE_ONCE.text} RETURNING id").bindparams(
-    *(sa.bindparam(name, type_=messages.c[name].type) for name in _MESSAGE_COLUMNS)
+)
+_MESSAGE_PARAMETERS = [sa.bindparam(name, type_=messages.c[name].type) for name in _MESSAGE_COLUMNS]
+_INSERT_MESSAGE_ONCE = sa.text(_INSERT_MESSAGE_ONCE_SQL).bindparams(*_MESSAGE_PARAMETERS)
+_INSERT_MESSAGE_ONCE_RETURNING = sa.text(f"{_INSERT_MESSAGE_ONCE_SQL} RETURNING id").bindparams(
+    *_MESSAGE_PARAMETERS
 )
 _MARK_ANSWERED = (
     messages.update().where(messages.c.id.in_(sa.bindparam("ids", expanding=True))).values(bot_status=DONE)

@@ -11,7 +11,7 @@ the same command, options and model, with these costs of a cold ``rasa train`` r
   ``sys.modules``: imported after Rasa and TensorFlow (5,500 modules) that was 7 % of a cold
   ``rasa train`` (8.7 s of CPU alone on a loaded machine), imported first (60 modules)
   next to nothing, and the table is the same (checked 2026-12-03). Hence
-  the import below, before anything imports Rasa;
+  its import before anything imports Rasa;
 - the logistic regressions' fits (the intents' and the forms') allocate and free arrays
   of the coefficients' size at each step: glibc gave them back to the kernel and faulted
   them in again (a third of the fits' time was the kernel's), and OpenBLAS's second
@@ -21,20 +21,18 @@ the same command, options and model, with these costs of a cold ``rasa train`` r
   wall, 31.2 s user, 28.6 s system before, 27.0 s, 26.4 s and 0.6 s after (2026-12-04,
   the same model; with lbfgs as before, 54.0 s wall and 1.08 GB at most, against 27.0 s
   and 0.81 GB now).
+
+The thread counts and the early skops import are done by ``python -m rasa_patches``
+(:mod:`rasa_patches.__main__`) before it imports this module: importing this module
+changes nothing else in the importing process.
 """
 
 import ctypes
 import ctypes.util
-import os
 import sys
 from typing import List, Optional
 
-for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_threads, "1")  # before numpy (below): see the docstring
-
-import skops.io  # noqa: E402, F401  (before anything imports Rasa: see the docstring)
-
-import rasa_patches  # noqa: E402
+import rasa_patches
 
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3

@@ -6,6 +6,7 @@ the meta-schema on each call; the patched one checks each schema once and still 
 what Rasa refuses, with Rasa's error and message.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,13 +104,28 @@ def test_main_installs_the_patch_then_runs_rasas_command_line(monkeypatch: pytes
 def test_skops_builds_its_trusted_types_before_rasa_is_imported() -> None:
     # skops' table of trusted types scans sys.modules once per scipy ufunc when it is
     # first imported: before Rasa and TensorFlow are loaded, a few dozen modules each.
-    script = (
-        "import sys, rasa_patches.cli; print('skops.io._trusted_types' in sys.modules, 'rasa' in sys.modules)"
-    )
+    script = "import sys, rasa_patches.__main__; print('skops.io._trusted_types' in sys.modules, 'rasa' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
     )
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_importing_the_command_line_module_leaves_the_process_as_it_was() -> None:
+    # The one-thread BLAS is for a training run: a process that only imports the module
+    # (a test, a tool) and its children keep their own settings.
+    script = "import os, sys, rasa_patches.cli; print(os.environ.get('OPENBLAS_NUM_THREADS'), 'skops' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert result.stdout.split() == ["None", "False"]
 
 
 def test_python_m_rasa_patches_is_rasas_command_line() -> None:
@@ -126,6 +142,7 @@ def test_python_m_rasa_patches_is_rasas_command_line() -> None:
 
 MALLINFO_SCRIPT = """
 import ctypes, ctypes.util, sys
+import rasa_patches.__main__  # what `python -m rasa_patches` runs first
 import rasa_patches.cli
 import numpy
 from threadpoolctl import threadpool_info

@@ -4,12 +4,16 @@ Playwright drives Debian's chromium (``/usr/bin/chromium``, or ``$CHROMIUM``); n
 is downloaded. Screenshots of both pages are saved under ``var/artifacts/web/``.
 """
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from livechat.store import HandoffStore
+from livechat.tables import CLERK, QUEUED, conversations
 from tests.livechat.conftest import PASSWORD, add_clerk
 
 pytestmark = pytest.mark.integration
@@ -36,11 +40,32 @@ def browser():
         browser.close()
 
 
+@pytest.fixture
+def nobody_waiting(stack_store: HandoffStore) -> None:
+    """The stack is the whole session's: the conversations that other files queued, or took
+    over and left (requeued once their clerk is gone), may still wait ahead of this test's
+    citizen (CI, 2026-12-04: "Sunteți al 5-lea la rând" and five "Preluați conversația"
+    buttons). They leave the queue, or are closed, first."""
+    now = dt.datetime.now(dt.timezone.utc)
+    with stack_store.session_scope() as connection:
+        rows = connection.execute(
+            sa.select(conversations.c.id, conversations.c.state, conversations.c.clerk_id).where(
+                conversations.c.state.in_([QUEUED, CLERK])
+            )
+        ).all()
+    for cid, state, clerk_id in rows:
+        if state == QUEUED:
+            stack_store.leave_queue(cid, now)
+        else:
+            stack_store.close(cid, clerk_id, now)
+    assert stack_store.queue() == []
+
+
 def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def test_demo_page_chat_and_takeover(browser, stack, stack_store):
+def test_demo_page_chat_and_takeover(browser, stack, stack_store, nobody_waiting):
     from playwright.sync_api import expect
 
     add_clerk(stack_store, "elena", "Elena Dumitrescu")
@@ -156,7 +181,7 @@ def test_demo_page_chat_and_takeover(browser, stack, stack_store):
         clerk_context.close()
 
 
-def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, stack_store):
+def test_console_redirect_hint_flagged_close_and_widget_pause(browser, stack, stack_store, nobody_waiting):
     """Issue 6 on screen: the clerk's one-click redirect, closing with a flag, and what the
     citizen's widget shows for a pause and for a flood."""
     from playwright.sync_api import expect

@@ -230,10 +230,7 @@ _INSERT_MESSAGE = messages.insert()
 # text with typed parameters: SQLAlchemy 1.4 compiles its ON CONFLICT insert construct anew
 # at every execution (it has no cache key), which costs more than the round trip. SQLite
 # and PostgreSQL spell it alike; PostgreSQL returns the id, SQLite's cursor has it.
-_MESSAGE_COLUMNS = (
-    "conversation_id", "sender", "text", "data", "clerk_id", "author", "created_at", "message_id",
-    "bot_status",
-)  # fmt: skip
+_MESSAGE_COLUMNS = tuple(column.name for column in messages.c if not column.primary_key)
 _INSERT_MESSAGE_ONCE_SQL = (
     f"INSERT INTO {messages.name} ({', '.join(_MESSAGE_COLUMNS)})"
     f" VALUES ({', '.join(':' + name for name in _MESSAGE_COLUMNS)})"

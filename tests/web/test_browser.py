@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from livechat.store import HandoffStore
-from livechat.tables import CLERK, QUEUED, conversations
+from livechat.tables import CLERK, conversations
 from tests.livechat.conftest import PASSWORD, add_clerk
 
 pytestmark = pytest.mark.integration
@@ -47,17 +47,14 @@ def nobody_waiting(stack_store: HandoffStore) -> None:
     citizen (CI, 2026-12-04: "Sunteți al 5-lea la rând" and five "Preluați conversația"
     buttons). They leave the queue, or are closed, first."""
     now = dt.datetime.now(dt.timezone.utc)
+    for queued in stack_store.queue():
+        stack_store.leave_queue(queued.id, now)
     with stack_store.session_scope() as connection:
-        rows = connection.execute(
-            sa.select(conversations.c.id, conversations.c.state, conversations.c.clerk_id).where(
-                conversations.c.state.in_([QUEUED, CLERK])
-            )
+        held = connection.execute(
+            sa.select(conversations.c.id, conversations.c.clerk_id).where(conversations.c.state == CLERK)
         ).all()
-    for cid, state, clerk_id in rows:
-        if state == QUEUED:
-            stack_store.leave_queue(cid, now)
-        else:
-            stack_store.close(cid, clerk_id, now)
+    for cid, clerk_id in held:
+        stack_store.close(cid, clerk_id, now)
     assert stack_store.queue() == []
 
 
